@@ -1,0 +1,1 @@
+//! Credentials for Microsoft Graph, as azure_core token credentials.

@@ -1,0 +1,1 @@
+//! The command line: clap definitions and one module per command group.

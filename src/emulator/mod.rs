@@ -1,0 +1,1 @@
+//! A faithful local Microsoft Graph for the people-connector endpoints, over TLS.

@@ -1,0 +1,1 @@
+//! Microsoft Graph over HTTPS: client, errors, retries, paging, batching, resources.

@@ -1,0 +1,8 @@
+//! peoplectl: a console for Microsoft 365 Copilot connectors for people data.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod cli;
+pub mod emulator;
+pub mod graph;
+pub mod people;

@@ -1,0 +1,1 @@
+//! Pure rules of people data: source references, precedence, composition, connector contracts.
