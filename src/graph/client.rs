@@ -1,0 +1,574 @@
+//! The HTTP core of the Graph client: tokens, request ids, retries, error decoding.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use azure_core::credentials::TokenCredential;
+use reqwest::header::{HeaderMap, HeaderName};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::{ErrorParts, GraphError, decode_error};
+use super::retry::{Failure, RetryPolicy, parse_retry_after};
+
+/// The resource every Graph token is requested for, whatever host serves Graph.
+pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+
+/// Which Graph endpoint version a call goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersion {
+    V1,
+    Beta,
+}
+
+impl ApiVersion {
+    fn segment(self) -> &'static str {
+        match self {
+            Self::V1 => "v1.0",
+            Self::Beta => "beta",
+        }
+    }
+}
+
+/// Counters of what the client did, for reports and benchmarks.
+#[derive(Debug, Default)]
+pub struct ClientStats {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+}
+
+impl ClientStats {
+    /// HTTP requests sent, retries included.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+    /// Attempts that were repeated.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+    /// Answers that were 429.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+}
+
+/// A Microsoft Graph client. Cheap to clone; clones share connections and counters.
+#[derive(Clone)]
+pub struct GraphClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    root: Url,
+    credential: Arc<dyn TokenCredential>,
+    retry: RetryPolicy,
+    stats: ClientStats,
+}
+
+impl fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("root", &self.inner.root.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One call to Graph, described before it is sent (and resent).
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Human description for errors: "create connection 'contosohr'".
+    pub what: String,
+    pub method: Method,
+    pub version: ApiVersion,
+    /// Path below the version root, already percent-encoded, starting with `/`.
+    /// An absolute URL (a nextLink) is also accepted when it is on the same host.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    pub headers: Vec<(HeaderName, String)>,
+    /// Safe to resend after a 5xx or a lost answer.
+    pub idempotent: bool,
+    /// The permission named when Graph answers 403.
+    pub permission: Option<&'static str>,
+}
+
+impl Call {
+    /// A call with no body; GET, PUT, PATCH and DELETE count as idempotent.
+    pub fn new(
+        what: impl Into<String>,
+        method: Method,
+        version: ApiVersion,
+        path: impl Into<String>,
+    ) -> Self {
+        let idempotent = method != Method::POST;
+        Self {
+            what: what.into(),
+            method,
+            version,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            headers: Vec::new(),
+            idempotent,
+            permission: None,
+        }
+    }
+
+    /// Adds a query parameter (`$select`, `$top`, ...).
+    #[must_use]
+    pub fn query(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.query.push((key.to_owned(), value.into()));
+        self
+    }
+
+    /// Sets a JSON body.
+    #[must_use]
+    pub fn json<T: Serialize>(mut self, body: &T) -> Self {
+        // Serialising our own DTOs cannot fail (no maps with non-string keys).
+        self.body = Some(serde_json::to_vec(body).unwrap_or_default());
+        self
+    }
+
+    /// Adds a request header.
+    #[must_use]
+    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Names the permission a 403 should mention.
+    #[must_use]
+    pub fn permission(mut self, permission: &'static str) -> Self {
+        self.permission = Some(permission);
+        self
+    }
+
+    /// Overrides whether the call may be resent after a 5xx or a lost answer.
+    #[must_use]
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+}
+
+/// A successful answer.
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    what: String,
+}
+
+impl Response {
+    /// Decodes the body as JSON.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, GraphError> {
+        serde_json::from_slice(&self.body).map_err(|e| GraphError::Decode {
+            what: self.what.clone(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl GraphClient {
+    /// A client for the Graph at `root` (`https://graph.microsoft.com`, no version segment).
+    pub fn new(
+        http: reqwest::Client,
+        root: &str,
+        credential: Arc<dyn TokenCredential>,
+    ) -> Result<Self, GraphError> {
+        let root = parse_root(root)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                root,
+                credential,
+                retry: RetryPolicy::default(),
+                stats: ClientStats::default(),
+            }),
+        })
+    }
+
+    /// The same client with another retry policy (tests, benchmarks, the sync engine).
+    #[must_use]
+    pub fn with_retry(&self, retry: RetryPolicy) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                root: self.inner.root.clone(),
+                credential: self.inner.credential.clone(),
+                retry,
+                stats: ClientStats::default(),
+            }),
+        }
+    }
+
+    /// The Graph root URL, without version.
+    pub fn root(&self) -> &Url {
+        &self.inner.root
+    }
+
+    /// The host name shown to the admin.
+    pub fn host(&self) -> String {
+        self.inner.root.host_str().unwrap_or_default().to_owned()
+    }
+
+    /// Request counters.
+    pub fn stats(&self) -> &ClientStats {
+        &self.inner.stats
+    }
+
+    /// The underlying credential (for auth status).
+    pub fn credential(&self) -> &Arc<dyn TokenCredential> {
+        &self.inner.credential
+    }
+
+    /// The full URL a call goes to.
+    fn url_for(&self, call: &Call) -> Result<Url, GraphError> {
+        let mut url = if call.path.starts_with("https://") || call.path.starts_with("http://") {
+            let url = Url::parse(&call.path).map_err(|e| GraphError::Decode {
+                what: call.what.clone(),
+                reason: format!("bad link {}: {e}", call.path),
+            })?;
+            // A link elsewhere would carry our bearer token to another host.
+            if url.origin() != self.inner.root.origin() {
+                return Err(GraphError::Decode {
+                    what: call.what.clone(),
+                    reason: format!(
+                        "refusing to follow a link to another host: {}",
+                        url.origin().ascii_serialization()
+                    ),
+                });
+            }
+            url
+        } else {
+            let base = self.inner.root.as_str().trim_end_matches('/');
+            let text = format!("{base}/{}{}", call.version.segment(), call.path);
+            Url::parse(&text)
+                .map_err(|e| GraphError::Config(format!("bad Graph URL {text}: {e}")))?
+        };
+        if !call.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in &call.query {
+                pairs.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
+    async fn token(&self, what: &str) -> Result<String, GraphError> {
+        let token = self
+            .inner
+            .credential
+            .get_token(&[GRAPH_SCOPE], None)
+            .await
+            .map_err(|e| GraphError::Auth {
+                what: what.to_owned(),
+                reason: crate::auth::describe_auth_error(&e),
+            })?;
+        Ok(token.token.secret().to_owned())
+    }
+
+    /// Sends a call, retrying per policy; any non-2xx answer becomes a [`GraphError`].
+    pub async fn send(&self, call: &Call) -> Result<Response, GraphError> {
+        let url = self.url_for(call)?;
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let mut attempt = 0u32;
+        loop {
+            let (failure, retry_after, error) =
+                match self.attempt(call, &url, &client_request_id).await? {
+                    Attempt::Done(response) => return Ok(response),
+                    Attempt::Failed {
+                        failure,
+                        retry_after,
+                        error,
+                    } => (failure, retry_after, error),
+                };
+            if !self
+                .inner
+                .retry
+                .should_retry(attempt, failure, call.idempotent)
+            {
+                return Err(error);
+            }
+            let wait = self.inner.retry.delay(attempt, retry_after);
+            tracing::debug!(what = %call.what, error = %error, attempt,
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "retrying Graph call");
+            self.inner.stats.retries.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One try of a call. Only failures to get a token end the call at once.
+    async fn attempt(
+        &self,
+        call: &Call,
+        url: &Url,
+        client_request_id: &str,
+    ) -> Result<Attempt, GraphError> {
+        let token = self.token(&call.what).await?;
+        let mut req = self
+            .inner
+            .http
+            .request(call.method.clone(), url.clone())
+            .bearer_auth(token)
+            .header("client-request-id", client_request_id)
+            .header("return-client-request-id", "true");
+        for (name, value) in &call.headers {
+            req = req.header(name.clone(), value.as_str());
+        }
+        if let Some(body) = &call.body {
+            req = req
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/json; charset=utf-8",
+                )
+                .body(body.clone());
+        }
+        self.inner.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let transport_error = |reason: String| Attempt::Failed {
+            failure: Failure::Transport,
+            retry_after: None,
+            error: GraphError::Transport {
+                what: call.what.clone(),
+                host: self.host(),
+                reason,
+            },
+        };
+        let resp = match req.send().await {
+            Ok(resp) => resp,
+            Err(e) => return Ok(transport_error(describe_reqwest_error(&e))),
+        };
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = match resp.bytes().await {
+            Ok(b) => b.to_vec(),
+            // The answer broke off mid-body: as good as no answer.
+            Err(e) => return Ok(transport_error(describe_reqwest_error(&e))),
+        };
+        if status.is_success() {
+            return Ok(Attempt::Done(Response {
+                status,
+                headers,
+                body,
+                what: call.what.clone(),
+            }));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.inner.stats.throttled.fetch_add(1, Ordering::Relaxed);
+        }
+        let retry_after = headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let error = decode_error(ErrorParts {
+            what: &call.what,
+            status,
+            body: &body,
+            request_id: header_text(&headers, "request-id"),
+            client_request_id: Some(client_request_id.to_owned()),
+            retry_after: retry_after.map(|d| d.as_secs()),
+            permission: call.permission,
+        });
+        Ok(Attempt::Failed {
+            failure: Failure::Status(status),
+            retry_after,
+            error,
+        })
+    }
+
+    /// Sends a call and decodes its JSON answer.
+    pub async fn send_json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, GraphError> {
+        self.send(call).await?.json()
+    }
+}
+
+enum Attempt {
+    Done(Response),
+    Failed {
+        failure: Failure,
+        retry_after: Option<Duration>,
+        error: GraphError,
+    },
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The innermost cause of a reqwest error, which is the part that says what went wrong.
+fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    let mut reason = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "connection failed".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let mut last = None;
+    while let Some(s) = source {
+        last = Some(s.to_string());
+        source = s.source();
+    }
+    if let Some(last) = last {
+        reason.push_str(": ");
+        reason.push_str(&last);
+    }
+    reason
+}
+
+fn parse_root(root: &str) -> Result<Url, GraphError> {
+    let url = Url::parse(root.trim_end_matches('/'))
+        .map_err(|e| GraphError::Config(format!("Graph URL '{root}' is not a URL: {e}")))?;
+    if url.scheme() != "https" {
+        return Err(GraphError::Config(format!(
+            "Graph URL '{root}' must use https: tokens are never sent in clear text"
+        )));
+    }
+    let path = url.path().trim_end_matches('/');
+    if path.ends_with("/v1.0") || path.ends_with("/beta") {
+        return Err(GraphError::Config(format!(
+            "Graph URL '{root}' must be the root without a version (like https://graph.microsoft.com)"
+        )));
+    }
+    Ok(url)
+}
+
+/// Options for the HTTP transport shared by Graph calls and sign-in.
+#[derive(Debug, Clone, Default)]
+pub struct TransportOptions {
+    /// An extra trusted root certificate (PEM), e.g. the emulator's CA or a TLS-inspecting proxy.
+    pub ca_cert_pem: Option<Vec<u8>>,
+    /// Bypass any system proxy (always the case for loopback hosts).
+    pub no_proxy: bool,
+    /// Per-request timeout.
+    pub timeout: Option<Duration>,
+}
+
+/// Builds the reqwest client both Graph and azure_identity use, so the emulator's CA is
+/// trusted on both paths.
+pub fn build_http_client(options: &TransportOptions) -> Result<reqwest::Client, GraphError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("peoplectl/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(15))
+        .timeout(options.timeout.unwrap_or(Duration::from_secs(120)))
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(64);
+    if let Some(pem) = &options.ca_cert_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| GraphError::Config(format!("CA certificate is not valid PEM: {e}")))?;
+        if certs.is_empty() {
+            return Err(GraphError::Config(
+                "CA certificate file holds no certificate".into(),
+            ));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if options.no_proxy {
+        builder = builder.no_proxy();
+    }
+    builder
+        .build()
+        .map_err(|e| GraphError::Config(format!("could not set up HTTPS: {e}")))
+}
+
+/// True for hosts that never go through a proxy: the emulator and other local services.
+pub fn is_loopback_url(url: &str) -> bool {
+    match Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Percent-encodes one path segment (an id, a UPN).
+pub fn segment(text: &str) -> String {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    // Everything but unreserved characters; `'` stays literal as Graph's own examples show.
+    const SEGMENT: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'/')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'\\')
+        .add(b'^')
+        .add(b'|')
+        .add(b'[')
+        .add(b']')
+        .add(b'&')
+        .add(b'+')
+        .add(b'$')
+        .add(b',')
+        .add(b';')
+        .add(b'=')
+        .add(b':')
+        .add(b'@')
+        .add(b'(')
+        .add(b')');
+    utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+/// An OData string literal: quotes doubled, wrapped in single quotes.
+pub fn odata_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_must_be_https_without_version() {
+        assert!(parse_root("https://graph.microsoft.com").is_ok());
+        assert!(parse_root("https://graph.microsoft.com/").is_ok());
+        assert!(parse_root("http://graph.microsoft.com").is_err());
+        assert!(parse_root("https://graph.microsoft.com/v1.0").is_err());
+        assert!(parse_root("not a url").is_err());
+    }
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback_url("https://127.0.0.1:8443"));
+        assert!(is_loopback_url("https://[::1]:8443"));
+        assert!(is_loopback_url("https://localhost:1"));
+        assert!(!is_loopback_url("https://graph.microsoft.com"));
+    }
+
+    #[test]
+    fn segments_and_odata_literals_are_escaped() {
+        assert_eq!(segment("alex@contoso.com"), "alex%40contoso.com");
+        assert_eq!(segment("a/b?c#d"), "a%2Fb%3Fc%23d");
+        assert_eq!(segment("o'brien"), "o'brien");
+        assert_eq!(segment("zoë"), "zo%C3%AB");
+        assert_eq!(odata_string("o'brien"), "'o''brien'");
+    }
+}
