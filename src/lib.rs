@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod config;
 pub mod emulator;
 pub mod graph;
 pub mod people;
