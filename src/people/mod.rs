@@ -5,6 +5,7 @@
 //! 1-based effective priority shown to people (rank 1 = highest).
 
 pub mod compose;
+pub mod entities;
 pub mod ids;
 pub mod precedence;
 pub mod source_url;
