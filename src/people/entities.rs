@@ -4,9 +4,7 @@
 //! bad value surfaces as a [`ValidationError`] naming the field, not as an opaque parse error.
 //! Serialise entities with [`entity_json`], which leaves out absent fields.
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use super::compose::SourceEntities;
 use super::ids::SourceId;
@@ -204,6 +202,7 @@ macro_rules! graph_enum {
             pub const ALLOWED: &'static [&'static str] = &[$($text),+];
 
             /// Reads a value; members match without regard to case.
+            #[must_use]
             pub fn parse(s: &str) -> Self {
                 $(if s.eq_ignore_ascii_case($text) { return Self::$variant; })+
                 Self::Unrecognised(s.to_owned())
@@ -218,25 +217,25 @@ macro_rules! graph_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(|s| Self::parse(&s))
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as ::serde::Deserialize>::deserialize(d).map(|s| Self::parse(&s))
             }
         }
 
-        impl EnumField for $name {
+        impl $crate::people::entities::EnumField for $name {
             fn unknown(&self) -> Option<(&str, &'static [&'static str])> {
                 match self {
                     Self::Unrecognised(s) => Some((s, Self::ALLOWED)),
@@ -252,6 +251,8 @@ pub trait EnumField {
     /// The unknown value and the allowed members, if the value is unknown.
     fn unknown(&self) -> Option<(&str, &'static [&'static str])>;
 }
+
+pub(crate) use graph_enum;
 
 fn member<E: EnumField>(path: &str, field: &str, v: Option<&E>, errors: &mut Vec<ValidationError>) {
     if let Some((value, allowed)) = v.and_then(EnumField::unknown) {
@@ -939,7 +940,7 @@ impl EntityKind {
             K::WorkPositions => (
                 "personWorkPositions",
                 "positions",
-                None,
+                Some("positions"),
                 "workPositions",
                 true,
             ),
@@ -1028,7 +1029,8 @@ impl EntityKind {
         self.facts().1
     }
 
-    /// The fixed property name in the 2025 preview contract, if the preview had one.
+    /// The fixed property name in the 2025 preview contract, if the preview had one (current
+    /// and past positions share `positions`, a JSON array).
     pub fn preview_name(self) -> Option<&'static str> {
         self.facts().2
     }
@@ -1483,10 +1485,12 @@ mod tests {
         assert_eq!(EntityKind::WorkPositions.collection(), "positions");
         assert!(EntityKind::Emails.is_collection());
         assert!(!EntityKind::Name.is_collection());
-        let previews = EntityKind::ALL
+        let mut previews: Vec<&str> = EntityKind::ALL
             .iter()
             .filter_map(|k| k.preview_name())
-            .count();
+            .collect();
+        previews.dedup();
+        let previews = previews.len();
         assert_eq!(previews, 13, "the preview's 13 reserved names");
         for k in EntityKind::ALL {
             let name = k.default_property_name();

@@ -8,4 +8,5 @@ pub mod compose;
 pub mod entities;
 pub mod ids;
 pub mod precedence;
+pub mod schema;
 pub mod source_url;
