@@ -51,6 +51,10 @@ pub fn connector_sources(snapshot: &Snapshot) -> Vec<ConnectorSource> {
 /// The name a source is shown by: its profile source's display name, a built-in's name, or
 /// its id.
 pub fn source_name(snapshot: &Snapshot, id: &SourceId) -> String {
+    // The name admins use; the built-in's display name is long for a column.
+    if id.is_entra() {
+        return "Entra ID".to_owned();
+    }
     snapshot
         .source(id.as_str())
         .and_then(|s| s.display_name.clone())
@@ -109,6 +113,16 @@ pub struct ExplainRow {
     pub rule: Rule,
     /// What Microsoft 365's own profile shows, when it could be read.
     pub actual: Option<String>,
+}
+
+impl ExplainView {
+    /// Lines the profile table takes: each row, its other values, its mismatch note.
+    pub fn line_count(&self) -> usize {
+        self.rows
+            .iter()
+            .map(|r| 1 + r.others.len() + usize::from(r.mismatch()))
+            .sum()
+    }
 }
 
 impl ExplainRow {

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::action::PaneId;
+use super::action::{Action, PaneId};
 use super::identity::SignIn;
 use super::state::{AppState, LoadState};
 use super::strings as s;
@@ -222,6 +222,11 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
             let Some(hint) = b.hint.as_deref() else {
                 continue;
             };
+            // A filter is one field: no "next field" there.
+            let form_only = matches!(b.action, Action::NextField | Action::PrevField);
+            if form_only && state.popups.is_empty() {
+                continue;
+            }
             let key = b.keys.first().map(ToString::to_string).unwrap_or_default();
             if seen.contains(&key) {
                 continue;

@@ -337,7 +337,7 @@ fn navigate(state: &mut AppState, delta: isize) -> Vec<Effect> {
     }
     if state.pane == PaneId::People {
         if let Some(p) = &mut state.people.profile {
-            let rows = p.view.loaded().map_or(0, |v| v.rows.len());
+            let rows = p.view.loaded().map_or(0, |v| v.line_count());
             p.scroll = p
                 .scroll
                 .saturating_add_signed(delta)

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::problem_lines;
-use crate::people::precedence::{Change, Impact};
+use crate::people::compose::{PropertyKind, collection_kind};
+use crate::people::precedence::{Change, Impact, Problem};
 use crate::people::source_url::SourceUrl;
 use crate::tui::profile::label_for;
 use crate::tui::state::{AppState, ImpactState, LoadState};
@@ -101,10 +102,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             status.push(format!("{} was {}", g.staged, from + 1));
             role = Role::Staged;
         }
+        let orphan = entry.source_id().is_some_and(|id| {
+            registered
+                && entry.builtin().is_none()
+                && state
+                    .snap()
+                    .is_some_and(|s| s.connection(id.as_str()).is_none())
+        });
         if entry.source_id().is_none() {
             status.push("unrecognised URL".to_owned());
         } else if !registered {
             status.push("not registered".to_owned());
+        } else if orphan {
+            status.push("orphan: no connection".to_owned());
         }
         let flag_role = if moved.is_some() {
             Role::Staged
@@ -156,7 +166,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     panel(frame, detail, state);
 }
 
-/// "jobTitle changes for 37 of 312 users; department for 4".
+/// "jobTitle changes for 37 of 312 users; department for 4; order of phones for 250".
+/// Single-valued properties come first (their value changes), then multi-valued ones (only
+/// the order of their items changes), each by how many users it touches.
 pub fn impact_text(impact: &Impact) -> String {
     if impact.per_property.is_empty() {
         return format!(
@@ -164,9 +176,16 @@ pub fn impact_text(impact: &Impact) -> String {
             impact.users
         );
     }
+    let mut props: Vec<_> = impact.per_property.iter().collect();
+    let multi = |p: &str| collection_kind(p.split('/').next().unwrap_or(p)) == PropertyKind::Multi;
+    props.sort_by_key(|p| (multi(&p.property), std::cmp::Reverse(p.changed)));
     let mut parts = Vec::new();
-    for (i, p) in impact.per_property.iter().enumerate() {
-        let label = label_for(&p.property);
+    for (i, p) in props.iter().enumerate() {
+        let label = if multi(&p.property) {
+            format!("order of {}", label_for(&p.property))
+        } else {
+            label_for(&p.property)
+        };
         if i == 0 {
             parts.push(format!(
                 "{label} changes for {} of {} users",
@@ -177,6 +196,34 @@ pub fn impact_text(impact: &Impact) -> String {
         }
     }
     parts.join("; ")
+}
+
+/// A problem of a list, in ranks (1-based) as the pane shows them.
+pub fn problem_text(problem: &Problem) -> String {
+    match problem {
+        Problem::EntraMissing => {
+            "Microsoft Entra ID is not in the list (Microsoft appends it last)".to_owned()
+        }
+        Problem::Duplicate { source_id, indices } => format!(
+            "'{source_id}' is listed {} times (ranks {})",
+            indices.len(),
+            indices
+                .iter()
+                .map(|i| (i + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Problem::Unregistered { index, source_id } => format!(
+            "rank {}: '{source_id}' is not a registered profile source",
+            index + 1
+        ),
+        Problem::Unrecognised { index, url } => {
+            format!(
+                "rank {}: '{url}' names no profile source peoplectl recognises",
+                index + 1
+            )
+        }
+    }
 }
 
 fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
@@ -261,7 +308,7 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
             Span::styled("K/J", theme.style(Role::Key)),
             Span::raw(" move the selected entry, "),
             Span::styled("m", theme.style(Role::Key)),
-            Span::raw(" to a rank; the impact is shown before "),
+            Span::raw(" to a rank; see the impact, then "),
             Span::styled("a", theme.style(Role::Key)),
             Span::raw(" applies."),
         ]));

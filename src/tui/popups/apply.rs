@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{fit_height, hint_line, popup_width};
 use crate::people::precedence::PrecedenceList;
-use crate::tui::panes::precedence::{entry_name, impact_text};
+use crate::tui::panes::precedence::{entry_name, impact_text, problem_text};
 use crate::tui::state::{AppState, ApplyConfirm, ConflictState, ImpactState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
@@ -83,13 +83,16 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, state: &AppState, c: &ApplyCo
     lines.extend(wrap(&impact, width).into_iter().map(Line::raw));
     for p in &c.plan.problems {
         lines.extend(
-            wrap(&format!("{} {p}", theme.glyphs().warn), width)
-                .into_iter()
-                .map(|l| Line::styled(l, theme.style(Role::Warning))),
+            wrap(
+                &format!("{} {}", theme.glyphs().warn, problem_text(p)),
+                width,
+            )
+            .into_iter()
+            .map(|l| Line::styled(l, theme.style(Role::Warning))),
         );
     }
     lines.push(Line::styled(
-        "Graph is read again first: if the list changed since it was shown, nothing is written.",
+        "Graph is read again first; if the list changed meanwhile, nothing is written.",
         theme.style(Role::Dim),
     ));
     lines.push(hint_line(
