@@ -142,7 +142,7 @@ async fn reorder_then_apply_changes_the_setting_after_showing_the_impact() {
     assert!(
         app.state.shown_list().entries()[0]
             .source_id()
-            .is_some_and(|id| id.is_entra()),
+            .is_some_and(peoplectl::people::ids::SourceId::is_entra),
         "the pane shows the list Graph holds now"
     );
 }

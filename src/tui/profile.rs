@@ -522,7 +522,7 @@ mod tests {
         assert_eq!(title.label, "jobTitle");
         assert_eq!(title.value, "Senior Software Engineer");
         assert_eq!(title.source, "contosohr");
-        assert_eq!(title.others, ["Microsoft Entra ID: Software Engineer"]);
+        assert_eq!(title.others, ["Entra ID: Software Engineer"]);
         assert_eq!(title.rule, Rule::HighestRank);
         let email = view.rows.iter().find(|r| r.label == "emails").unwrap();
         assert_eq!(email.value, "alexw@contoso.com (work)");

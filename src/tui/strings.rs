@@ -180,9 +180,9 @@ pub const PROFILE_NOTE_COMPARED: &str = "compared with Microsoft 365's profile";
 
 pub fn step_label(step: &str) -> &'static str {
     match step {
-        "precedence" => "1. precedence entry",
-        "profileSource" => "2. profile source",
-        "connection" => "3. connection",
+        "precedence" => "precedence entry",
+        "profileSource" => "profile source",
+        "connection" => "connection",
         _ => "step",
     }
 }
@@ -202,11 +202,11 @@ pub fn rule_text(rule: crate::people::compose::Rule) -> &'static str {
     use crate::people::compose::Rule;
     match rule {
         Rule::OnlySource => "only source",
-        Rule::HighestRank => "highest rank wins",
-        Rule::EmptyStringWins => "empty string wins",
-        Rule::NullDoesNotOverride => "null is no value",
-        Rule::UserSourceNeverOverrides => "user source never wins",
-        Rule::OrderedUnion => "all, rank order",
+        Rule::HighestRank => "higher rank",
+        Rule::EmptyStringWins => "\"\" is a value",
+        Rule::NullDoesNotOverride => "null skipped",
+        Rule::UserSourceNeverOverrides => "user never wins",
+        Rule::OrderedUnion => "all, by rank",
         Rule::NoValue => "no value",
     }
 }

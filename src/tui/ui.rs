@@ -11,7 +11,7 @@ use super::identity::SignIn;
 use super::state::{AppState, LoadState};
 use super::strings as s;
 use super::theme::Role;
-use super::update::{editing_filter, takes_text};
+use super::update::{editing_filter, popup_accepts, takes_text};
 use super::widgets::{spinner, truncate};
 use super::{panes, popups};
 
@@ -226,6 +226,11 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
             let form_only = matches!(b.action, Action::NextField | Action::PrevField);
             if form_only && state.popups.is_empty() {
                 continue;
+            }
+            if let (true, Some(p)) = (*section == "popup", state.popups.last()) {
+                if !popup_accepts(p, &b.action) {
+                    continue;
+                }
             }
             let key = b.keys.first().map(ToString::to_string).unwrap_or_default();
             if seen.contains(&key) {

@@ -127,6 +127,31 @@ pub fn takes_text(popup: &Popup) -> bool {
     }
 }
 
+/// True when a (non-text) popup does something with `action`: the footer offers only those.
+pub fn popup_accepts(popup: &Popup, action: &Action) -> bool {
+    use Action as A;
+    let close = matches!(action, A::Back | A::Quit);
+    match popup {
+        Popup::Help { .. } => close || matches!(action, A::Up | A::Down),
+        Popup::ConfirmApply(_) => close || matches!(action, A::Confirm | A::Deny),
+        Popup::Conflict(_) => close || matches!(action, A::Select),
+        Popup::Removal(w) => match &w.step {
+            RemovalStep::PlanFailed(_) | RemovalStep::Report { error: Some(_), .. } => {
+                close || matches!(action, A::Retry)
+            }
+            RemovalStep::Review(_) => close || matches!(action, A::Select),
+            RemovalStep::Running { .. } => matches!(action, A::Quit),
+            _ => close,
+        },
+        Popup::Register(w) => match &w.stage {
+            RegisterStage::Review(_) => close || matches!(action, A::Confirm),
+            RegisterStage::Running => matches!(action, A::Quit),
+            _ => close,
+        },
+        _ => close,
+    }
+}
+
 /// True when the shown pane's filter or search field has the keys.
 pub fn editing_filter(state: &AppState) -> bool {
     match state.pane {

@@ -15,7 +15,7 @@ use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
 use crate::tui::update::selected_connection;
-use crate::tui::widgets::{Col, block, heading, load_placeholder, row, truncate, widths};
+use crate::tui::widgets::{Col, block, heading, load_placeholder, row, truncate, widths, wrap};
 
 const COLS: [Col; 8] = [
     Col::fixed("ID", 14),
@@ -243,35 +243,33 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
     let c = &view.connection;
     let row_ = state.connections.rows.iter().find(|r| r.id == id);
     let (schema, schema_role) = schema_status(view);
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled(c.name.clone(), theme.style(Role::Heading)),
-            Span::raw(format!(
-                "  {}",
-                c.description.as_deref().unwrap_or_default()
-            )),
-        ]),
-        Line::raw(format!(
-            "state {} · category {} · contract {} · {} · rank {} · {}",
-            c.state.as_str(),
-            c.content_category.as_deref().unwrap_or("none"),
-            s::contract_text(view.contract),
-            if row_.is_some_and(|r| r.registered) {
-                "registered as a profile source"
-            } else {
-                "not a profile source"
-            },
-            row_.and_then(|r| r.rank)
-                .map_or("none".to_owned(), |n| n.to_string()),
-            c.ingested_items_count
-                .map_or("items unknown".to_owned(), |n| format!("{n} items")),
-        )),
-        Line::from(vec![
-            Span::raw("schema: "),
-            Span::styled(schema, theme.style(schema_role)),
-        ]),
-        Line::raw(""),
-    ];
+    let mut lines = vec![Line::styled(c.name.clone(), theme.style(Role::Heading))];
+    for l in wrap(c.description.as_deref().unwrap_or_default(), width) {
+        if !l.is_empty() {
+            lines.push(Line::raw(l));
+        }
+    }
+    let facts = format!(
+        "state {} · category {} · contract {} · {} · rank {} · {}",
+        c.state.as_str(),
+        c.content_category.as_deref().unwrap_or("none"),
+        s::contract_text(view.contract),
+        if row_.is_some_and(|r| r.registered) {
+            "registered as a profile source"
+        } else {
+            "not a profile source"
+        },
+        row_.and_then(|r| r.rank)
+            .map_or("none".to_owned(), |n| n.to_string()),
+        c.ingested_items_count
+            .map_or("items unknown".to_owned(), |n| format!("{n} items")),
+    );
+    lines.extend(wrap(&facts, width).into_iter().map(Line::raw));
+    lines.push(Line::from(vec![
+        Span::raw("schema: "),
+        Span::styled(schema, theme.style(schema_role)),
+    ]));
+    lines.push(Line::raw(""));
     match (&view.schema, &view.schema_error) {
         (Some(schema), _) => {
             let w = widths(inner.width, &SCHEMA_COLS);

@@ -101,9 +101,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
 
 const PROFILE_COLS: [Col; 4] = [
     Col::flex("PROPERTY", 14, 1, 22),
-    Col::flex("VALUE", 20, 3, 48),
-    Col::flex("SOURCE", 14, 2, 30),
-    Col::flex("RULE", 16, 1, 0),
+    Col::flex("VALUE", 26, 3, 60),
+    Col::flex("SOURCE", 20, 1, 30),
+    Col::flex("RULE", 15, 1, 0),
 ];
 
 fn draw_profile(frame: &mut Frame, area: Rect, state: &AppState, profile: &ProfileState) {
@@ -165,9 +165,17 @@ fn draw_profile(frame: &mut Frame, area: Rect, state: &AppState, profile: &Profi
         ));
         let indent = w[0] + 1;
         for other in &r.others {
+            // "Entra ID: Engineering" beside a winner of "Engineering" is worth saying: the
+            // sources agree, so the ranking makes no difference here.
+            let same = other.split_once(": ").is_some_and(|(_, v)| v == r.value);
             body.push(Line::styled(
                 truncate(
-                    &format!("{}{} {other}", " ".repeat(indent), g.bullet),
+                    &format!(
+                        "{}{} {other}{}",
+                        " ".repeat(indent),
+                        g.bullet,
+                        if same { " (same)" } else { "" }
+                    ),
                     width,
                     theme,
                 ),

@@ -114,7 +114,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         } else if !registered {
             status.push("not registered".to_owned());
         } else if orphan {
-            status.push("orphan: no connection".to_owned());
+            status.push("orphan".to_owned());
         }
         let flag_role = if moved.is_some() {
             Role::Staged

@@ -27,13 +27,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let banner = vec![
         Line::styled(
             format!(
-                "{} The sync engine is not in this build: syncs cannot be started, watched or cancelled here yet.",
+                "{} The sync engine is not in this build: syncs cannot be started here yet.",
                 theme.glyphs().warn
             ),
             theme.style(Role::Warning),
         ),
         Line::styled(
-            "Nothing runs in the background. The people connections and their configured inputs:",
+            "Nothing runs in the background. People connections and their inputs:",
             theme.style(Role::Dim),
         ),
     ];

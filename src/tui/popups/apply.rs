@@ -91,10 +91,14 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, state: &AppState, c: &ApplyCo
             .map(|l| Line::styled(l, theme.style(Role::Warning))),
         );
     }
-    lines.push(Line::styled(
-        "Graph is read again first; if the list changed meanwhile, nothing is written.",
-        theme.style(Role::Dim),
-    ));
+    lines.extend(
+        wrap(
+            "Graph is read again first; if the list changed meanwhile, nothing is written.",
+            width,
+        )
+        .into_iter()
+        .map(|l| Line::styled(l, theme.style(Role::Dim))),
+    );
     lines.push(hint_line(
         state,
         &[("y/enter", "apply"), ("n/esc", "keep staged")],

@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, scroll: usize) {
     let scroll = scroll.min(lines.len().saturating_sub(room));
     let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(room).collect();
     shown.push(Line::styled(
-        "j/k scroll   esc close   keys come from keymap.toml (config dir overrides)",
+        "j/k scroll   esc close   keymap.toml in the config dir overrides",
         state.theme.style(Role::Dim),
     ));
     frame.render_widget(Paragraph::new(shown), inner);

@@ -60,7 +60,7 @@ pub(crate) fn step_lines<'a>(
     let theme = &state.theme;
     let g = theme.glyphs();
     let mut out = Vec::new();
-    for st in steps {
+    for (n, st) in steps.iter().enumerate() {
         let (glyph, role) = match st.status {
             StepStatus::Planned => (g.bullet, Role::Normal),
             StepStatus::Running => (super::widgets::spinner(state), Role::Key),
@@ -69,7 +69,8 @@ pub(crate) fn step_lines<'a>(
             StepStatus::Failed => (g.fail, Role::Error),
         };
         let head = format!(
-            "{glyph} {:<20} {:<12} ",
+            "{glyph} {}. {:<16} {:<12} ",
+            n + 1,
             super::strings::step_label(&st.step),
             super::strings::status_word(st.status)
         );
