@@ -1409,6 +1409,14 @@ fn result(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::ReorderApplied(r) => match r {
             Ok(setting) => {
+                // Show what Graph now holds at once, not the old order until the reload lands.
+                if let LoadState::Loaded(snap) = &mut state.snapshot {
+                    Arc::make_mut(snap).precedence = Some((*setting).clone());
+                    let snap = snap.clone();
+                    state.connections.rows = connection_rows(&snap);
+                    state.sources.rows = source_rows(&snap);
+                    state.problems = diagnose(&snap);
+                }
                 state.precedence.staged = None;
                 state.precedence.impact = ImpactState::None;
                 status(state, s::applied(setting.list.len()));
