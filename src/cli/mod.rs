@@ -5,6 +5,7 @@ mod connections;
 mod doctor;
 mod output;
 mod precedence;
+mod profile;
 mod remove;
 mod sources;
 pub mod table;
@@ -84,6 +85,9 @@ pub enum Command {
     /// The source precedence list: show, move, set, remove an entry.
     #[command(subcommand)]
     Precedence(precedence::PrecedenceCmd),
+    /// One user's composed profile, and why each value won.
+    #[command(subcommand)]
+    Profile(profile::ProfileCmd),
     /// Remove a connector cleanly: precedence entry, profile source, connection (resumable).
     Remove(remove::RemoveArgs),
     /// Check that connections, profile sources and precedence agree.
@@ -193,6 +197,7 @@ async fn dispatch(session: &Session, command: Command) -> Result<Exit, CliError>
         Command::Connections(cmd) => connections::run(session, cmd).await,
         Command::Sources(cmd) => sources::run(session, cmd).await,
         Command::Precedence(cmd) => precedence::run(session, cmd).await,
+        Command::Profile(cmd) => profile::run(session, cmd).await,
         Command::Remove(args) => remove::run(session, args).await,
         Command::Doctor => doctor::run(session).await,
     }
