@@ -1,6 +1,8 @@
 //! The command-line contract, driven through the real binary against an in-process emulator:
 //! JSON shapes, exit codes, confirmation guards, and no secret in any output.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns are test code too
+
 mod support;
 
 use std::process::Output;
