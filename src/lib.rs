@@ -6,4 +6,5 @@ pub mod cli;
 pub mod config;
 pub mod emulator;
 pub mod graph;
+pub mod ops;
 pub mod people;

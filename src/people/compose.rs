@@ -1107,6 +1107,49 @@ fn sourced_items(
 }
 
 /// Calls `leaf` for every leaf of `value` (scalars, nulls and arrays) with its path segments.
+/// Explains one user from JSON profile entities: every property with its composed value,
+/// winning source, shadowed values and rule (the typed core's [`Composer::explain`], fed from
+/// the same inputs as [`compose_entities`]). Single-valued collections are explained per leaf
+/// path (`positions/detail/jobTitle`) from each source's current entity; multi-valued ones per
+/// collection (`emails`), each item a value in rank order.
+pub fn explain_entities(
+    precedence: &PrecedenceList,
+    sources: &[SourceEntities],
+) -> Vec<Provenance> {
+    let mut table = SourceTable::new();
+    let mut catalog = PropertyCatalog::new();
+    let mut user = UserSources::new();
+    for src in sources {
+        let key = table.intern(&src.source_id);
+        let mut values = Vec::new();
+        for (collection, entities) in &src.collections {
+            if collection_kind(collection) == PropertyKind::Multi {
+                let id = catalog.intern(collection, PropertyKind::Multi);
+                values.extend(
+                    entities
+                        .iter()
+                        .filter(|e| !e.is_null())
+                        .map(|e| (id, Value::from_json(e))),
+                );
+                continue;
+            }
+            let current = entities.iter().find(|e| {
+                e.is_object() && e.get("isCurrent") != Some(&serde_json::Value::Bool(false))
+            });
+            if let Some(entity) = current {
+                let mut path = vec![collection.clone()];
+                flatten(entity, &mut path, true, &mut |segs, leaf| {
+                    let id = catalog.intern(&segs.join("/"), PropertyKind::Single);
+                    values.push((id, Value::from_json(leaf)));
+                });
+            }
+        }
+        user = user.with(key, values);
+    }
+    let composer = Composer::new(&catalog, Ranking::new(&table, precedence));
+    composer.explain(&user, &catalog, &table)
+}
+
 fn flatten(
     value: &serde_json::Value,
     path: &mut Vec<String>,
@@ -1547,5 +1590,38 @@ mod tests {
                 .map(|m| m.sources.len()),
             Some(1)
         );
+    }
+}
+
+#[cfg(test)]
+mod explain_entities_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn explains_leaves_and_collections_by_rank() {
+        let hr = SourceId::new("contosohr").unwrap();
+        let list = PrecedenceList::from_sources([&hr, &SourceId::entra()]);
+        let entra = SourceEntities::new(SourceId::entra())
+            .with(
+                "positions",
+                json!({"detail": {"jobTitle": "Software Engineer"}}),
+            )
+            .with("emails", json!({"address": "a@contoso.com"}));
+        let connector = SourceEntities::new(hr.clone())
+            .with("positions", json!({"detail": {"jobTitle": ""}}))
+            .with("emails", json!({"address": "a@home.example"}));
+        let explained = explain_entities(&list, &[entra, connector]);
+        let title = explained
+            .iter()
+            .find(|p| p.property == "positions/detail/jobTitle")
+            .unwrap();
+        assert_eq!(title.rule, Rule::EmptyStringWins);
+        assert_eq!(title.winner.as_ref().unwrap().source, hr);
+        assert_eq!(title.shadowed.len(), 1);
+        let emails = explained.iter().find(|p| p.property == "emails").unwrap();
+        assert_eq!(emails.rule, Rule::OrderedUnion);
+        assert_eq!(emails.items.len(), 2);
+        assert_eq!(emails.items[0].source, hr, "rank order");
     }
 }

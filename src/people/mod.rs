@@ -5,6 +5,9 @@
 //! 1-based effective priority shown to people (rank 1 = highest).
 
 pub mod compose;
+pub mod entities;
 pub mod ids;
+pub mod item;
 pub mod precedence;
+pub mod schema;
 pub mod source_url;

@@ -296,92 +296,91 @@ impl PrecedenceList {
         problems
     }
 
-    /// The changes that turn `self` into `after`: removals, insertions, and moves (entries
-    /// whose order relative to the others changed; an entry merely shifted by an insertion or
-    /// removal is not "moved"). Entries match by source id, or by text when unrecognised.
+    /// The changes that turn `self` into `after`: removals, insertions, and moves. A longest
+    /// common subsequence of the two lists stays in place; an entry outside it that appears in
+    /// both lists moved, and the rest were removed or inserted (so an entry merely shifted by
+    /// an insertion is not "moved"). Entries match by source id, or by text when unrecognised.
     pub fn diff(&self, after: &PrecedenceList) -> Vec<Change> {
         let old = keys(&self.entries);
         let new = keys(&after.entries);
-        let new_match: Vec<Option<usize>> = new
-            .iter()
-            .map(|k| old.iter().position(|o| o == k))
-            .collect();
-        let mut changes: Vec<Change> = old
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| !new.contains(k))
-            .map(|(from, _)| Change::Removed {
-                entry: self.entries[from].clone(),
-                from,
-            })
-            .collect();
-        // Common entries as (old index, new index) in new order; the longest run increasing in
-        // old index stayed in place, everything else moved.
-        let common: Vec<(usize, usize)> = new_match
-            .iter()
-            .enumerate()
-            .filter_map(|(to, from)| from.map(|f| (f, to)))
-            .collect();
-        let stayed = longest_increasing(&common.iter().map(|c| c.0).collect::<Vec<_>>());
-        for (to, from) in new_match.iter().enumerate() {
-            match from {
-                None => changes.push(Change::Inserted {
-                    entry: after.entries[to].clone(),
-                    at: to,
-                }),
-                Some(f) if !stayed.contains(f) => changes.push(Change::Moved {
-                    entry: after.entries[to].clone(),
-                    from: *f,
-                    to,
-                }),
-                Some(_) => {}
+        let (old_kept, new_kept) = lcs(&old, &new);
+        let mut new_free: Vec<usize> = (0..new.len()).filter(|j| !new_kept[*j]).collect();
+        let mut moved: Vec<(usize, usize)> = Vec::new();
+        let mut changes = Vec::new();
+        for from in (0..old.len()).filter(|i| !old_kept[*i]) {
+            if let Some(pos) = new_free.iter().position(|j| new[*j] == old[from]) {
+                moved.push((from, new_free.remove(pos)));
+            } else {
+                changes.push(Change::Removed {
+                    entry: self.entries[from].clone(),
+                    from,
+                });
             }
         }
+        let mut rest: Vec<(usize, Change)> = moved
+            .into_iter()
+            .map(|(from, to)| {
+                let entry = after.entries[to].clone();
+                (to, Change::Moved { entry, from, to })
+            })
+            .chain(new_free.into_iter().map(|at| {
+                let entry = after.entries[at].clone();
+                (at, Change::Inserted { entry, at })
+            }))
+            .collect();
+        rest.sort_by_key(|(to, _)| *to);
+        changes.extend(rest.into_iter().map(|(_, c)| c));
         changes
     }
 }
 
-/// Identity of each entry for diffing: (source id or text, occurrence number).
-fn keys(entries: &[SourceUrl]) -> Vec<(EntryKey, usize)> {
-    let mut out: Vec<(EntryKey, usize)> = Vec::with_capacity(entries.len());
-    for e in entries {
-        let key = match e.source_id() {
+/// Identity of each entry for diffing: its source id, or its text when unrecognised.
+fn keys(entries: &[SourceUrl]) -> Vec<EntryKey> {
+    entries
+        .iter()
+        .map(|e| match e.source_id() {
             Some(id) => EntryKey::Source(id.clone()),
             None => EntryKey::Text(e.as_str().to_owned()),
-        };
-        let occurrence = out.iter().filter(|(k, _)| *k == key).count();
-        out.push((key, occurrence));
+        })
+        .collect()
+}
+
+/// Marks the entries of a longest common subsequence of `a` and `b` (lists are short, so
+/// the O(n·m) table is fine).
+fn lcs<T: PartialEq>(old: &[T], new: &[T]) -> (Vec<bool>, Vec<bool>) {
+    let (rows, cols) = (old.len(), new.len());
+    // table[i][j]: LCS length of old[i..] and new[j..].
+    let mut table = vec![vec![0usize; cols + 1]; rows + 1];
+    for i in (0..rows).rev() {
+        for j in (0..cols).rev() {
+            table[i][j] = if old[i] == new[j] {
+                table[i + 1][j + 1] + 1
+            } else {
+                table[i + 1][j].max(table[i][j + 1])
+            };
+        }
     }
-    out
+    let (mut in_old, mut in_new) = (vec![false; rows], vec![false; cols]);
+    let (mut i, mut j) = (0, 0);
+    while i < rows && j < cols {
+        if old[i] == new[j] {
+            in_old[i] = true;
+            in_new[j] = true;
+            i += 1;
+            j += 1;
+        } else if table[i + 1][j] >= table[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    (in_old, in_new)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum EntryKey {
     Source(SourceId),
     Text(String),
-}
-
-/// The values of a longest strictly increasing subsequence (lists are short: O(n²) is fine).
-fn longest_increasing(xs: &[usize]) -> Vec<usize> {
-    let n = xs.len();
-    let mut len = vec![1usize; n];
-    let mut prev = vec![usize::MAX; n];
-    for i in 0..n {
-        for j in 0..i {
-            if xs[j] < xs[i] && len[j] + 1 > len[i] {
-                len[i] = len[j] + 1;
-                prev[i] = j;
-            }
-        }
-    }
-    let mut out = Vec::new();
-    let mut i = (0..n).max_by_key(|&i| (len[i], std::cmp::Reverse(i)));
-    while let Some(k) = i {
-        out.push(xs[k]);
-        i = (prev[k] != usize::MAX).then_some(prev[k]);
-    }
-    out.reverse();
-    out
 }
 
 /// How many users' composed value of one property a reorder changes.
@@ -636,9 +635,12 @@ mod tests {
     }
 
     #[test]
-    fn longest_increasing_picks_a_longest_run() {
-        assert_eq!(longest_increasing(&[3, 0, 1, 2]), vec![0, 1, 2]);
-        assert_eq!(longest_increasing(&[]), Vec::<usize>::new());
-        assert_eq!(longest_increasing(&[2, 1, 0]).len(), 1);
+    fn lcs_marks_a_longest_common_run() {
+        let (a, b) = lcs(&[3, 0, 1, 2], &[0, 1, 2, 3]);
+        assert_eq!(a, [false, true, true, true]);
+        assert_eq!(b, [true, true, true, false]);
+        let (a, b) = lcs::<u8>(&[], &[1]);
+        assert!(a.is_empty());
+        assert_eq!(b, [false]);
     }
 }
