@@ -47,7 +47,9 @@ pub struct EmulatorConfig {
     /// Largest accepted request body (external items); larger gets 413.
     pub max_item_bytes: usize,
     /// Serve evolvable-enum members past `unknownFutureValue` (person* labels, principal types)
-    /// as `unknownFutureValue` unless the request says `Prefer: include-unknown-enum-members`.
+    /// as `unknownFutureValue` unless the request says `Prefer: include-unknown-enum-members`
+    /// (the documented evolvable-enum rule; whether Graph masks person* labels on GET schema is
+    /// UNCONFIRMED, graph-api §0: on by default so clients learn to send the header).
     pub mask_evolvable_enums: bool,
     /// Refuse to DELETE a profile source still referenced by a precedence list (UNCONFIRMED
     /// behaviour; strict by default so that clients remove the URL first).
