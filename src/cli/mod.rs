@@ -1,5 +1,7 @@
 //! The command line: clap definitions and one module per command group.
 
+mod auth;
+mod config;
 pub mod connect;
 mod connections;
 mod doctor;
@@ -12,6 +14,7 @@ pub mod table;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::Dirs;
 use crate::graph::GraphClient;
 use crate::ops::OpsError;
 use connect::ConnectionArgs;
@@ -92,6 +95,12 @@ pub enum Command {
     Remove(remove::RemoveArgs),
     /// Check that connections, profile sources and precedence agree.
     Doctor,
+    /// Sign in as yourself (device code), see who is signed in and what that allows, sign out.
+    #[command(subcommand)]
+    Auth(auth::AuthCmd),
+    /// Named contexts (tenants): list, add, use, remove.
+    #[command(subcommand)]
+    Config(config::ConfigCmd),
 }
 
 /// What every command runs with.
@@ -173,6 +182,14 @@ pub async fn run(cli: Cli) -> Exit {
             .await
             .map(|()| Exit::Ok)
             .map_err(|e| CliError::Failed(e.to_string())),
+        Some(Command::Auth(cmd)) => match Dirs::from_env() {
+            Ok(dirs) => auth::run(&cli.connection, &dirs, printer, cmd).await,
+            Err(e) => Err(CliError::Failed(e.to_string())),
+        },
+        Some(Command::Config(cmd)) => match Dirs::from_env() {
+            Ok(dirs) => config::run(&cli.connection, &dirs, printer, cmd),
+            Err(e) => Err(CliError::Failed(e.to_string())),
+        },
         Some(command) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
             Ok(session) => dispatch(&session, command).await,
             Err(e) => Err(e),
@@ -193,7 +210,9 @@ pub async fn run(cli: Cli) -> Exit {
 
 async fn dispatch(session: &Session, command: Command) -> Result<Exit, CliError> {
     match command {
-        Command::Emulator(_) => unreachable!("handled before a session is made"),
+        Command::Emulator(_) | Command::Auth(_) | Command::Config(_) => {
+            unreachable!("handled before a session is made")
+        }
         Command::Connections(cmd) => connections::run(session, cmd).await,
         Command::Sources(cmd) => sources::run(session, cmd).await,
         Command::Precedence(cmd) => precedence::run(session, cmd).await,
@@ -221,9 +240,15 @@ async fn session(
             _emulator: Some(handle),
         });
     }
-    let resolved = args.resolve().map_err(|e| CliError::Usage(e.to_string()))?;
+    let dirs = Dirs::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
+    let resolved = args
+        .resolve(&dirs)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    // A device-code prompt goes to stderr, so JSON on stdout stays clean.
+    let prompt: crate::auth::device_code::PromptSink =
+        std::sync::Arc::new(|p| eprintln!("{}", p.message));
     let client = resolved
-        .client()
+        .client(connect::Interaction::Prompt(prompt))
         .map_err(|e| CliError::Usage(e.to_string()))?;
     Ok(Session {
         client,
