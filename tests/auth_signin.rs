@@ -235,3 +235,66 @@ async fn the_kept_sign_in_is_private_and_reused() {
     assert!(cache.clear().unwrap());
     assert!(!cache.clear().unwrap());
 }
+
+fn rsa_certificate() -> (String, String) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["peoplectl-app".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+#[tokio::test]
+async fn certificate_sign_in_works_with_a_registered_certificate_only() {
+    let emu = emulator(support::config(SeedKind::Empty)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = rsa_certificate();
+    let path = dir.path().join("app.pem");
+    std::fs::write(&path, format!("{cert}{key}")).unwrap();
+
+    let make = || {
+        let credential = peoplectl::auth::certificate::certificate_credential(
+            emu.tenant_id(),
+            emu.client_id(),
+            &path,
+            &emu.authority_url(),
+            http(&emu),
+        )
+        .unwrap();
+        GraphClient::new(http(&emu), &emu.graph_url(), credential).unwrap()
+    };
+    // Not registered yet: Entra-style refusal naming the reason.
+    let err = make().list_profile_sources().await.unwrap_err().to_string();
+    assert!(err.contains("AADSTS700027"), "{err}");
+    assert!(!err.contains("PRIVATE KEY"), "{err}");
+
+    emu.register_app_certificate(&cert).unwrap();
+    let client = make();
+    assert!(!client.list_profile_sources().await.unwrap().is_empty());
+    let token = client
+        .credential()
+        .get_token(&[GRAPH_SCOPE], None)
+        .await
+        .unwrap();
+    assert_eq!(
+        decode(token.token.secret()).unwrap().kind,
+        TokenKind::AppOnly
+    );
+
+    // Another key with the same certificate's thumbprint cannot sign for it.
+    let (_, other_key) = rsa_certificate();
+    let forged = dir.path().join("forged.pem");
+    std::fs::write(&forged, format!("{cert}{other_key}")).unwrap();
+    let credential = peoplectl::auth::certificate::certificate_credential(
+        emu.tenant_id(),
+        emu.client_id(),
+        &forged,
+        &emu.authority_url(),
+        http(&emu),
+    )
+    .unwrap();
+    let client = GraphClient::new(http(&emu), &emu.graph_url(), credential).unwrap();
+    let err = client.list_profile_sources().await.unwrap_err().to_string();
+    assert!(err.contains("signature"), "{err}");
+}

@@ -54,6 +54,8 @@ pub struct EmulatorConfig {
     /// Refuse to DELETE a profile source still referenced by a precedence list (UNCONFIRMED
     /// behaviour; strict by default so that clients remove the URL first).
     pub refuse_delete_of_prioritized_source: bool,
+    /// PEM certificates registered as credentials of the seeded app (certificate sign-in).
+    pub app_certificates: Vec<PathBuf>,
 }
 
 impl Default for EmulatorConfig {
@@ -76,6 +78,7 @@ impl Default for EmulatorConfig {
             max_item_bytes: 4 * 1024 * 1024,
             mask_evolvable_enums: true,
             refuse_delete_of_prioritized_source: true,
+            app_certificates: Vec::new(),
         }
     }
 }
@@ -113,6 +116,10 @@ pub struct EmulatorArgs {
     /// Approve every device code at once as the seed's admin user.
     #[arg(long)]
     pub auto_approve_device_codes: bool,
+    /// Register this certificate (PEM) as a credential of the app, for certificate sign-in
+    /// (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub app_certificate: Vec<PathBuf>,
 }
 
 impl From<EmulatorArgs> for EmulatorConfig {
@@ -128,6 +135,7 @@ impl From<EmulatorArgs> for EmulatorConfig {
             provisioning_delay_ms: args.provisioning_delay_ms,
             token_lifetime_s: args.token_lifetime_s,
             auto_approve_device_codes: args.auto_approve_device_codes,
+            app_certificates: args.app_certificate,
             ..Self {
                 seed: SeedKind::Demo,
                 ..Self::default()
