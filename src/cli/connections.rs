@@ -18,6 +18,8 @@ pub enum ConnectionsCmd {
         /// The connection id.
         id: String,
     },
+    /// Create a people connection and register its schema.
+    Create(CreateArgs),
     /// Delete a connection and its items (refused while it is still a profile source: use
     /// `peoplectl remove` for connectors).
     Delete {
@@ -26,10 +28,40 @@ pub enum ConnectionsCmd {
     },
 }
 
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    /// Connection id: 3–32 letters and digits.
+    pub id: String,
+    /// Display name shown in the Microsoft 365 admin center.
+    #[arg(long)]
+    pub name: String,
+    /// Description (defaults to the name).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Schema contract: labels (current), preview (2025 preview) or none.
+    #[arg(long, value_enum, default_value_t = SchemaArg::Labels)]
+    pub schema: SchemaArg,
+    /// Wait until the schema is provisioned (Microsoft quotes 5–15 minutes).
+    #[arg(long)]
+    pub wait: bool,
+    /// Show what would be created; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `--schema` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaArg {
+    Labels,
+    Preview,
+    None,
+}
+
 pub(super) async fn run(session: &Session, cmd: ConnectionsCmd) -> Result<Exit, CliError> {
     match cmd {
         ConnectionsCmd::List => list(session).await,
         ConnectionsCmd::Show { id } => show(session, &id).await,
+        ConnectionsCmd::Create(args) => create(session, args).await,
         ConnectionsCmd::Delete { id } => delete(session, &id).await,
     }
 }
@@ -108,6 +140,62 @@ async fn show(session: &Session, id: &str) -> Result<Exit, CliError> {
         }
         out
     })?;
+    Ok(Exit::Ok)
+}
+
+async fn create(session: &Session, args: CreateArgs) -> Result<Exit, CliError> {
+    use crate::ops::setup::{Polling, SchemaChoice, SetupRequest, execute_setup, schema_for};
+    let id = crate::people::ids::ConnectionId::new(args.id.clone())
+        .map_err(|e| CliError::Usage(format!("connection id '{}': {e}", args.id)))?;
+    let choice = match args.schema {
+        SchemaArg::Labels => SchemaChoice::Labels,
+        SchemaArg::Preview => SchemaChoice::Preview,
+        SchemaArg::None => SchemaChoice::None,
+    };
+    if args.dry_run {
+        let schema = schema_for(choice)?;
+        let doc = serde_json::json!({"connection": id.as_str(), "dryRun": true, "name": args.name, "schema": schema});
+        session.printer.result(&doc, || {
+            let mut out = format!("Would create connection '{id}' ({}).\n", args.name);
+            if let Some(schema) = &schema {
+                let mut t = Table::new(["PROPERTY", "TYPE", "LABELS"]);
+                for p in &schema.properties {
+                    t.row([p.name.clone(), p.kind.clone(), p.labels.join(",")]);
+                }
+                out.push_str(&Printer::table(&t));
+            }
+            out.push_str("Dry run: nothing was changed.\n");
+            out
+        })?;
+        return Ok(Exit::Ok);
+    }
+    session.check_writable(&format!("create connection '{id}'"))?;
+    let request = SetupRequest {
+        id: id.clone(),
+        name: args.name,
+        description: args.description,
+        schema: choice,
+        wait: args.wait,
+        polling: Polling::default(),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let chatty = !session.printer.json();
+    let printer = tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            if let (true, crate::ops::Event::Step { step, detail, .. }) = (chatty, &event) {
+                eprintln!("  {step}: {detail}");
+            }
+        }
+    });
+    let result = execute_setup(
+        &session.client,
+        &request,
+        &crate::ops::Progress::channel(tx),
+    )
+    .await;
+    let _ = printer.await;
+    let steps = result?;
+    super::sources::print_steps(session, id.as_str(), false, &steps)?;
     Ok(Exit::Ok)
 }
 

@@ -1,16 +1,20 @@
 //! The command line: clap definitions and one module per command group.
 
+mod auth;
+mod config;
 pub mod connect;
 mod connections;
 mod doctor;
 mod output;
 mod precedence;
+mod profile;
 mod remove;
 mod sources;
 pub mod table;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::Dirs;
 use crate::graph::GraphClient;
 use crate::ops::OpsError;
 use connect::ConnectionArgs;
@@ -84,10 +88,19 @@ pub enum Command {
     /// The source precedence list: show, move, set, remove an entry.
     #[command(subcommand)]
     Precedence(precedence::PrecedenceCmd),
+    /// One user's composed profile, and why each value won.
+    #[command(subcommand)]
+    Profile(profile::ProfileCmd),
     /// Remove a connector cleanly: precedence entry, profile source, connection (resumable).
     Remove(remove::RemoveArgs),
     /// Check that connections, profile sources and precedence agree.
     Doctor,
+    /// Sign in as yourself (device code), see who is signed in and what that allows, sign out.
+    #[command(subcommand)]
+    Auth(auth::AuthCmd),
+    /// Named contexts (tenants): list, add, use, remove.
+    #[command(subcommand)]
+    Config(config::ConfigCmd),
 }
 
 /// What every command runs with.
@@ -170,6 +183,14 @@ pub async fn run(cli: Cli) -> Exit {
             .await
             .map(|()| Exit::Ok)
             .map_err(|e| CliError::Failed(e.to_string())),
+        Some(Command::Auth(cmd)) => match Dirs::from_env() {
+            Ok(dirs) => auth::run(&cli.connection, &dirs, printer, cmd).await,
+            Err(e) => Err(CliError::Failed(e.to_string())),
+        },
+        Some(Command::Config(cmd)) => match Dirs::from_env() {
+            Ok(dirs) => config::run(&cli.connection, &dirs, printer, cmd),
+            Err(e) => Err(CliError::Failed(e.to_string())),
+        },
         Some(command) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
             Ok(session) => dispatch(&session, command).await,
             Err(e) => Err(e),
@@ -190,10 +211,13 @@ pub async fn run(cli: Cli) -> Exit {
 
 async fn dispatch(session: &Session, command: Command) -> Result<Exit, CliError> {
     match command {
-        Command::Emulator(_) => unreachable!("handled before a session is made"),
+        Command::Emulator(_) | Command::Auth(_) | Command::Config(_) => {
+            unreachable!("handled before a session is made")
+        }
         Command::Connections(cmd) => connections::run(session, cmd).await,
         Command::Sources(cmd) => sources::run(session, cmd).await,
         Command::Precedence(cmd) => precedence::run(session, cmd).await,
+        Command::Profile(cmd) => profile::run(session, cmd).await,
         Command::Remove(args) => remove::run(session, args).await,
         Command::Doctor => doctor::run(session).await,
     }
@@ -211,12 +235,17 @@ async fn console(cli: &Cli) -> Result<Exit, CliError> {
         let tenant = handle.tenant_domain().to_owned();
         (client, Some(handle), tenant)
     } else {
+        let dirs = dirs
+            .as_ref()
+            .ok_or_else(|| CliError::Failed("no config directory could be found".into()))?;
         let resolved = cli
             .connection
-            .resolve()
+            .resolve(dirs)
             .map_err(|e| CliError::Usage(e.to_string()))?;
+        // The console owns the terminal, so it cannot print a device code: it uses the sign-in
+        // kept by `peoplectl auth login`, and says so when there is none.
         let client = resolved
-            .client()
+            .client(connect::Interaction::Never)
             .map_err(|e| CliError::Usage(e.to_string()))?;
         (client, None, resolved.tenant_id)
     };
@@ -261,9 +290,15 @@ async fn session(
             _emulator: Some(handle),
         });
     }
-    let resolved = args.resolve().map_err(|e| CliError::Usage(e.to_string()))?;
+    let dirs = Dirs::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
+    let resolved = args
+        .resolve(&dirs)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    // A device-code prompt goes to stderr, so JSON on stdout stays clean.
+    let prompt: crate::auth::device_code::PromptSink =
+        std::sync::Arc::new(|p| eprintln!("{}", p.message));
     let client = resolved
-        .client()
+        .client(connect::Interaction::Prompt(prompt))
         .map_err(|e| CliError::Usage(e.to_string()))?;
     Ok(Session {
         client,

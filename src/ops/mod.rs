@@ -2,9 +2,11 @@
 //! step by step while emitting progress events. The CLI and the TUI both run these.
 
 pub mod doctor;
+pub mod explain;
 pub mod register;
 pub mod remove;
 pub mod reorder;
+pub mod setup;
 pub mod snapshot;
 pub mod views;
 
