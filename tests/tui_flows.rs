@@ -12,7 +12,7 @@ use peoplectl::tui::action::{Action, PaneId};
 use peoplectl::tui::app::App;
 use peoplectl::tui::keymap::{KeyChord, Keymap};
 use peoplectl::tui::state::{
-    AppState, ImpactState, LoadState, Popup, RegisterStage, RemovalStep, SessionInfo,
+    AppState, ImpactState, LoadState, Popup, RegisterStage, RemovalStep, SessionInfo, SetupStage,
 };
 use peoplectl::tui::theme::Theme;
 
@@ -415,6 +415,42 @@ async fn register_and_edit_a_source_from_the_panes() {
 }
 
 #[tokio::test]
+async fn the_new_connection_wizard_creates_the_connection_and_its_schema() {
+    let (mut app, handle) = demo_app(false).await;
+    keys(&mut app, "1 n");
+    type_text(&mut app, "workdayhr");
+    key(&mut app, "tab");
+    type_text(&mut app, "Workday HR");
+    key(&mut app, "enter");
+    let done = app
+        .run_until(WAIT, |s| {
+            matches!(s.popups.last(), Some(Popup::NewConnection(w)) if matches!(w.stage, SetupStage::Done { .. }))
+                && s.jobs.is_empty()
+        })
+        .await;
+    assert!(done, "{:?}", app.state.popups.last());
+    let Some(Popup::NewConnection(w)) = app.state.popups.last() else {
+        unreachable!()
+    };
+    assert!(
+        matches!(&w.stage, SetupStage::Done { error: None, .. }),
+        "{:?}",
+        w.stage
+    );
+    let created = handle.inspect().connection("workdayhr").expect("created");
+    assert_eq!(created.content_category, "people");
+    assert!(!created.schema_properties.is_empty(), "schema registered");
+    assert!(
+        app.state
+            .connections
+            .rows
+            .iter()
+            .any(|r| r.id == "workdayhr"),
+        "the pane lists it"
+    );
+}
+
+#[tokio::test]
 async fn read_only_writes_nothing() {
     let (mut app, handle) = demo_app(true).await;
     let before = nameless_urls(&handle);
@@ -487,7 +523,10 @@ async fn searching_a_person_explains_who_wins_and_why() {
         .iter()
         .find(|r| r.label == "jobTitle")
         .expect("jobTitle");
-    assert_eq!(title.value, "\"\"", "an empty string is a value");
+    assert_eq!(
+        title.value, "\"\" (empty string)",
+        "an empty string is a value"
+    );
     assert_eq!(title.rule, Rule::EmptyStringWins);
     assert!(
         title

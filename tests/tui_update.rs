@@ -15,7 +15,7 @@ use peoplectl::tui::action::{Action, ApplyFailure, PaneId};
 use peoplectl::tui::effect::{Effect, Work};
 use peoplectl::tui::keymap::{KeyChord, Keymap};
 use peoplectl::tui::people_index::UserRow;
-use peoplectl::tui::state::{AppState, ImpactState, Popup, RemovalStep, SessionInfo};
+use peoplectl::tui::state::{AppState, ImpactState, Popup, RemovalStep, SessionInfo, SetupStage};
 use peoplectl::tui::theme::Theme;
 use peoplectl::tui::update::update;
 use proptest::prelude::*;
@@ -352,35 +352,64 @@ fn the_removal_wizard_needs_the_typed_id_and_esc_cancels_before_any_write() {
 }
 
 #[test]
-fn the_new_connection_wizard_checks_the_id_as_it_is_typed() {
+fn the_new_connection_wizard_checks_the_id_as_it_is_typed_then_runs_setup() {
     let mut s = state(false);
     key(&mut s, "n");
     type_text(&mut s, "mi");
-    let form = |s: &AppState| match s.popups.last() {
-        Some(Popup::NewConnection(f)) => f.clone(),
-        other => panic!("form expected, got {other:?}"),
+    let wizard = |s: &AppState| match s.popups.last() {
+        Some(Popup::NewConnection(w)) => (**w).clone(),
+        other => panic!("wizard expected, got {other:?}"),
     };
-    assert!(form(&s).fields[0].error.is_some(), "too short");
+    assert!(wizard(&s).form.fields[0].error.is_some(), "too short");
     type_text(&mut s, "crosofthr");
     assert!(
-        form(&s).fields[0]
+        wizard(&s).form.fields[0]
             .error
             .as_deref()
             .is_some_and(|e| e.to_lowercase().contains("microsoft")),
         "{:?}",
-        form(&s).fields[0].error
+        wizard(&s).form.fields[0].error
     );
     key(&mut s, "ctrl-u");
     type_text(&mut s, "workdayhr");
-    assert!(form(&s).fields[0].error.is_none());
-    key(&mut s, "enter");
-    assert!(form(&s).error.is_some(), "a name is required");
+    assert!(wizard(&s).form.fields[0].error.is_none());
+    assert!(key(&mut s, "enter").is_empty(), "a name is required first");
+    assert!(wizard(&s).form.error.is_some());
     type_text(&mut s, "Workday");
-    assert!(key(&mut s, "enter").is_empty(), "nothing is created");
-    let Some(Popup::Message(m)) = s.popups.last() else {
-        panic!("message expected");
+    let effects = key(&mut s, "enter");
+    assert!(matches!(
+        works(&effects)[..],
+        [Work::Setup(r)] if r.id.as_str() == "workdayhr" && r.name == "Workday" && r.wait
+    ));
+    assert!(matches!(wizard(&s).stage, SetupStage::Running { .. }));
+    assert!(
+        key(&mut s, "esc").is_empty(),
+        "esc does not hide a running setup"
+    );
+    assert!(matches!(s.popups.last(), Some(Popup::NewConnection(_))));
+    update(
+        &mut s,
+        Action::SetupProgress(Event::Step {
+            step: "schema".into(),
+            status: StepStatus::Running,
+            detail: "provisioning (4s)".into(),
+        }),
+    );
+    let SetupStage::Running { steps } = wizard(&s).stage else {
+        panic!("running")
     };
-    assert!(m.lines.iter().any(|l| l.contains("not in this build")));
+    assert_eq!(steps[1].detail, "provisioning (4s)");
+    let effects = update(&mut s, Action::SetupFinished(Err("schema refused".into())));
+    assert!(
+        matches!(works(&effects)[..], [Work::LoadSnapshot]),
+        "lists are read again"
+    );
+    assert!(matches!(
+        wizard(&s).stage,
+        SetupStage::Done { error: Some(_), .. }
+    ));
+    key(&mut s, "esc");
+    assert!(s.popups.is_empty());
 }
 
 #[test]

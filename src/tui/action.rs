@@ -218,6 +218,12 @@ pub enum Action {
     /// A registration ended.
     #[serde(skip)]
     RegisterFinished(Result<Vec<StepReport>, String>),
+    /// A setup step changed status.
+    #[serde(skip)]
+    SetupProgress(Event),
+    /// A connection setup ended.
+    #[serde(skip)]
+    SetupFinished(Result<Vec<StepReport>, String>),
     /// A profile source update ended.
     #[serde(skip)]
     SourceUpdated(Result<ProfileSource, String>),

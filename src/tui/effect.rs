@@ -15,6 +15,7 @@ use crate::graph::sources::ProfileSourcePatch;
 use crate::ops::register::{RegisterPlan, RegisterRequest, execute_register, plan_register};
 use crate::ops::remove::{Scope, execute_remove, plan_remove};
 use crate::ops::reorder::{ReorderPlan, apply};
+use crate::ops::setup::{SetupRequest, execute_setup};
 use crate::ops::snapshot::{Snapshot, read_snapshot};
 use crate::ops::{OpsError, Progress};
 use crate::people::precedence::{PrecedenceList, impact};
@@ -47,16 +48,17 @@ pub enum Work {
     PlanRegister(RegisterRequest),
     /// Register and rank.
     ExecuteRegister(Box<RegisterPlan>),
+    /// Create a connection and register its schema, waiting for provisioning.
+    Setup(Box<SetupRequest>),
     /// Change a profile source's name or link.
     UpdateSource {
         source_id: String,
         patch: ProfileSourcePatch,
     },
-    /// Compose one person's profile from the sources.
+    /// Explain one person's composed profile (`ops::explain`).
     Explain {
         upn: String,
         snapshot: Arc<Snapshot>,
-        delegated: bool,
     },
 }
 
@@ -69,6 +71,7 @@ impl Work {
                 | Work::ExecuteRemove { .. }
                 | Work::ExecuteRegister(_)
                 | Work::UpdateSource { .. }
+                | Work::Setup(_)
         )
     }
 }
@@ -226,18 +229,30 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
                 .await
                 .map_err(|e| ops_message(&e)),
         )),
+        Work::Setup(request) => {
+            let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
+            let forward = {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    while let Some(event) = erx.recv().await {
+                        let _ = tx.send(Action::SetupProgress(event));
+                    }
+                })
+            };
+            let result = execute_setup(client, &request, &Progress::channel(etx))
+                .await
+                .map_err(|e| ops_message(&e));
+            let _ = forward.await;
+            send(Action::SetupFinished(result));
+        }
         Work::UpdateSource { source_id, patch } => send(Action::SourceUpdated(
             client
                 .update_profile_source(&source_id, &patch)
                 .await
                 .map_err(|e| e.to_string()),
         )),
-        Work::Explain {
-            upn,
-            snapshot,
-            delegated,
-        } => {
-            let result = profile::explain(client, &snapshot, &upn, delegated)
+        Work::Explain { upn, snapshot } => {
+            let result = profile::explain(client, &snapshot, &upn)
                 .await
                 .map(Arc::new);
             send(Action::ExplainLoaded { upn, result });

@@ -1,19 +1,18 @@
-//! View models computed from the sources themselves: one user's composed profile (a view-model
-//! adapter over `people::compose::explain_entities` until `ops::explain` is in this build) and
-//! the typed per-user inputs that reorder impact previews recompose.
+//! View models: one person's explanation from `ops::explain` as table rows, and the typed
+//! per-user inputs (Entra ID plus each connector's item) that reorder impact previews recompose.
 
 use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
-use reqwest::Method;
 use serde_json::Value as Json;
 
-use crate::graph::users::{USER_SELECT, user_path};
-use crate::graph::{ApiVersion, Call, GraphClient, GraphError};
+use crate::graph::users::USER_SELECT;
+use crate::graph::{GraphClient, GraphError};
+use crate::ops::explain::Explanation;
 use crate::ops::snapshot::{Snapshot, engine_schema};
 use crate::people::compose::{
-    PropertyCatalog, PropertyKind, Provenance, Rule, SourceEntities, SourceTable, UserSources,
-    Value, collection_kind, explain_entities,
+    PropertyCatalog, PropertyKind, Rule, SourceEntities, SourceTable, UserSources, Value,
+    collection_kind,
 };
 use crate::people::entities::entities_from_entra_user;
 use crate::people::ids::SourceId;
@@ -198,164 +197,136 @@ fn order_key(path: &str) -> (usize, usize, String) {
     (group, 0, path.to_owned())
 }
 
-/// A value as one line of text; an empty string shows as `""` so it cannot be mistaken for
-/// no value.
-pub fn show_value(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) if s.is_empty() => "\"\"".to_owned(),
-        Value::String(s) => s.to_string(),
-        Value::Json(j) => summarize(j),
+/// The name a source is shown by, from what `ops::explain` reports (a built-in's name or a
+/// source id).
+fn display_source(snapshot: &Snapshot, name: &str) -> String {
+    if name == "Microsoft Entra ID" || name == crate::people::source_url::ENTRA_SOURCE_ID {
+        return "Entra ID".to_owned();
+    }
+    match SourceId::new(name) {
+        Ok(id) if snapshot.source(name).is_some() => source_name(snapshot, &id),
+        _ => name.to_owned(),
     }
 }
 
-/// A profile entity (email, phone, skill, ...) in a few words.
-fn summarize(json: &Json) -> String {
-    let text = |k: &str| json.get(k).and_then(Json::as_str).filter(|s| !s.is_empty());
-    let main = [
-        "address",
-        "number",
-        "displayName",
-        "webUrl",
-        "userPrincipalName",
-    ]
-    .iter()
-    .find_map(|k| text(k));
-    match (main, text("type").or_else(|| text("proficiency"))) {
-        (Some(m), Some(t)) => format!("{m} ({t})"),
-        (Some(m), None) => m.to_owned(),
-        _ => match json {
-            Json::Array(items) => items
-                .iter()
-                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-                .collect::<Vec<_>>()
-                .join(", "),
-            other => other.to_string(),
-        },
-    }
+/// A value as one line; `""` stays visible as an empty string.
+pub fn show_json(value: &Json) -> String {
+    crate::ops::explain::summarize(value)
 }
 
-/// Builds the view from explanations: labels, values, the winner's and the others' names.
-pub fn explain_view(
-    snapshot: &Snapshot,
-    upn: &str,
-    display_name: &str,
-    explained: &[Provenance],
-    sources: &[SourceEntities],
-) -> ExplainView {
-    let name = |id: &SourceId| source_name(snapshot, id);
-    let mut rows: Vec<((usize, usize, String), ExplainRow)> = Vec::new();
-    for p in explained {
-        let key = order_key(&p.property);
-        if p.kind == PropertyKind::Multi {
-            for item in &p.items {
-                rows.push((
-                    key.clone(),
-                    ExplainRow {
-                        label: label_for(&p.property),
-                        path: p.property.clone(),
-                        value: show_value(&item.value),
-                        source: name(&item.source),
-                        others: Vec::new(),
-                        rule: p.rule,
-                        actual: None,
-                    },
-                ));
-            }
-            continue;
-        }
-        let (value, source) = match &p.winner {
-            Some(w) => (show_value(&w.value), name(&w.source)),
-            None => ("-".to_owned(), "-".to_owned()),
-        };
-        let others = p
-            .shadowed
-            .iter()
-            .map(|c| format!("{}: {}", name(&c.source), show_value(&c.value)))
-            .chain(p.nulls.iter().map(|c| format!("{}: null", name(&c.source))))
-            .collect();
-        rows.push((
-            key,
-            ExplainRow {
-                label: label_for(&p.property),
-                path: p.property.clone(),
-                value,
-                source,
-                others,
-                rule: p.rule,
-                actual: None,
+/// The view of an explanation from `ops::explain`: one row per single-valued property (with
+/// the values it shadowed) and one per item of a multi-valued property.
+pub fn explain_view(snapshot: &Snapshot, explanation: &Explanation) -> ExplainView {
+    let mut lines: Vec<&crate::ops::explain::PropertyLine> =
+        explanation.properties.iter().collect();
+    lines.sort_by_key(|l| order_key(&l.property));
+    let mut rows = Vec::new();
+    for l in lines {
+        let source = l.source.as_deref().map_or_else(
+            || "-".to_owned(),
+            |s| {
+                s.split(", ")
+                    .map(|part| display_source(snapshot, part))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             },
-        ));
+        );
+        let actual = explanation
+            .mismatches
+            .iter()
+            .find(|m| m.property == l.property)
+            .map(|m| show_json(&m.actual));
+        match &l.value {
+            Json::Array(items) if l.rule == Rule::OrderedUnion || l.rule == Rule::NoValue => {
+                for (i, item) in items.iter().enumerate() {
+                    rows.push(ExplainRow {
+                        label: if i == 0 {
+                            label_for(&l.property)
+                        } else {
+                            String::new()
+                        },
+                        path: l.property.clone(),
+                        value: show_json(item),
+                        source: if i == 0 {
+                            source.clone()
+                        } else {
+                            String::new()
+                        },
+                        others: Vec::new(),
+                        rule: l.rule,
+                        actual: None,
+                    });
+                }
+            }
+            value => rows.push(ExplainRow {
+                label: label_for(&l.property),
+                path: l.property.clone(),
+                value: show_json(value),
+                source,
+                others: l
+                    .shadowed
+                    .iter()
+                    .map(|sh| {
+                        format!(
+                            "{}: {}",
+                            display_source(snapshot, &sh.source),
+                            show_json(&sh.value)
+                        )
+                    })
+                    .collect(),
+                rule: l.rule,
+                actual,
+            }),
+        }
     }
-    // Stable: multi-valued items keep their rank order within a collection.
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let sources = explanation
+        .sources
+        .iter()
+        .map(|n| {
+            let name = display_source(snapshot, &n.source);
+            match n.status {
+                "used" => name,
+                "noItem" => format!("{name} (no item)"),
+                "otherAccount" => format!("{name} (item names another account)"),
+                "noMailbox" => format!("{name} (ignored: no mailbox)"),
+                _ => format!("{name} (unreadable)"),
+            }
+        })
+        .collect();
+    let actual = if explanation.profile_api == "read" {
+        ActualProfile::Compared
+    } else if explanation.profile_api.contains("delegated") {
+        ActualProfile::NeedsDelegated
+    } else {
+        ActualProfile::Failed(
+            explanation
+                .profile_api
+                .trim_start_matches("not read: ")
+                .to_owned(),
+        )
+    };
     ExplainView {
-        upn: upn.to_owned(),
-        display_name: display_name.to_owned(),
-        rows: rows.into_iter().map(|(_, r)| r).collect(),
-        sources: sources.iter().map(|s| name(&s.source_id)).collect(),
-        actual: ActualProfile::NeedsDelegated,
+        upn: explanation.upn.clone(),
+        display_name: explanation
+            .display_name
+            .clone()
+            .unwrap_or_else(|| explanation.upn.clone()),
+        rows,
+        sources,
+        actual,
     }
 }
 
-/// Reads one user and their connector items and explains their composed profile under the
-/// snapshot's precedence list. `delegated`: also read Microsoft 365's own profile to compare.
+/// Explains one person with `ops::explain` against the snapshot on screen.
 pub async fn explain(
     client: &GraphClient,
     snapshot: &Snapshot,
     upn: &str,
-    delegated: bool,
 ) -> Result<ExplainView, String> {
-    let call = Call::new(
-        format!("get user '{upn}'"),
-        Method::GET,
-        ApiVersion::V1,
-        user_path(upn),
-    )
-    .query("$select", USER_SELECT);
-    let user: Json = client.send_json(&call).await.map_err(|e| e.to_string())?;
-    let connectors = connector_sources(snapshot);
-    let sources = sources_for_user(client, &connectors, &user)
+    let explanation = crate::ops::explain::explain_with(client, snapshot, upn)
         .await
         .map_err(|e| e.to_string())?;
-    let explained = explain_entities(&snapshot.list(), &sources);
-    let display_name = user
-        .get("displayName")
-        .and_then(Json::as_str)
-        .unwrap_or(upn);
-    let mut view = explain_view(snapshot, upn, display_name, &explained, &sources);
-    if delegated {
-        match client.get_profile(upn).await {
-            Ok(profile) => {
-                for row in &mut view.rows {
-                    row.actual = actual_value(&profile, &row.path);
-                }
-                view.actual = ActualProfile::Compared;
-            }
-            Err(e) => view.actual = ActualProfile::Failed(e.to_string()),
-        }
-    }
-    Ok(view)
-}
-
-/// The value the profile API shows at a single-valued path (`positions/detail/jobTitle`).
-fn actual_value(profile: &crate::graph::profile::Profile, path: &str) -> Option<String> {
-    let mut segs = path.split('/');
-    let collection = segs.next()?;
-    if collection_kind(collection) == PropertyKind::Multi {
-        return None;
-    }
-    let entity = profile.entities(collection).into_iter().find(|e| {
-        e.value.get("isCurrent") != Some(&Json::Bool(false))
-            && e.source_types.iter().all(|t| t != "User")
-    })?;
-    let mut node = &entity.value;
-    for s in segs {
-        node = node.get(s)?;
-    }
-    Some(show_value(&Value::from_json(node)))
+    Ok(explain_view(snapshot, &explanation))
 }
 
 /// Every loaded user's per-source values in typed form, built once and recomposed per staged
@@ -512,20 +483,59 @@ mod tests {
     }
 
     #[test]
-    fn the_view_labels_values_and_others() {
-        let snapshot = Snapshot::default();
-        let list = PrecedenceList::from_sources([&hr(), &SourceId::entra()]);
-        let sources = alex();
-        let explained = explain_entities(&list, &sources);
-        let view = explain_view(&snapshot, "alexw@contoso.com", "Alex", &explained, &sources);
+    fn the_view_labels_values_others_and_mismatches() {
+        use crate::ops::explain::{Mismatch, PropertyLine, Shadowed, SourceNote};
+        let explanation = Explanation {
+            upn: "alexw@contoso.com".into(),
+            display_name: Some("Alex".into()),
+            properties: vec![
+                PropertyLine {
+                    property: "emails".into(),
+                    value: json!([{"address": "alexw@contoso.com", "type": "work"}, {"address": "a@b.c"}]),
+                    source: Some("Microsoft Entra ID, contosohr".into()),
+                    rank: Some(1),
+                    rule: Rule::OrderedUnion,
+                    shadowed: vec![],
+                },
+                PropertyLine {
+                    property: "positions/detail/jobTitle".into(),
+                    value: json!("Senior Software Engineer"),
+                    source: Some("contosohr".into()),
+                    rank: Some(1),
+                    rule: Rule::HighestRank,
+                    shadowed: vec![Shadowed {
+                        source: "Microsoft Entra ID".into(),
+                        value: json!("Software Engineer"),
+                    }],
+                },
+            ],
+            mismatches: vec![Mismatch {
+                property: "positions/detail/jobTitle".into(),
+                expected: json!("Senior Software Engineer"),
+                actual: json!("Software Engineer"),
+                hint: String::new(),
+            }],
+            sources: vec![SourceNote {
+                source: "contosohr".into(),
+                rank: Some(1),
+                status: "noItem",
+                detail: String::new(),
+            }],
+            profile_api: "read".into(),
+        };
+        let view = explain_view(&Snapshot::default(), &explanation);
         let title = &view.rows[0];
-        assert_eq!(title.label, "jobTitle");
-        assert_eq!(title.value, "Senior Software Engineer");
-        assert_eq!(title.source, "contosohr");
+        assert_eq!(title.label, "jobTitle", "positions first");
         assert_eq!(title.others, ["Entra ID: Software Engineer"]);
-        assert_eq!(title.rule, Rule::HighestRank);
-        let email = view.rows.iter().find(|r| r.label == "emails").unwrap();
-        assert_eq!(email.value, "alexw@contoso.com (work)");
-        assert_eq!(show_value(&Value::from("")), "\"\"");
+        assert!(title.mismatch());
+        assert_eq!(view.rows[1].value, "alexw@contoso.com");
+        assert_eq!(view.rows[1].source, "Entra ID, contosohr");
+        assert_eq!(
+            view.rows[2].label, "",
+            "later items of a collection are not relabelled"
+        );
+        assert_eq!(view.sources, ["contosohr (no item)"]);
+        assert_eq!(view.actual, ActualProfile::Compared);
+        assert_eq!(view.line_count(), 5);
     }
 }

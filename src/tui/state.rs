@@ -313,6 +313,27 @@ impl Form {
     }
 }
 
+/// Where the new-connection wizard is.
+#[derive(Debug, Clone)]
+pub enum SetupStage {
+    /// The form.
+    Editing,
+    /// `ops::setup` is creating the connection and waiting for its schema.
+    Running { steps: Vec<StepReport> },
+    /// Finished, or stopped with the reason.
+    Done {
+        steps: Vec<StepReport>,
+        error: Option<String>,
+    },
+}
+
+/// Creating a connection with its schema.
+#[derive(Debug, Clone)]
+pub struct NewConnectionWizard {
+    pub form: Form,
+    pub stage: SetupStage,
+}
+
 /// Where the register wizard is.
 #[derive(Debug, Clone)]
 pub enum RegisterStage {
@@ -350,7 +371,7 @@ pub enum Popup {
     Conflict(ConflictState),
     MoveTo(TextInput),
     Removal(Box<RemovalWizard>),
-    NewConnection(Form),
+    NewConnection(Box<NewConnectionWizard>),
     Register(Box<RegisterWizard>),
     EditSource(EditSourceForm),
     /// The profile API needs a delegated sign-in.

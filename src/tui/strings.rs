@@ -41,6 +41,9 @@ pub fn job_plan_register(id: &str) -> String {
 pub fn job_register(id: &str) -> String {
     format!("registering {id}")
 }
+pub fn job_setup(id: &str) -> String {
+    format!("creating {id}")
+}
 pub fn job_save_source(id: &str) -> String {
     format!("saving {id}")
 }
@@ -106,13 +109,12 @@ pub fn sync_not_in_build() -> Vec<String> {
     ]
 }
 pub const NEW_CONNECTION_TITLE: &str = "New connection";
-pub fn setup_not_in_build(id: &str) -> Vec<String> {
-    vec![
-        format!("'{id}' is a valid connection id."),
-        "Creating a connection (connection, schema, waiting for provisioning) needs the setup workflow, which is not in this build yet.".into(),
-        "Nothing was created.".into(),
-    ]
-}
+pub const FIELD_SCHEMA: &str = "Schema";
+pub const SCHEMA_NOTE: &str = "labels (current contract), preview (2025) or none";
+pub const SETUP_RUNNING: &str =
+    "Creating the connection and waiting for Microsoft 365 to provision its schema…";
+pub const SETUP_DONE: &str =
+    "Done. Register it as a profile source (R) so its data reaches profiles.";
 
 // Forms.
 pub const FIELD_CONNECTION_ID: &str = "Connection id";
@@ -183,6 +185,7 @@ pub fn step_label(step: &str) -> &'static str {
         "precedence" => "precedence entry",
         "profileSource" => "profile source",
         "connection" => "connection",
+        "schema" => "schema",
         _ => "step",
     }
 }

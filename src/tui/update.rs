@@ -8,8 +8,8 @@ use super::identity::SignIn;
 use super::keymap::{Key, KeyChord};
 use super::state::{
     AppState, ApplyConfirm, ConflictState, EditSourceForm, Field, Filter, Form, ImpactState, Job,
-    LoadState, Message, PaletteState, Popup, ProfileState, RegisterStage, RegisterWizard,
-    RemovalStep, RemovalWizard, Staged, Status, TextInput,
+    LoadState, Message, NewConnectionWizard, PaletteState, Popup, ProfileState, RegisterStage,
+    RegisterWizard, RemovalStep, RemovalWizard, SetupStage, Staged, Status, TextInput,
 };
 use super::strings as s;
 use crate::graph::sources::ProfileSourcePatch;
@@ -17,6 +17,7 @@ use crate::ops::doctor::diagnose;
 use crate::ops::register::{RegisterRequest, check_web_url};
 use crate::ops::remove::Scope;
 use crate::ops::reorder::ReorderPlan;
+use crate::ops::setup::{Polling, SchemaChoice, SetupRequest};
 use crate::ops::views::{connection_rows, source_rows};
 use crate::ops::{Event, StepReport, StepStatus};
 use crate::people::ids::{ConnectionId, SourceId};
@@ -82,7 +83,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         | Action::RegisterPlanned(_)
         | Action::RegisterFinished(_)
         | Action::SourceUpdated(_)
-        | Action::ExplainLoaded { .. }) => result(state, a),
+        | Action::ExplainLoaded { .. }
+        | Action::SetupProgress(_)
+        | Action::SetupFinished(_)) => result(state, a),
         a if !state.popups.is_empty() => popup_action(state, a),
         a => pane_action(state, &a),
     }
@@ -119,7 +122,8 @@ fn text_key(state: &AppState, chord: &KeyChord) -> Option<Action> {
 /// True when a popup's keys are typed into a field.
 pub fn takes_text(popup: &Popup) -> bool {
     match popup {
-        Popup::Palette(_) | Popup::MoveTo(_) | Popup::NewConnection(_) => true,
+        Popup::Palette(_) | Popup::MoveTo(_) => true,
+        Popup::NewConnection(w) => matches!(w.stage, SetupStage::Editing),
         Popup::Removal(w) => matches!(w.step, RemovalStep::TypeId { .. }),
         Popup::Register(w) => matches!(w.stage, RegisterStage::Editing),
         Popup::EditSource(f) => !f.saving,
@@ -141,6 +145,10 @@ pub fn popup_accepts(popup: &Popup, action: &Action) -> bool {
             }
             RemovalStep::Review(_) => close || matches!(action, A::Select),
             RemovalStep::Running { .. } => matches!(action, A::Quit),
+            _ => close,
+        },
+        Popup::NewConnection(w) => match &w.stage {
+            SetupStage::Running { .. } => matches!(action, A::Quit),
             _ => close,
         },
         Popup::Register(w) => match &w.stage {
@@ -586,11 +594,7 @@ fn open_profile(state: &mut AppState) -> Vec<Effect> {
     vec![job(
         state,
         &s::job_explain(&upn),
-        Work::Explain {
-            upn,
-            snapshot,
-            delegated,
-        },
+        Work::Explain { upn, snapshot },
     )]
 }
 
@@ -608,15 +612,24 @@ fn new_connection(state: &mut AppState) -> Vec<Effect> {
     }
     let mut id = Field::new(s::FIELD_CONNECTION_ID);
     id.note = Some(s::CONNECTION_ID_RULES.to_owned());
-    state.popups.push(Popup::NewConnection(Form {
-        fields: vec![
-            id,
-            Field::new(s::FIELD_NAME),
-            Field::new(s::FIELD_DESCRIPTION),
-        ],
-        focus: 0,
-        error: None,
-    }));
+    let mut schema = Field::new(s::FIELD_SCHEMA);
+    schema.input = TextInput::with("labels");
+    schema.note = Some(s::SCHEMA_NOTE.to_owned());
+    state
+        .popups
+        .push(Popup::NewConnection(Box::new(NewConnectionWizard {
+            form: Form {
+                fields: vec![
+                    id,
+                    Field::new(s::FIELD_NAME),
+                    Field::new(s::FIELD_DESCRIPTION),
+                    schema,
+                ],
+                focus: 0,
+                error: None,
+            },
+            stage: SetupStage::Editing,
+        })));
     Vec::new()
 }
 
@@ -929,7 +942,7 @@ fn popup_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             _ => (Some(Popup::MoveTo(input)), Vec::new()),
         },
         Popup::Removal(w) => removal(state, w, action),
-        Popup::NewConnection(form) => new_connection_form(state, form, &action),
+        Popup::NewConnection(w) => new_connection_form(state, w, &action),
         Popup::Register(w) => register_wizard(state, w, &action),
         Popup::EditSource(f) => edit_source_form(state, f, &action),
     };
@@ -1161,38 +1174,84 @@ pub fn validate_connection_id(field: &mut Field) {
 
 fn new_connection_form(
     state: &mut AppState,
-    mut form: Form,
+    mut w: Box<NewConnectionWizard>,
     action: &Action,
 ) -> (Option<Popup>, Vec<Effect>) {
-    if edit_form(&mut form, action) {
+    match std::mem::replace(&mut w.stage, SetupStage::Editing) {
+        SetupStage::Editing => {}
+        SetupStage::Running { steps } => {
+            // The workflow runs to its end; closing now would hide its outcome.
+            w.stage = SetupStage::Running { steps };
+            return (Some(Popup::NewConnection(w)), Vec::new());
+        }
+        SetupStage::Done { steps, error } => {
+            if matches!(action, Action::Back | Action::Select) {
+                return (None, Vec::new());
+            }
+            w.stage = SetupStage::Done { steps, error };
+            return (Some(Popup::NewConnection(w)), Vec::new());
+        }
+    }
+    let form = &mut w.form;
+    if edit_form(form, action) {
         validate_connection_id(&mut form.fields[0]);
-        return (Some(Popup::NewConnection(form)), Vec::new());
+        return (Some(Popup::NewConnection(w)), Vec::new());
     }
     match action {
         Action::Back => (None, Vec::new()),
-        Action::Submit => {
-            validate_connection_id(&mut form.fields[0]);
-            if form.value(0).is_empty() || form.fields[0].error.is_some() {
-                form.error = Some(s::FIX_ID_FIRST.to_owned());
-                form.focus = 0;
-                return (Some(Popup::NewConnection(form)), Vec::new());
+        Action::Submit => match setup_request(form) {
+            Ok(request) => {
+                let steps = ["connection", "schema"]
+                    .iter()
+                    .map(|name| StepReport {
+                        step: (*name).to_owned(),
+                        status: StepStatus::Planned,
+                        detail: String::new(),
+                    })
+                    .collect();
+                let effect = job(
+                    state,
+                    &s::job_setup(request.id.as_str()),
+                    Work::Setup(Box::new(request)),
+                );
+                w.stage = SetupStage::Running { steps };
+                (Some(Popup::NewConnection(w)), vec![effect])
             }
-            if form.value(1).is_empty() {
-                form.error = Some(s::NAME_REQUIRED.to_owned());
-                form.focus = 1;
-                return (Some(Popup::NewConnection(form)), Vec::new());
+            Err((field, e)) => {
+                form.error = Some(e);
+                form.focus = field;
+                (Some(Popup::NewConnection(w)), Vec::new())
             }
-            let id = form.value(0).to_owned();
-            message(
-                state,
-                s::NEW_CONNECTION_TITLE,
-                s::setup_not_in_build(&id),
-                false,
-            );
-            (None, Vec::new())
-        }
-        _ => (Some(Popup::NewConnection(form)), Vec::new()),
+        },
+        _ => (Some(Popup::NewConnection(w)), Vec::new()),
     }
+}
+
+/// The setup request a new-connection form describes, or the field at fault and why.
+fn setup_request(form: &mut Form) -> Result<SetupRequest, (usize, String)> {
+    validate_connection_id(&mut form.fields[0]);
+    if form.value(0).is_empty() || form.fields[0].error.is_some() {
+        return Err((0, s::FIX_ID_FIRST.to_owned()));
+    }
+    let id = ConnectionId::new(form.value(0)).map_err(|e| (0, e.to_string()))?;
+    if form.value(1).is_empty() {
+        return Err((1, s::NAME_REQUIRED.to_owned()));
+    }
+    let schema = match form.value(3).to_ascii_lowercase().as_str() {
+        "" | "labels" => SchemaChoice::Labels,
+        "preview" => SchemaChoice::Preview,
+        "none" => SchemaChoice::None,
+        _ => return Err((3, s::SCHEMA_NOTE.to_owned())),
+    };
+    let description = form.value(2);
+    Ok(SetupRequest {
+        id,
+        name: form.value(1).to_owned(),
+        description: (!description.is_empty()).then(|| description.to_owned()),
+        schema,
+        wait: true,
+        polling: Polling::default(),
+    })
 }
 
 fn register_wizard(
@@ -1502,6 +1561,40 @@ fn result(state: &mut AppState, action: Action) -> Vec<Effect> {
             with_register(state, |w| w.stage = RegisterStage::Done(r));
             vec![job(state, s::JOB_TENANT, Work::LoadSnapshot)]
         }
+        Action::SetupProgress(event) => {
+            if let Event::Step {
+                step,
+                status,
+                detail,
+            } = event
+            {
+                with_setup(state, |w| {
+                    if let SetupStage::Running { steps } = &mut w.stage {
+                        if let Some(s) = steps.iter_mut().find(|s| s.step == step) {
+                            s.status = status;
+                            s.detail = detail;
+                        }
+                    }
+                });
+            }
+            Vec::new()
+        }
+        Action::SetupFinished(r) => {
+            with_setup(state, |w| {
+                let running = match &w.stage {
+                    SetupStage::Running { steps } => steps.clone(),
+                    _ => Vec::new(),
+                };
+                w.stage = match r {
+                    Ok(steps) => SetupStage::Done { steps, error: None },
+                    Err(e) => SetupStage::Done {
+                        steps: running,
+                        error: Some(e),
+                    },
+                };
+            });
+            vec![job(state, s::JOB_TENANT, Work::LoadSnapshot)]
+        }
         Action::SourceUpdated(r) => match r {
             Ok(source) => {
                 let pos = state
@@ -1546,6 +1639,17 @@ fn with_removal(state: &mut AppState, f: impl FnOnce(&mut RemovalWizard)) {
         .iter_mut()
         .rev()
         .find(|p| matches!(p, Popup::Removal(_)))
+    {
+        f(w);
+    }
+}
+
+fn with_setup(state: &mut AppState, f: impl FnOnce(&mut NewConnectionWizard)) {
+    if let Some(Popup::NewConnection(w)) = state
+        .popups
+        .iter_mut()
+        .rev()
+        .find(|p| matches!(p, Popup::NewConnection(_)))
     {
         f(w);
     }

@@ -8,7 +8,10 @@ use ratatui::widgets::Paragraph;
 
 use super::{fit_height, hint_line, popup_width, step_lines};
 use crate::tui::panes::precedence::entry_name;
-use crate::tui::state::{AppState, EditSourceForm, Form, RegisterStage, RegisterWizard, TextInput};
+use crate::tui::state::{
+    AppState, EditSourceForm, Form, NewConnectionWizard, RegisterStage, RegisterWizard, SetupStage,
+    TextInput,
+};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::widgets::{centered, popup_frame, spinner, truncate, wrap};
@@ -85,24 +88,73 @@ fn show(
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The new-connection wizard.
-pub fn draw_new_connection(frame: &mut Frame, body: Rect, state: &AppState, form: &Form) {
+/// The new-connection wizard: the form, then `ops::setup` running live, then its report.
+pub fn draw_new_connection(
+    frame: &mut Frame,
+    body: Rect,
+    state: &AppState,
+    w: &NewConnectionWizard,
+) {
+    let theme = &state.theme;
     let width = usize::from(popup_width(body).saturating_sub(2));
-    let mut lines = vec![Line::styled(
-        "A people connector with the labels contract (contentCategory people).",
-        state.theme.style(Role::Dim),
-    )];
-    lines.extend(form_lines(state, form, width, true));
-    lines.push(Line::raw(""));
-    lines.push(hint_line(
-        state,
-        &[
-            ("tab", "next field"),
-            ("enter", "create"),
-            ("esc", "cancel"),
-        ],
-    ));
-    show(frame, body, state, s::NEW_CONNECTION_TITLE, lines, false);
+    let mut lines = Vec::new();
+    let mut error = false;
+    match &w.stage {
+        SetupStage::Editing => {
+            lines.push(Line::styled(
+                "A people connection (contentCategory people) with its schema.",
+                theme.style(Role::Dim),
+            ));
+            lines.extend(form_lines(state, &w.form, width, true));
+            lines.push(Line::raw(""));
+            lines.push(hint_line(
+                state,
+                &[
+                    ("tab", "next field"),
+                    ("enter", "create"),
+                    ("esc", "cancel"),
+                ],
+            ));
+        }
+        SetupStage::Running { steps } => {
+            for (i, l) in wrap(s::SETUP_RUNNING, width.saturating_sub(2))
+                .into_iter()
+                .enumerate()
+            {
+                let lead = if i == 0 { spinner(state) } else { " " };
+                lines.push(Line::from(vec![
+                    Span::styled(lead, theme.style(Role::Key)),
+                    Span::raw(" "),
+                    Span::raw(l),
+                ]));
+            }
+            lines.extend(step_lines(state, steps, width));
+        }
+        SetupStage::Done { steps, error: e } => {
+            lines.extend(step_lines(state, steps, width));
+            lines.push(Line::raw(""));
+            if let Some(e) = e {
+                error = true;
+                lines.extend(
+                    wrap(e, width)
+                        .into_iter()
+                        .map(|l| Line::styled(l, theme.style(Role::Error))),
+                );
+                lines.push(Line::styled(
+                    "Running the wizard again with the same id and name picks up from here.",
+                    theme.style(Role::Dim),
+                ));
+            } else {
+                lines.extend(
+                    wrap(s::SETUP_DONE, width)
+                        .into_iter()
+                        .map(|l| Line::styled(l, theme.style(Role::Ok))),
+                );
+            }
+            lines.push(hint_line(state, &[("enter/esc", "close")]));
+        }
+    }
+    show(frame, body, state, s::NEW_CONNECTION_TITLE, lines, error);
 }
 
 /// The register wizard at its current stage.
