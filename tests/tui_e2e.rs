@@ -1,5 +1,6 @@
-//! The real binary in tmux at 80x24: start `--demo`, see the panes, move a precedence entry,
-//! apply, quit. Needs tmux (CI installs it); it waits on screen contents, never on a fixed delay.
+//! The real binary in tmux at 80x24: start `--demo`, see the panes, reorder, apply, quit.
+
+// apply, quit. Needs tmux (CI installs it); it waits on screen contents, never on a fixed delay.
 
 use std::process::Command;
 use std::time::{Duration, Instant};

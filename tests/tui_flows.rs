@@ -1,5 +1,4 @@
-//! Headless console flows against the in-process demo emulator, driven by actions (no
-//! terminal): what the admin does in the panes really changes (or never changes) the tenant.
+//! Headless console flows against the in-process demo emulator, driven by actions.
 
 use std::sync::Arc;
 use std::time::Duration;

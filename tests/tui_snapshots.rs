@@ -1,5 +1,4 @@
-//! Every pane, popup and wizard step rendered to a TestBackend at 80x24 and 160x48 and
-//! snapshotted, plus style assertions (staged moves highlighted, errors in red, NO_COLOR).
+//! Every pane, popup and wizard step at 80x24 and 160x48 (insta), plus style assertions.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -221,6 +220,16 @@ async fn popups() {
     keys(&mut app, "esc m");
     type_text(&mut app, "5");
     snap("popup_move_to", &app.state);
+    keys(&mut app, "esc");
+    app.dispatch(Action::SignInPrompt(
+        peoplectl::auth::device_code::DeviceCodePrompt {
+            user_code: "F7KQ-2XPA".into(),
+            verification_uri: "https://microsoft.com/devicelogin".into(),
+            message: String::new(),
+            expires_in: 900,
+        },
+    ));
+    snap("popup_device_code", &app.state);
 }
 
 #[tokio::test]

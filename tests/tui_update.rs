@@ -1,5 +1,4 @@
-//! The console's pure update: keys through the keymap, staging, confirmations, wizards, and a
-//! property test that moves only ever permute the precedence list.
+//! The console's pure update: keys, staging, confirmations, wizards, and a permutation property.
 
 use std::sync::Arc;
 
@@ -523,4 +522,41 @@ proptest! {
             prop_assert_eq!(s.precedence.staged.is_some(), differs);
         }
     }
+}
+
+#[test]
+fn a_device_code_prompt_shows_until_the_sign_in_completes() {
+    let mut s = state(false);
+    update(
+        &mut s,
+        Action::SignInPrompt(peoplectl::auth::device_code::DeviceCodePrompt {
+            user_code: "ABCD-1234".into(),
+            verification_uri: "https://microsoft.com/devicelogin".into(),
+            message: String::new(),
+            expires_in: 900,
+        }),
+    );
+    assert!(matches!(s.popups.last(), Some(Popup::DeviceCode(p)) if p.user_code == "ABCD-1234"));
+    key(&mut s, "q");
+    assert!(!s.quit, "q in a popup closes it, it does not quit");
+    assert!(s.popups.is_empty(), "esc/q hides the prompt");
+    update(
+        &mut s,
+        Action::SignInPrompt(peoplectl::auth::device_code::DeviceCodePrompt {
+            user_code: "WXYZ-9876".into(),
+            verification_uri: "https://microsoft.com/devicelogin".into(),
+            message: String::new(),
+            expires_in: 900,
+        }),
+    );
+    update(
+        &mut s,
+        Action::IdentityLoaded(Ok(peoplectl::tui::identity::Identity {
+            sign_in: peoplectl::tui::identity::SignIn::Delegated,
+            name: "priya.raman@contoso.com".into(),
+            permissions: vec![],
+            tenant_id: None,
+        })),
+    );
+    assert!(s.popups.is_empty(), "signed in: the code is gone");
 }

@@ -228,6 +228,7 @@ async fn dispatch(session: &Session, command: Command) -> Result<Exit, CliError>
 async fn console(cli: &Cli) -> Result<Exit, CliError> {
     let dirs = crate::config::Dirs::from_env().ok();
     let log = crate::tui::logging::init(dirs.as_ref().map(|d| d.data.as_path()), cli.verbose);
+    let mut prompts = None;
     let (client, emulator, tenant) = if cli.demo {
         let (client, handle) = connect::demo_client()
             .await
@@ -242,10 +243,15 @@ async fn console(cli: &Cli) -> Result<Exit, CliError> {
             .connection
             .resolve(dirs)
             .map_err(|e| CliError::Usage(e.to_string()))?;
-        // The console owns the terminal, so it cannot print a device code: it uses the sign-in
-        // kept by `peoplectl auth login`, and says so when there is none.
+        // The console owns the terminal: a device code is shown in a popup, not printed.
+        let (prompt_tx, prompt_rx) = tokio::sync::mpsc::unbounded_channel();
+        prompts = Some(prompt_rx);
+        let sink: crate::auth::device_code::PromptSink =
+            std::sync::Arc::new(move |p: &crate::auth::device_code::DeviceCodePrompt| {
+                let _ = prompt_tx.send(p.clone());
+            });
         let client = resolved
-            .client(connect::Interaction::Never)
+            .client(connect::Interaction::Prompt(sink))
             .map_err(|e| CliError::Usage(e.to_string()))?;
         (client, None, resolved.tenant_id)
     };
@@ -264,6 +270,7 @@ async fn console(cli: &Cli) -> Result<Exit, CliError> {
             sync_inputs,
         },
         config_dir: dirs.map(|d| d.config),
+        prompts,
     };
     tracing::info!(log = ?log, demo = cli.demo, read_only = cli.read_only, "console started");
     let result = crate::tui::run(client, options).await;

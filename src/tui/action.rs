@@ -159,6 +159,9 @@ pub enum Action {
     /// A background job ended (its own result comes in a separate action).
     #[serde(skip)]
     JobFinished(u64),
+    /// The credential needs the admin to sign in with this device code.
+    #[serde(skip)]
+    SignInPrompt(crate::auth::device_code::DeviceCodePrompt),
     /// Who we are signed in as.
     #[serde(skip)]
     IdentityLoaded(Result<Identity, String>),

@@ -1,5 +1,4 @@
-//! The console without a terminal: state, the effect runner and the action channel. The
-//! terminal loop drives it from key events; tests and benchmarks drive it with actions.
+//! The console without a terminal: state, effect runner and action channel (tests drive it too).
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,4 @@
-//! Effects `update` asks for, and the runner that performs them as tokio tasks whose results
-//! come back as actions.
+//! Effects `update` asks for, run as tokio tasks whose results come back as actions.
 
 use std::sync::Arc;
 
@@ -29,8 +28,11 @@ pub enum Work {
     LoadSnapshot,
     /// Page through every user.
     LoadUsers,
-    /// Read every user's source values for impact previews.
-    LoadImpactInputs(Arc<Snapshot>),
+    /// Read every user's source values for impact previews (`expected`: users listed).
+    LoadImpactInputs {
+        snapshot: Arc<Snapshot>,
+        expected: usize,
+    },
     /// Recompose every user under two orders (on a blocking thread).
     ComputeImpact {
         generation: u64,
@@ -153,8 +155,8 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
                 done: true,
             });
         }
-        Work::LoadImpactInputs(snapshot) => {
-            let result = profile::load_impact_inputs(client, &snapshot, |done, total| {
+        Work::LoadImpactInputs { snapshot, expected } => {
+            let result = profile::load_impact_inputs(client, &snapshot, expected, |done, total| {
                 let _ = tx.send(Action::ImpactInputsProgress { done, total });
             })
             .await;

@@ -1,4 +1,4 @@
-//! Key bindings as data: the embedded default keymap, the admin's overrides, key lookup per section.
+//! Key bindings as data: the embedded default keymap, overrides, key lookup per section.
 
 use std::collections::BTreeMap;
 use std::fmt;

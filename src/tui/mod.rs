@@ -1,9 +1,9 @@
 //! The terminal console: five panes over the shared `ops` workflows, in the Elm architecture.
-//!
-//! One [`action::Action`] enum is the vocabulary (keys resolve to it through the keymap; jobs
-//! report with it); [`update::update`] is pure and returns [`effect::Effect`]s; the
-//! [`effect::Runner`] performs them as tokio tasks whose results come back as actions; the loop
-//! here drains everything pending, then draws once if something changed.
+
+// One `action::Action` enum is the vocabulary (keys resolve to it through the keymap; jobs
+// report with it); `update::update` is pure and returns `effect::Effect`s; the
+// `effect::Runner` performs them as tokio tasks whose results come back as actions; the loop
+// here drains everything pending, then draws once if something changed.
 
 pub mod action;
 pub mod app;
@@ -37,14 +37,17 @@ use keymap::{KeyChord, Keymap};
 use state::{SessionInfo, Status};
 use theme::Theme;
 
+use crate::auth::device_code::DeviceCodePrompt;
 use crate::graph::GraphClient;
 
 /// How the console is started.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct TuiOptions {
     pub info: SessionInfo,
     /// Where `keymap.toml` overrides are looked for.
     pub config_dir: Option<PathBuf>,
+    /// Device-code prompts from the credential, shown in a popup.
+    pub prompts: Option<tokio::sync::mpsc::UnboundedReceiver<DeviceCodePrompt>>,
 }
 
 /// Why the console could not run.
@@ -65,7 +68,7 @@ pub async fn run(client: GraphClient, options: TuiOptions) -> Result<(), TuiErro
     let size = terminal.size()?;
     let mut app = App::new(
         client,
-        options.info,
+        options.info.clone(),
         Arc::new(keymap),
         theme,
         (size.width, size.height),
@@ -81,6 +84,16 @@ pub async fn run(client: GraphClient, options: TuiOptions) -> Result<(), TuiErro
     // Terminal events are read by their own task and arrive as actions on the app's channel,
     // so one queue holds everything pending and draining it is a plain try_recv.
     let reader = tokio::spawn(read_events(app.sender()));
+    if let Some(mut prompts) = options.prompts {
+        let tx = app.sender();
+        tokio::spawn(async move {
+            while let Some(p) = prompts.recv().await {
+                if tx.send(Action::SignInPrompt(p)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     let mut tick = tokio::time::interval(TICK);
     let result = loop {
         if app.state.dirty {

@@ -1,9 +1,8 @@
-//! View models: one person's explanation from `ops::explain` as table rows, and the typed
-//! per-user inputs (Entra ID plus each connector's item) that reorder impact previews recompose.
+//! View models: a person's explanation as table rows, and the per-user inputs of impact previews.
 
 use std::sync::Arc;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use serde_json::Value as Json;
 
 use crate::graph::users::USER_SELECT;
@@ -20,7 +19,7 @@ use crate::people::item::{ItemLayout, entities_from_item, item_id_for_upn};
 use crate::people::source_url::builtin_source;
 
 /// Item reads in flight at once while loading impact inputs.
-const ITEM_READS: usize = 16;
+const ITEM_READS: usize = 8;
 
 /// A people connection whose items feed profiles, with how its items are laid out.
 #[derive(Debug, Clone)]
@@ -400,37 +399,33 @@ fn flatten(value: &Json, path: &mut String, top: bool, leaf: &mut dyn FnMut(&str
 pub async fn load_impact_inputs(
     client: &GraphClient,
     snapshot: &Snapshot,
+    expected: usize,
     progress: impl Fn(usize, usize),
 ) -> Result<ImpactInputs, String> {
-    let users: Vec<Json> = client
-        .user_pages::<Json>(USER_SELECT, crate::graph::users::MAX_PAGE)
-        .map_ok(|page| futures::stream::iter(page.into_iter().map(Ok)))
-        .try_flatten()
-        .try_collect()
-        .await
-        .map_err(|e: GraphError| e.to_string())?;
     let connectors = Arc::new(connector_sources(snapshot));
-    let total = users.len();
-    progress(0, total);
+    progress(0, expected);
     let mut inputs = ImpactInputs::default();
-    // Owned futures (no borrowing closure in the combinator) keep the stream Send.
-    let reads: Vec<_> = users
-        .into_iter()
-        .map(|u| {
-            let client = client.clone();
-            let connectors = connectors.clone();
-            async move { sources_for_user(&client, &connectors, &u).await }
-        })
-        .collect();
-    let mut results = futures::stream::iter(reads).buffered(ITEM_READS);
     let mut done = 0;
-    while let Some(sources) = results.next().await {
-        let sources = sources.map_err(|e| e.to_string())?;
-        inputs.add_user(&sources);
-        done += 1;
-        if done % 50 == 0 || done == total {
-            progress(done, total);
+    // Page by page, so only one page of user JSON is held at a time.
+    let pages = client.user_pages::<Json>(USER_SELECT, crate::graph::users::MAX_PAGE);
+    futures::pin_mut!(pages);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e: GraphError| e.to_string())?;
+        // Owned futures (no borrowing closure in the combinator) keep the stream Send.
+        let reads: Vec<_> = page
+            .into_iter()
+            .map(|u| {
+                let client = client.clone();
+                let connectors = connectors.clone();
+                async move { sources_for_user(&client, &connectors, &u).await }
+            })
+            .collect();
+        let mut results = futures::stream::iter(reads).buffered(ITEM_READS);
+        while let Some(sources) = results.next().await {
+            inputs.add_user(&sources.map_err(|e| e.to_string())?);
+            done += 1;
         }
+        progress(done, expected.max(done));
     }
     Ok(inputs)
 }

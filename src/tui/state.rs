@@ -376,6 +376,8 @@ pub enum Popup {
     EditSource(EditSourceForm),
     /// The profile API needs a delegated sign-in.
     SignInNeeded,
+    /// Sign in with this code in a browser; closes once signed in.
+    DeviceCode(crate::auth::device_code::DeviceCodePrompt),
 }
 
 /// Background work shown in the header.

@@ -149,10 +149,11 @@ pub const CONFLICT_TITLE: &str = "The precedence list changed in Graph";
 pub const CONFLICT_BODY: &str = "Someone changed the list since it was read. Nothing was written; your order is not applied over theirs.";
 pub const CONFLICT_HINT: &str = "enter: drop my staged order and reload   esc: keep it for now";
 pub const SIGN_IN_TITLE: &str = "Profile API needs delegated sign-in";
+pub const DEVICE_CODE_TITLE: &str = "Sign in";
 pub fn sign_in_body() -> Vec<String> {
     vec![
         "Microsoft 365's own view of a profile (GET /users/{id}/profile) is served only to a signed-in admin; this session is signed in app-only.".into(),
-        "Delegated sign-in with a device code (`peoplectl auth login`) is coming in a later build.".into(),
+        "To compare with it, sign in as yourself: `peoplectl auth login`, then start the console with `--auth device-code` (the code is shown here if needed).".into(),
         "The composed view shown is computed by peoplectl from the sources themselves: Entra ID and each connector's item, under the current precedence list.".into(),
     ]
 }

@@ -69,6 +69,11 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.jobs.retain(|j| j.id != id);
             Vec::new()
         }
+        Action::SignInPrompt(prompt) => {
+            state.popups.retain(|p| !matches!(p, Popup::DeviceCode(_)));
+            state.popups.push(Popup::DeviceCode(prompt));
+            Vec::new()
+        }
         a @ (Action::IdentityLoaded(_)
         | Action::SnapshotLoaded(_)
         | Action::UsersPage { .. }
@@ -324,7 +329,12 @@ fn ensure_impact_inputs(state: &mut AppState) -> Option<Effect> {
     }
     let snapshot = state.snap()?.clone();
     state.precedence.inputs = LoadState::Loading;
-    Some(job(state, s::JOB_INPUTS, Work::LoadImpactInputs(snapshot)))
+    let expected = state.people.index.len();
+    Some(job(
+        state,
+        s::JOB_INPUTS,
+        Work::LoadImpactInputs { snapshot, expected },
+    ))
 }
 
 fn refresh(state: &mut AppState) -> Vec<Effect> {
@@ -894,6 +904,11 @@ fn popup_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             Action::Back | Action::Select | Action::Confirm => (None, Vec::new()),
             _ => (Some(Popup::SignInNeeded), Vec::new()),
         },
+        // It closes by itself once the sign-in completes; Esc only hides it.
+        Popup::DeviceCode(p) => match action {
+            Action::Back => (None, Vec::new()),
+            _ => (Some(Popup::DeviceCode(p)), Vec::new()),
+        },
         Popup::Palette(p) => palette(state, p, &action),
         Popup::ConfirmApply(c) => match action {
             Action::Confirm | Action::Select => {
@@ -1416,6 +1431,8 @@ fn edit_source_form(
 fn result(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::IdentityLoaded(r) => {
+            // Signed in (or given up): the device code is no longer needed on screen.
+            state.popups.retain(|p| !matches!(p, Popup::DeviceCode(_)));
             state.identity = match r {
                 Ok(i) => LoadState::Loaded(i),
                 Err(e) => LoadState::Failed(e),

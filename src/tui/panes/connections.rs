@@ -1,5 +1,4 @@
-//! The Connections pane: every external connection with contract, state, schema, source
-//! registration, rank and doctor's findings; Enter opens the schema's properties and labels.
+//! The Connections pane: contract, state, schema, registration, rank and problems; Enter shows the schema.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

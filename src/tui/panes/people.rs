@@ -1,5 +1,4 @@
-//! The People pane: incremental search over every user (only visible rows are drawn) and one
-//! person's composed profile: value, winning source, the other sources' values and the rule.
+//! The People pane: incremental search over every user and one person's explained profile.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

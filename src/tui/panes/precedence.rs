@@ -1,5 +1,4 @@
-//! The Precedence pane: the ordered list, flags for entries naming no registered source, staged
-//! moves highlighted, and the diff and impact of the staged order before it is applied.
+//! The Precedence pane: the ordered list, flags, staged moves, and the diff and impact before apply.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

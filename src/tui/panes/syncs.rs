@@ -1,5 +1,4 @@
-//! The Syncs pane. The sync engine is not in this build: the pane says so plainly and lists
-//! the people connections with the sync input configured for each.
+//! The Syncs pane: says plainly that the sync engine is not in this build, lists people connections.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

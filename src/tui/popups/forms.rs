@@ -1,5 +1,4 @@
-//! Forms: new connection (id checked as it is typed), register as a source, edit a source,
-//! move a precedence entry to a rank.
+//! Forms: new connection (id checked as typed, then setup), register, edit source, move to rank.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -61,3 +61,42 @@ pub fn draw_sign_in(frame: &mut Frame, body: Rect, state: &AppState) {
         false,
     );
 }
+
+/// Draws the device-code sign-in: where to go, the code, and that the console is waiting.
+pub fn draw_device_code(
+    frame: &mut Frame,
+    body: Rect,
+    state: &AppState,
+    p: &crate::auth::device_code::DeviceCodePrompt,
+) {
+    let theme = &state.theme;
+    let w = popup_width(body);
+    let width = usize::from(w.saturating_sub(2));
+    let mut lines: Vec<Line> = wrap(
+        &format!(
+            "In a browser, open {} and enter the code:",
+            p.verification_uri
+        ),
+        width,
+    )
+    .into_iter()
+    .map(Line::raw)
+    .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!("    {}", p.user_code),
+        theme.style(Role::Badge),
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        ratatui::text::Span::styled(crate::tui::widgets::spinner(state), theme.style(Role::Key)),
+        ratatui::text::Span::raw(format!(
+            " Waiting for the sign-in (the code expires in {} min)…",
+            p.expires_in.div_ceil(60)
+        )),
+    ]));
+    lines.push(hint_line(state, &[("esc", "hide (keeps waiting)")]));
+    let area = centered(body, w, fit_height(body, lines.len()));
+    let inner = popup_frame(frame, area, s::DEVICE_CODE_TITLE, theme, false);
+    frame.render_widget(Paragraph::new(lines), inner);
+}

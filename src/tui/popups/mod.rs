@@ -22,6 +22,7 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, popup: &Popup) {
         Popup::Palette(p) => palette::draw(frame, body, state, p),
         Popup::Message(m) => message::draw(frame, body, state, m),
         Popup::SignInNeeded => message::draw_sign_in(frame, body, state),
+        Popup::DeviceCode(p) => message::draw_device_code(frame, body, state, p),
         Popup::ConfirmApply(c) => apply::draw_confirm(frame, body, state, c),
         Popup::Conflict(c) => apply::draw_conflict(frame, body, state, c),
         Popup::MoveTo(input) => forms::draw_move_to(frame, body, state, input),
