@@ -6,3 +6,4 @@ pub mod cli;
 pub mod emulator;
 pub mod graph;
 pub mod people;
+pub mod sync;

@@ -1,0 +1,4 @@
+//! HR export -> external items: readers, mapping, validation, users, state, planner, executor, report.
+
+pub mod mapping;
+pub mod reader;
