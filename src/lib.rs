@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod cli;
+pub mod config;
 pub mod emulator;
 pub mod graph;
+pub mod ops;
 pub mod people;
 pub mod sync;

@@ -54,9 +54,19 @@ fn client_options(authority_url: &str, http: reqwest::Client) -> Result<ClientOp
     }
     let mut cloud = azure_core::cloud::CustomConfiguration::default();
     authority.clone_into(&mut cloud.authority_host);
+    // A few quick retries: the SDK's default (8 tries over a minute) would leave an admin with a
+    // TLS or proxy mistake staring at a silent terminal.
+    let retry =
+        azure_core::http::RetryOptions::exponential(azure_core::http::ExponentialRetryOptions {
+            initial_delay: time::Duration::milliseconds(200),
+            max_retries: 3,
+            max_total_elapsed: time::Duration::seconds(15),
+            max_delay: time::Duration::seconds(2),
+        });
     Ok(ClientOptions {
         cloud: Some(Arc::new(azure_core::cloud::CloudConfiguration::from(cloud))),
         transport: Some(Transport::new(Arc::new(http))),
+        retry,
         ..ClientOptions::default()
     })
 }

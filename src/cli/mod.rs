@@ -1,1 +1,252 @@
 //! The command line: clap definitions and one module per command group.
+
+pub mod connect;
+mod connections;
+mod doctor;
+mod output;
+mod precedence;
+mod profile;
+mod remove;
+mod sources;
+pub mod table;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::graph::GraphClient;
+use crate::ops::OpsError;
+use connect::ConnectionArgs;
+pub use output::Printer;
+
+/// Exit codes of the command-line contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Error = 1,
+    Usage = 2,
+    /// `doctor` found problems.
+    Problems = 3,
+    /// Refused by a guard: conflict, mass-delete threshold, missing confirmation.
+    Refused = 4,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e as u8)
+    }
+}
+
+/// Output format of a command.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Human-readable tables that fit 80 columns.
+    #[default]
+    Table,
+    /// One JSON document on stdout, nothing else there.
+    Json,
+}
+
+/// peoplectl: Copilot connectors for people data, their profile sources and source precedence.
+///
+/// Without a command it opens the terminal console. Connection settings come from flags, then
+/// the environment (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, PEOPLECTL_GRAPH_URL,
+/// PEOPLECTL_AUTHORITY_URL, PEOPLECTL_CA_CERT), then the config context.
+#[derive(Debug, Parser)]
+#[command(name = "peoplectl", version, about, long_about)]
+pub struct Cli {
+    /// Run against a local Graph emulator seeded with a demo tenant (nothing leaves the machine).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Refuse every write.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table, global = true)]
+    pub output: Output,
+    /// More log detail on stderr (-v info, -vv debug).
+    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the local Microsoft Graph emulator (prints KEY=value lines to eval, then serves).
+    Emulator(crate::emulator::EmulatorArgs),
+    /// External connections: list, show, create, delete.
+    #[command(subcommand)]
+    Connections(connections::ConnectionsCmd),
+    /// Profile sources: list, register a connection, remove.
+    #[command(subcommand)]
+    Sources(sources::SourcesCmd),
+    /// The source precedence list: show, move, set, remove an entry.
+    #[command(subcommand)]
+    Precedence(precedence::PrecedenceCmd),
+    /// One user's composed profile, and why each value won.
+    #[command(subcommand)]
+    Profile(profile::ProfileCmd),
+    /// Remove a connector cleanly: precedence entry, profile source, connection (resumable).
+    Remove(remove::RemoveArgs),
+    /// Check that connections, profile sources and precedence agree.
+    Doctor,
+}
+
+/// What every command runs with.
+pub struct Session {
+    pub client: GraphClient,
+    pub printer: Printer,
+    pub read_only: bool,
+    /// Keeps the in-process emulator of `--demo` alive for the command's duration.
+    _emulator: Option<crate::emulator::EmulatorHandle>,
+}
+
+impl Session {
+    /// Fails with exit 4 when `--read-only` forbids a write.
+    pub fn check_writable(&self, what: &str) -> Result<(), CliError> {
+        if self.read_only {
+            return Err(CliError::Refused(format!(
+                "--read-only is set: not going to {what}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// How a command failed, mapped to its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Failed(String),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Refused(String),
+    /// Already reported on stdout/stderr; only the exit code is left to give.
+    #[error("")]
+    Reported(Exit),
+}
+
+impl CliError {
+    fn exit(&self) -> Exit {
+        match self {
+            Self::Failed(_) => Exit::Error,
+            Self::Usage(_) => Exit::Usage,
+            Self::Refused(_) => Exit::Refused,
+            Self::Reported(e) => *e,
+        }
+    }
+}
+
+impl From<OpsError> for CliError {
+    fn from(e: OpsError) -> Self {
+        match &e {
+            OpsError::Conflict { expected, actual } => Self::Refused(format!(
+                "{e}.\n  list when read:  {}\n  list now:        {}\nRun the command again to plan against the current list.",
+                expected.to_strings().join(", "),
+                actual.to_strings().join(", ")
+            )),
+            OpsError::Invalid(_) => Self::Usage(e.to_string()),
+            _ if e.is_refusal() => Self::Refused(e.to_string()),
+            _ => Self::Failed(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::graph::GraphError> for CliError {
+    fn from(e: crate::graph::GraphError) -> Self {
+        Self::Failed(e.to_string())
+    }
+}
+
+/// Runs a parsed command line and returns its exit code.
+pub async fn run(cli: Cli) -> Exit {
+    init_logging(cli.verbose);
+    let printer = Printer::new(cli.output);
+    let result = match cli.command {
+        None => Err(CliError::Usage(
+            "the terminal console is not part of this build yet; run `peoplectl --help` for the commands".into(),
+        )),
+        Some(Command::Emulator(args)) => crate::emulator::run(args)
+            .await
+            .map(|()| Exit::Ok)
+            .map_err(|e| CliError::Failed(e.to_string())),
+        Some(command) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
+            Ok(session) => dispatch(&session, command).await,
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(exit) => exit,
+        Err(e) => {
+            let exit = e.exit();
+            let text = e.to_string();
+            if !text.is_empty() {
+                eprintln!("peoplectl: {text}");
+            }
+            exit
+        }
+    }
+}
+
+async fn dispatch(session: &Session, command: Command) -> Result<Exit, CliError> {
+    match command {
+        Command::Emulator(_) => unreachable!("handled before a session is made"),
+        Command::Connections(cmd) => connections::run(session, cmd).await,
+        Command::Sources(cmd) => sources::run(session, cmd).await,
+        Command::Precedence(cmd) => precedence::run(session, cmd).await,
+        Command::Profile(cmd) => profile::run(session, cmd).await,
+        Command::Remove(args) => remove::run(session, args).await,
+        Command::Doctor => doctor::run(session).await,
+    }
+}
+
+/// Connects to the tenant the flags, environment or `--demo` name.
+async fn session(
+    args: &ConnectionArgs,
+    demo: bool,
+    read_only: bool,
+    printer: Printer,
+) -> Result<Session, CliError> {
+    if demo {
+        let (client, handle) = connect::demo_client()
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        return Ok(Session {
+            client,
+            printer,
+            read_only,
+            _emulator: Some(handle),
+        });
+    }
+    let resolved = args.resolve().map_err(|e| CliError::Usage(e.to_string()))?;
+    let client = resolved
+        .client()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(Session {
+        client,
+        printer,
+        read_only,
+        _emulator: None,
+    })
+}
+
+/// Logs go to stderr so stdout stays the command's output; `PEOPLECTL_LOG` / `RUST_LOG`
+/// override the level.
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,peoplectl=info",
+        _ => "debug,hyper=info,rustls=info",
+    };
+    let filter = std::env::var("PEOPLECTL_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| default.to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -361,13 +361,18 @@ impl GraphClient {
         })
     }
 
-    /// Reads a connection's schema.
+    /// Reads a connection's schema. Asks for evolvable enum members, or Graph would mask every
+    /// `person*` label (they come after `unknownFutureValue`) as `unknownFutureValue`.
     pub async fn get_schema(&self, id: &str) -> Result<Schema, GraphError> {
         let call = Call::new(
             format!("get schema of connection '{id}'"),
             Method::GET,
             ApiVersion::V1,
             format!("{}/schema", connection_path(id)),
+        )
+        .header(
+            HeaderName::from_static("prefer"),
+            "include-unknown-enum-members",
         )
         .permission(READ);
         self.send_json(&call).await

@@ -13,7 +13,7 @@ const READ: &str = "User.Read.All";
 /// The user properties peoplectl reads: the default set plus the HR ones.
 pub const USER_SELECT: &str = "id,userPrincipalName,displayName,givenName,surname,mail,jobTitle,\
 department,companyName,officeLocation,employeeId,employeeType,businessPhones,mobilePhone,\
-city,state,country,usageLocation,preferredLanguage,accountEnabled";
+employeeHireDate,city,state,country,usageLocation,preferredLanguage,accountEnabled";
 
 /// Largest page Graph serves for `/users`.
 pub const MAX_PAGE: u32 = 999;
@@ -109,6 +109,26 @@ impl GraphClient {
 
     /// One user by object id or UPN; `None` when there is no such user.
     pub async fn find_user(&self, id_or_upn: &str) -> Result<Option<User>, GraphError> {
+        let call = Call::new(
+            format!("get user '{id_or_upn}'"),
+            Method::GET,
+            ApiVersion::V1,
+            user_path(id_or_upn),
+        )
+        .query("$select", USER_SELECT)
+        .permission(READ);
+        match self.send_json(&call).await {
+            Ok(u) => Ok(Some(u)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One user as raw JSON (for the rules engine, which maps Entra's properties itself).
+    pub async fn find_user_json(
+        &self,
+        id_or_upn: &str,
+    ) -> Result<Option<serde_json::Value>, GraphError> {
         let call = Call::new(
             format!("get user '{id_or_upn}'"),
             Method::GET,

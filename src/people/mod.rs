@@ -4,5 +4,10 @@
 //! position in a precedence list (index 0 = highest priority, as in Graph); a *rank* is the
 //! 1-based effective priority shown to people (rank 1 = highest).
 
+pub mod compose;
+pub mod entities;
 pub mod ids;
+pub mod item;
+pub mod precedence;
+pub mod schema;
 pub mod source_url;

@@ -1,0 +1,57 @@
+//! `peoplectl doctor`: every disagreement between the three lists, with the command that fixes it.
+
+use serde::Serialize;
+
+use super::table::{Table, terminal_width, wrap};
+use super::{CliError, Exit, Printer, Session};
+use crate::ops::doctor::{Problem, diagnose};
+use crate::ops::snapshot::read_snapshot;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    problems: &'a [Problem],
+}
+
+pub(super) async fn run(session: &Session) -> Result<Exit, CliError> {
+    let snapshot = read_snapshot(&session.client).await?;
+    let problems = diagnose(&snapshot);
+    session.printer.result(
+        &Report {
+            problems: &problems,
+        },
+        || {
+            if problems.is_empty() {
+                return "No problems: connections, profile sources and precedence agree.\n".into();
+            }
+            let width = terminal_width();
+            let mut out = String::new();
+            for p in &problems {
+                out.push_str(&format!(
+                    "{:<7}  {}  {}\n  {}\n  fix: {}\n\n",
+                    p.severity.as_str().to_uppercase(),
+                    p.code,
+                    p.subject,
+                    wrap(&p.message, width, 2),
+                    p.fix
+                ));
+            }
+            let mut t = Table::new(["SEVERITY", "COUNT"]);
+            for sev in ["error", "warning", "info"] {
+                let n = problems
+                    .iter()
+                    .filter(|p| p.severity.as_str() == sev)
+                    .count();
+                if n > 0 {
+                    t.row([sev.to_owned(), n.to_string()]);
+                }
+            }
+            out.push_str(&Printer::table(&t));
+            out
+        },
+    )?;
+    Ok(if problems.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Problems
+    })
+}

@@ -1,0 +1,109 @@
+//! `peoplectl profile show UPN [--explain]`: one user's composed profile and why each value won.
+
+use clap::Subcommand;
+
+use super::table::{Table, fit, terminal_width};
+use super::{CliError, Exit, Printer, Session};
+use crate::ops::explain::{Explanation, display_label, display_order, explain_user, summarize};
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCmd {
+    /// Show a user's composed profile: every property, its value and winning source.
+    Show {
+        /// The user's UPN (or object id).
+        upn: String,
+        /// Also show the values each winner shadowed, the rule that decided, and each source's
+        /// contribution.
+        #[arg(long)]
+        explain: bool,
+    },
+}
+
+pub(super) async fn run(session: &Session, cmd: ProfileCmd) -> Result<Exit, CliError> {
+    let ProfileCmd::Show { upn, explain } = cmd;
+    let explanation = explain_user(&session.client, &upn).await?;
+    session
+        .printer
+        .result(&explanation, || render(&explanation, explain))?;
+    Ok(Exit::Ok)
+}
+
+fn text(value: &serde_json::Value) -> String {
+    summarize(value)
+}
+
+fn render(e: &Explanation, explain: bool) -> String {
+    let width = terminal_width();
+    let mut out = format!(
+        "{}{}\n",
+        e.upn,
+        e.display_name
+            .as_ref()
+            .map_or(String::new(), |n| format!("  ({n})"))
+    );
+    let mut t = if explain {
+        Table::new(["PROPERTY", "VALUE", "SOURCE", "RULE"])
+    } else {
+        Table::new(["PROPERTY", "VALUE", "SOURCE"])
+    };
+    let mut lines: Vec<_> = e.properties.iter().collect();
+    lines.sort_by_key(|p| display_order(&p.property));
+    for p in lines {
+        let mut row = vec![
+            display_label(&p.property).to_owned(),
+            text(&p.value),
+            p.source.clone().unwrap_or_else(|| "-".into()),
+        ];
+        if explain {
+            row.push(rule_text(p.rule).into());
+        }
+        t.row(row);
+        if explain {
+            // A lower source that agrees hides nothing worth showing.
+            for s in p.shadowed.iter().filter(|s| s.value != p.value) {
+                let mut row = vec![
+                    String::new(),
+                    format!("  hides {}", text(&s.value)),
+                    s.source.clone(),
+                ];
+                row.push(String::new());
+                t.row(row);
+            }
+        }
+    }
+    out.push_str(&Printer::table(&t));
+    if explain {
+        out.push_str("\nSources:\n");
+        for s in &e.sources {
+            let rank = s.rank.map_or("unranked".into(), |r| format!("rank {r}"));
+            out.push_str(&fit(
+                &format!("  {} ({rank}): {} — {}", s.source, s.status, s.detail),
+                width,
+            ));
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!("\nProfile API: {}\n", e.profile_api));
+    for m in &e.mismatches {
+        out.push_str(&format!(
+            "  MISMATCH {}: expected {}, Microsoft 365 shows {}\n",
+            m.property,
+            text(&m.expected),
+            text(&m.actual)
+        ));
+    }
+    out
+}
+
+fn rule_text(rule: crate::people::compose::Rule) -> &'static str {
+    use crate::people::compose::Rule;
+    match rule {
+        Rule::OnlySource => "only source",
+        Rule::HighestRank => "highest rank wins",
+        Rule::EmptyStringWins => "empty string wins",
+        Rule::NullDoesNotOverride => "null does not override",
+        Rule::UserSourceNeverOverrides => "user edits never override",
+        Rule::OrderedUnion => "all, in rank order",
+        Rule::NoValue => "no value",
+    }
+}

@@ -1,0 +1,141 @@
+//! `peoplectl remove`: the guided, resumable removal of a connector, with typed confirmation.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::Args;
+
+use super::sources::print_steps;
+use super::{CliError, Exit, Session};
+use crate::ops::remove::{Scope, execute_remove, plan_remove};
+use crate::ops::{Event, Progress, StepStatus};
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The connection (and source) id to remove.
+    pub connection_id: String,
+    /// Show what exists and what would be done; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask to type the connection id (needed when there is no terminal).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+pub(super) async fn run(session: &Session, args: RemoveArgs) -> Result<Exit, CliError> {
+    remove(
+        session,
+        &args.connection_id,
+        Scope::Connector,
+        args.dry_run,
+        args.yes,
+    )
+    .await
+}
+
+/// `sources remove`: the first two steps of a removal, keeping the connection.
+pub(super) async fn remove_source_only(
+    session: &Session,
+    source_id: &str,
+    dry_run: bool,
+) -> Result<Exit, CliError> {
+    remove(session, source_id, Scope::SourceOnly, dry_run, true).await
+}
+
+async fn remove(
+    session: &Session,
+    id: &str,
+    scope: Scope,
+    dry_run: bool,
+    yes: bool,
+) -> Result<Exit, CliError> {
+    let plan = plan_remove(&session.client, id).await?;
+    let planned: Vec<_> = match scope {
+        Scope::Connector => plan.steps.clone(),
+        Scope::SourceOnly => plan.steps[..2].to_vec(),
+    };
+    if dry_run {
+        print_steps(session, id, true, &planned)?;
+        return Ok(Exit::Ok);
+    }
+    if planned.iter().all(|s| s.status == StepStatus::AlreadyDone) {
+        print_steps(session, id, false, &planned)?;
+        return Ok(Exit::Ok);
+    }
+    session.check_writable(&format!("remove '{id}'"))?;
+    if !yes {
+        confirm(session, id, &planned)?;
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let show_progress = !session.printer.json() && std::io::stderr().is_terminal();
+    let printer = tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            if let (
+                true,
+                Event::Step {
+                    step,
+                    status,
+                    detail,
+                },
+            ) = (show_progress, &event)
+            {
+                if *status != StepStatus::Running {
+                    eprintln!("  {step}: {} {detail}", status_word(*status));
+                }
+            }
+        }
+    });
+    let (report, error) = execute_remove(&session.client, id, scope, &Progress::channel(tx)).await;
+    let _ = printer.await;
+    print_steps(session, id, false, &report.steps)?;
+    match error {
+        None => Ok(Exit::Ok),
+        Some(e) => {
+            let refused = e.is_refusal();
+            eprintln!(
+                "peoplectl: {e}\nThe steps above that are done stay done; run the same command again to finish."
+            );
+            Err(CliError::Reported(if refused {
+                Exit::Refused
+            } else {
+                Exit::Error
+            }))
+        }
+    }
+}
+
+/// Asks the admin to type the id; refuses (exit 4) when there is no terminal to ask on.
+fn confirm(session: &Session, id: &str, steps: &[crate::ops::StepReport]) -> Result<(), CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Refused(format!(
+            "removing '{id}' needs confirmation: run it on a terminal, or pass --yes"
+        )));
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "This will:");
+    for s in steps.iter().filter(|s| s.status == StepStatus::Planned) {
+        let _ = writeln!(err, "  - {}", s.detail);
+    }
+    let _ = write!(err, "Type the connection id ({id}) to confirm: ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::Failed(format!("reading the confirmation: {e}")))?;
+    if answer.trim() != id {
+        session.printer.note("Not confirmed: nothing was changed.");
+        return Err(CliError::Reported(Exit::Refused));
+    }
+    Ok(())
+}
+
+/// The word a step status is shown as.
+pub(super) fn status_word(status: StepStatus) -> &'static str {
+    match status {
+        StepStatus::Planned => "planned",
+        StepStatus::Running => "running",
+        StepStatus::Done => "done",
+        StepStatus::AlreadyDone => "already done",
+        StepStatus::Failed => "FAILED",
+    }
+}

@@ -1,0 +1,530 @@
+//! The connector-side data model: connections, schema properties, labels, items, operations.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+
+/// `connectionState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConnectionState {
+    Draft,
+    Ready,
+    Obsolete,
+    LimitExceeded,
+}
+
+impl ConnectionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Ready => "ready",
+            Self::Obsolete => "obsolete",
+            Self::LimitExceeded => "limitExceeded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "draft" => Some(Self::Draft),
+            "ready" => Some(Self::Ready),
+            "obsolete" => Some(Self::Obsolete),
+            "limitExceeded" => Some(Self::LimitExceeded),
+            _ => None,
+        }
+    }
+}
+
+/// `contentCategory` values (graph-api §1.1), without the sentinel.
+pub(crate) const CONTENT_CATEGORIES: &[&str] = &[
+    "uncategorized",
+    "knowledgeBase",
+    "wikis",
+    "fileRepository",
+    "qna",
+    "crm",
+    "dashboard",
+    "people",
+    "media",
+    "email",
+    "messaging",
+    "meetingTranscripts",
+    "taskManagement",
+    "learningManagement",
+];
+
+/// `propertyType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum PropType {
+    String,
+    Int64,
+    Double,
+    DateTime,
+    Boolean,
+    StringCollection,
+    Int64Collection,
+    DoubleCollection,
+    DateTimeCollection,
+    Principal,
+    PrincipalCollection,
+}
+
+impl PropType {
+    const ALL: [PropType; 11] = [
+        Self::String,
+        Self::Int64,
+        Self::Double,
+        Self::DateTime,
+        Self::Boolean,
+        Self::StringCollection,
+        Self::Int64Collection,
+        Self::DoubleCollection,
+        Self::DateTimeCollection,
+        Self::Principal,
+        Self::PrincipalCollection,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Int64 => "int64",
+            Self::Double => "double",
+            Self::DateTime => "dateTime",
+            Self::Boolean => "boolean",
+            Self::StringCollection => "stringCollection",
+            Self::Int64Collection => "int64Collection",
+            Self::DoubleCollection => "doubleCollection",
+            Self::DateTimeCollection => "dateTimeCollection",
+            Self::Principal => "principal",
+            Self::PrincipalCollection => "principalCollection",
+        }
+    }
+
+    /// Case-insensitive, as the docs' own examples ("String" and "string") imply.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(text))
+    }
+
+    pub fn is_collection(self) -> bool {
+        matches!(
+            self,
+            Self::StringCollection
+                | Self::Int64Collection
+                | Self::DoubleCollection
+                | Self::DateTimeCollection
+                | Self::PrincipalCollection
+        )
+    }
+
+    /// Members declared after `unknownFutureValue` in the enum.
+    pub fn is_evolvable(self) -> bool {
+        matches!(self, Self::Principal | Self::PrincipalCollection)
+    }
+
+    /// The `@odata.type` annotation an item value of this type carries (collections need one).
+    pub fn annotation(self) -> Option<&'static str> {
+        match self {
+            Self::StringCollection => Some("Collection(String)"),
+            Self::Int64Collection => Some("Collection(Int64)"),
+            Self::DoubleCollection => Some("Collection(Double)"),
+            // graph-api §3.2: Collection(DateTime) must be sent as Collection(DateTimeOffset).
+            Self::DateTimeCollection => Some("Collection(DateTimeOffset)"),
+            _ => None,
+        }
+    }
+}
+
+/// The `label` enum in CSDL order; members after `unknownFutureValue` are evolvable.
+pub(crate) const LABELS: &[&str] = &[
+    "title",
+    "url",
+    "createdBy",
+    "lastModifiedBy",
+    "authors",
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "fileName",
+    "fileExtension",
+    "unknownFutureValue",
+    "containerName",
+    "containerUrl",
+    "iconUrl",
+    "assignedToPeople",
+    "closedBy",
+    "closedDate",
+    "priority",
+    "sprintName",
+    "tags",
+    "severity",
+    "state",
+    "dueDate",
+    "itemParentId",
+    "itemPath",
+    "itemType",
+    "numberOfReactions",
+    "parentUrl",
+    "priorityNormalized",
+    "reportedBy",
+    "secondaryId",
+    "personEmails",
+    "personAddresses",
+    "personAnniversaries",
+    "personName",
+    "personNote",
+    "personPhones",
+    "personCurrentPosition",
+    "personWebAccounts",
+    "personWebSite",
+    "personSkills",
+    "personProjects",
+    "personAccount",
+    "personAwards",
+    "personCertifications",
+    "personAssistants",
+    "personColleagues",
+    "personManager",
+    "personAlternateContacts",
+    "personEmergencyContacts",
+    "personEducationalActivities",
+    "personInterests",
+    "personLanguages",
+    "personPublications",
+    "personPatents",
+    "personWorkPositions",
+];
+
+/// Person labels in the enum that people connectors do not support (graph-api §4.2).
+pub(crate) const UNSUPPORTED_PERSON_LABELS: &[&str] = &[
+    "personManager",
+    "personAssistants",
+    "personColleagues",
+    "personAlternateContacts",
+    "personEmergencyContacts",
+];
+
+/// The canonical spelling of a label (case-insensitive match), excluding the sentinel.
+pub(crate) fn canonical_label(text: &str) -> Option<&'static str> {
+    LABELS
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(text) && **l != "unknownFutureValue")
+        .copied()
+}
+
+pub(crate) fn label_is_evolvable(label: &str) -> bool {
+    let sentinel = LABELS.iter().position(|l| *l == "unknownFutureValue");
+    let position = LABELS.iter().position(|l| *l == label);
+    matches!((sentinel, position), (Some(s), Some(p)) if p > s)
+}
+
+/// The property type a label requires, where documented (person labels: graph-api §4.2).
+pub(crate) fn label_type(label: &str) -> Option<PropType> {
+    Some(match label {
+        "title"
+        | "url"
+        | "createdBy"
+        | "lastModifiedBy"
+        | "fileName"
+        | "fileExtension"
+        | "containerName"
+        | "containerUrl"
+        | "iconUrl"
+        | "personAccount"
+        | "personCurrentPosition"
+        | "personName"
+        | "personNote"
+        | "personWebSite" => PropType::String,
+        "createdDateTime" | "lastModifiedDateTime" => PropType::DateTime,
+        "authors"
+        | "personWorkPositions"
+        | "personAddresses"
+        | "personEmails"
+        | "personPhones"
+        | "personAnniversaries"
+        | "personAwards"
+        | "personCertifications"
+        | "personProjects"
+        | "personSkills"
+        | "personWebAccounts"
+        | "personEducationalActivities"
+        | "personInterests"
+        | "personLanguages"
+        | "personPatents"
+        | "personPublications" => PropType::StringCollection,
+        _ => return None,
+    })
+}
+
+/// The beta profile collection a supported person label feeds (graph-api §4.2, §7.2).
+pub(crate) fn profile_collection(label: &str) -> Option<&'static str> {
+    Some(match label {
+        "personAccount" => "account",
+        "personCurrentPosition" | "personWorkPositions" => "positions",
+        "personName" => "names",
+        "personNote" => "notes",
+        "personWebSite" => "websites",
+        "personAddresses" => "addresses",
+        "personEmails" => "emails",
+        "personPhones" => "phones",
+        "personAnniversaries" => "anniversaries",
+        "personAwards" => "awards",
+        "personCertifications" => "certifications",
+        "personProjects" => "projects",
+        "personSkills" => "skills",
+        "personWebAccounts" => "webAccounts",
+        "personEducationalActivities" => "educationalActivities",
+        "personInterests" => "interests",
+        "personLanguages" => "languages",
+        "personPatents" => "patents",
+        "personPublications" => "publications",
+        _ => return None,
+    })
+}
+
+/// A validated schema property.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SchemaProperty {
+    pub name: String,
+    pub prop_type: PropType,
+    pub is_searchable: bool,
+    pub is_queryable: bool,
+    pub is_retrievable: bool,
+    pub is_refinable: bool,
+    pub is_exact_match_required: Option<bool>,
+    pub labels: Vec<&'static str>,
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    pub ranking_hint: Option<Value>,
+}
+
+impl SchemaProperty {
+    /// Graph's representation; evolvable members masked unless the caller opted in.
+    pub fn to_json(&self, beta: bool, mask: bool) -> Value {
+        let type_name = if mask && self.prop_type.is_evolvable() {
+            "unknownFutureValue"
+        } else {
+            self.prop_type.as_str()
+        };
+        let labels: Vec<&str> = self
+            .labels
+            .iter()
+            .map(|l| {
+                if mask && label_is_evolvable(l) {
+                    "unknownFutureValue"
+                } else {
+                    l
+                }
+            })
+            .collect();
+        let mut out = json!({
+            "name": self.name,
+            "type": type_name,
+            "isSearchable": self.is_searchable,
+            "isQueryable": self.is_queryable,
+            "isRetrievable": self.is_retrievable,
+            "isRefinable": self.is_refinable,
+            "labels": labels,
+            "aliases": self.aliases,
+            "description": self.description,
+        });
+        if let Some(map) = out.as_object_mut().filter(|_| beta) {
+            map.insert(
+                "isExactMatchRequired".into(),
+                json!(self.is_exact_match_required.unwrap_or(false)),
+            );
+            map.insert(
+                "rankingHint".into(),
+                self.ranking_hint.clone().unwrap_or(Value::Null),
+            );
+        }
+        out
+    }
+
+    pub fn has_label(&self, label: &str) -> bool {
+        self.labels.contains(&label)
+    }
+}
+
+/// A registered (or being registered) schema.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Schema {
+    pub properties: Vec<SchemaProperty>,
+}
+
+impl Schema {
+    pub fn property(&self, name: &str) -> Option<&SchemaProperty> {
+        self.properties
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn labelled(&self, label: &str) -> Option<&SchemaProperty> {
+        self.properties.iter().find(|p| p.has_label(label))
+    }
+}
+
+/// What a people-connector item contributes to one user's profile, derived at PUT time.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Contribution {
+    /// The resolved user's object id.
+    pub user_id: String,
+    /// Parsed entities per profile collection (`positions`, `skills`, ...), invalid JSON
+    /// values left out; a current position comes first in `positions`.
+    pub entities: BTreeMap<&'static str, Vec<Value>>,
+}
+
+/// A stored external item.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Item {
+    pub id: String,
+    pub acl: Value,
+    pub properties: Map<String, Value>,
+    pub content: Option<Value>,
+    pub contribution: Option<Contribution>,
+}
+
+impl Item {
+    pub fn to_json(&self) -> Value {
+        let mut out = json!({"id": self.id, "acl": self.acl, "properties": self.properties});
+        if let (Some(content), Some(map)) = (&self.content, out.as_object_mut()) {
+            map.insert("content".into(), content.clone());
+        }
+        out
+    }
+}
+
+/// `connectionOperation.status`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum OperationStatus {
+    InProgress {
+        until: Instant,
+        /// The final outcome: `None` completes, `Some(message)` fails.
+        failure: Option<String>,
+    },
+    Completed,
+    Failed {
+        code: String,
+        message: String,
+    },
+}
+
+/// A schema operation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Operation {
+    pub id: String,
+    pub status: OperationStatus,
+}
+
+impl Operation {
+    pub fn to_json(&self) -> Value {
+        match &self.status {
+            OperationStatus::InProgress { .. } => json!({"id": self.id, "status": "inprogress"}),
+            OperationStatus::Completed => json!({"id": self.id, "status": "completed"}),
+            OperationStatus::Failed { code, message } => json!({
+                "id": self.id,
+                "status": "failed",
+                "error": {"code": code, "message": message, "target": null, "details": [], "innerError": null}
+            }),
+        }
+    }
+}
+
+/// An external connection and everything under it.
+#[derive(Debug, Clone)]
+pub(crate) struct Connection {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub content_category: String,
+    pub state: ConnectionState,
+    pub configuration: Value,
+    /// Other settable properties kept as sent (activitySettings, searchSettings, connectorId,
+    /// complianceSettings, enabledContentExperiences).
+    pub extra: Map<String, Value>,
+    /// The last schema PATCHed (GET schema serves it, also while its operation runs).
+    pub schema: Option<Schema>,
+    /// The last schema whose operation completed (items are checked against it).
+    pub active_schema: Option<Schema>,
+    /// Operations in creation order.
+    pub operations: Vec<Operation>,
+    pub items: HashMap<String, Item>,
+    /// Items per contributing user id, for the profile API.
+    pub items_by_user: HashMap<String, HashSet<String>>,
+}
+
+impl Connection {
+    pub fn is_people(&self) -> bool {
+        self.content_category == "people"
+    }
+
+    /// Settles operations whose delay has passed; returns whether any did.
+    pub fn settle(&mut self, now: Instant) -> bool {
+        let mut changed = false;
+        for index in 0..self.operations.len() {
+            let OperationStatus::InProgress { until, failure } = &self.operations[index].status
+            else {
+                continue;
+            };
+            if *until > now {
+                continue;
+            }
+            changed = true;
+            if let Some(message) = failure.clone() {
+                self.operations[index].status = OperationStatus::Failed {
+                    code: "InternalServerError".into(),
+                    message,
+                };
+            } else {
+                self.operations[index].status = OperationStatus::Completed;
+                self.active_schema.clone_from(&self.schema);
+                if self.state == ConnectionState::Draft {
+                    self.state = ConnectionState::Ready;
+                }
+            }
+        }
+        changed
+    }
+
+    pub fn has_pending_operation(&self) -> bool {
+        self.operations
+            .iter()
+            .any(|op| matches!(op.status, OperationStatus::InProgress { .. }))
+    }
+
+    pub fn insert_item(&mut self, item: Item) {
+        self.remove_item(&item.id.clone());
+        if let Some(contribution) = &item.contribution {
+            self.items_by_user
+                .entry(contribution.user_id.clone())
+                .or_default()
+                .insert(item.id.clone());
+        }
+        self.items.insert(item.id.clone(), item);
+    }
+
+    pub fn remove_item(&mut self, id: &str) -> Option<Item> {
+        let item = self.items.remove(id)?;
+        if let Some(contribution) = &item.contribution {
+            if let Some(set) = self.items_by_user.get_mut(&contribution.user_id) {
+                set.remove(id);
+                if set.is_empty() {
+                    self.items_by_user.remove(&contribution.user_id);
+                }
+            }
+        }
+        Some(item)
+    }
+
+    /// This connection's contributions for one user, in item-id order.
+    pub fn contributions_for(&self, user_id: &str) -> Vec<&Contribution> {
+        let Some(ids) = self.items_by_user.get(user_id) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<&String> = ids.iter().collect();
+        ids.sort();
+        ids.into_iter()
+            .filter_map(|id| self.items.get(id)?.contribution.as_ref())
+            .collect()
+    }
+}

@@ -1,0 +1,310 @@
+//! Cross-checks of the three lists: every way they can disagree, with a severity and the exact
+//! command that fixes it.
+
+use serde::Serialize;
+
+use super::snapshot::Snapshot;
+use crate::graph::connections::ConnectionState;
+use crate::people::ids::SourceId;
+use crate::people::precedence::Problem as ListProblem;
+use crate::people::schema::Contract;
+use crate::people::source_url::{ENTRA_SOURCE_ID, builtin_source};
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    /// Profiles are wrong or a connector's data is ignored.
+    Error,
+    /// Likely unintended, not yet harmful.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+impl Severity {
+    /// The word shown in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Info => "info",
+        }
+    }
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// Stable machine-readable code.
+    pub code: &'static str,
+    pub severity: Severity,
+    /// The connection, source or entry concerned.
+    pub subject: String,
+    pub message: String,
+    /// The command that fixes it.
+    pub fix: String,
+}
+
+/// Every problem in a snapshot, errors first.
+pub fn diagnose(snapshot: &Snapshot) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    check_connections(snapshot, &mut problems);
+    check_sources(snapshot, &mut problems);
+    check_precedence(snapshot, &mut problems);
+    problems.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.subject.cmp(&b.subject)));
+    problems
+}
+
+fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
+    for view in &snapshot.connections {
+        let c = &view.connection;
+        let id = c.id.as_str();
+        let registered = snapshot.source(id).is_some();
+        let people = view.is_people() || registered;
+        if !people {
+            continue;
+        }
+        if c.state == ConnectionState::Draft && view.schema.is_none() {
+            out.push(Problem {
+                code: "schemaNotReady",
+                severity: Severity::Error,
+                subject: id.to_owned(),
+                message: format!(
+                    "connection '{id}' is still a draft: its schema was never registered or its schema operation failed, so it cannot take items"
+                ),
+                fix: format!(
+                    "peoplectl connections create {id} --name {} --schema labels --wait",
+                    shell_quote(&c.name)
+                ),
+            });
+        }
+        if let Some(err) = &view.schema_error {
+            out.push(Problem {
+                code: "schemaUnreadable",
+                severity: Severity::Warning,
+                subject: id.to_owned(),
+                message: format!("the schema of '{id}' could not be read: {err}"),
+                fix: format!("peoplectl connections show {id}"),
+            });
+        }
+        if !c.is_people() {
+            out.push(Problem {
+                code: "notPeopleCategory",
+                severity: Severity::Error,
+                subject: id.to_owned(),
+                message: format!(
+                    "connection '{id}' feeds profiles but its contentCategory is {}, not people; the current people-connector contract needs people, and contentCategory cannot be changed after creation",
+                    c.content_category.as_deref().unwrap_or("unset")
+                ),
+                fix: format!(
+                    "peoplectl connections create {id}v2 --name {} --schema labels --wait   # then sync into it and: peoplectl remove {id}",
+                    shell_quote(&c.name)
+                ),
+            });
+        }
+        if view.schema.is_some() && view.contract != Contract::Labels {
+            let (message, code) = match view.contract {
+                Contract::Preview => (
+                    format!(
+                        "connection '{id}' uses the 2025 preview contract (fixed property names, no personAccount label); the service now expects labelled properties"
+                    ),
+                    "previewContract",
+                ),
+                Contract::Draft2025 => (
+                    format!(
+                        "connection '{id}' uses the June 2025 draft contract (connectionId/oid/accounts), which the service no longer reads"
+                    ),
+                    "draftContract",
+                ),
+                _ => (
+                    format!(
+                        "the schema of '{id}' has no property labelled personAccount, so the service cannot tie its items to people"
+                    ),
+                    "noPersonAccount",
+                ),
+            };
+            out.push(Problem {
+                code,
+                severity: Severity::Error,
+                subject: id.to_owned(),
+                message,
+                fix: format!(
+                    "peoplectl connections create {id}v2 --name {} --schema labels --wait   # then sync into it and: peoplectl remove {id}",
+                    shell_quote(&c.name)
+                ),
+            });
+        }
+        for problem in &view.schema_problems {
+            out.push(Problem {
+                code: "schemaProblem",
+                severity: Severity::Error,
+                subject: id.to_owned(),
+                message: format!("the schema of '{id}': {problem}"),
+                fix: format!(
+                    "peoplectl connections create {id}v2 --name {} --schema labels --wait   # then sync into it and: peoplectl remove {id}",
+                    shell_quote(&c.name)
+                ),
+            });
+        }
+        if !registered {
+            out.push(Problem {
+                code: "notRegistered",
+                severity: Severity::Warning,
+                subject: id.to_owned(),
+                message: format!(
+                    "people connection '{id}' is not registered as a profile source, so its data never reaches profiles"
+                ),
+                fix: format!("peoplectl sources register {id} --web-url https://<your HR system>"),
+            });
+        } else if snapshot.rank_of(id).is_none() {
+            let url = snapshot
+                .source(id)
+                .and_then(|s| s.web_url.clone())
+                .unwrap_or_else(|| "https://<your HR system>".into());
+            out.push(Problem {
+                code: "notRanked",
+                severity: Severity::Warning,
+                subject: id.to_owned(),
+                message: format!(
+                    "profile source '{id}' is registered but not in the precedence list, so it ranks below every listed source"
+                ),
+                fix: format!("peoplectl sources register {id} --web-url {} --at top", shell_quote(&url)),
+            });
+        }
+    }
+}
+
+fn check_sources(snapshot: &Snapshot, out: &mut Vec<Problem>) {
+    for s in &snapshot.sources {
+        let id = s.source_id.as_str();
+        let builtin = SourceId::new(id)
+            .ok()
+            .and_then(|i| builtin_source(&i))
+            .is_some();
+        if builtin || snapshot.connection(id).is_some() {
+            continue;
+        }
+        let ranked = snapshot.rank_of(id).map_or(String::new(), |r| {
+            format!(" It is still ranked {r} in the precedence list.")
+        });
+        out.push(Problem {
+            code: "orphanSource",
+            severity: Severity::Warning,
+            subject: id.to_owned(),
+            message: format!(
+                "profile source '{id}' names no existing connection (its connector was removed only in part).{ranked}"
+            ),
+            fix: format!("peoplectl remove {id}"),
+        });
+    }
+}
+
+fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
+    let Some(setting) = &snapshot.precedence else {
+        out.push(Problem {
+            code: "noPrecedenceSetting",
+            severity: Severity::Info,
+            subject: "precedence".into(),
+            message: "the tenant has no source precedence setting; Microsoft's default order applies (connectors, Entra ID, Organizational data)".into(),
+            fix: "peoplectl sources register <connection> --web-url https://<your HR system>   # creates it".into(),
+        });
+        return;
+    };
+    let registered = snapshot.registered_ids();
+    for problem in setting.list.validate(&registered) {
+        let p = match problem {
+            ListProblem::EntraMissing => Problem {
+                code: "entraMissing",
+                severity: Severity::Error,
+                subject: "precedence".into(),
+                message: "Microsoft Entra ID is not in the precedence list".into(),
+                fix: format!("peoplectl precedence set {}", ids_with_entra(snapshot)),
+            },
+            ListProblem::Duplicate { source_id, indices } => Problem {
+                code: "duplicateEntry",
+                severity: Severity::Warning,
+                subject: source_id.to_string(),
+                message: format!(
+                    "source '{source_id}' is listed {} times (ranks {}); only the first counts",
+                    indices.len(),
+                    ranks(&indices)
+                ),
+                fix: format!(
+                    "peoplectl precedence move {source_id} --to {}",
+                    indices[0] + 1
+                ),
+            },
+            ListProblem::Unregistered { index, source_id } => Problem {
+                code: "danglingEntry",
+                severity: Severity::Error,
+                subject: source_id.to_string(),
+                message: format!(
+                    "precedence entry {} names source '{source_id}', which is not a registered profile source",
+                    index + 1
+                ),
+                fix: format!("peoplectl precedence remove {source_id}"),
+            },
+            ListProblem::Unrecognised { index, url } => Problem {
+                code: "unrecognisedEntry",
+                severity: Severity::Info,
+                subject: url.clone(),
+                message: format!(
+                    "precedence entry {} ({url}) names no profile source peoplectl recognises; it is kept as it is",
+                    index + 1
+                ),
+                fix: format!("peoplectl precedence remove-entry {}", index + 1),
+            },
+        };
+        out.push(p);
+    }
+}
+
+fn ranks(indices: &[usize]) -> String {
+    indices
+        .iter()
+        .map(|i| (i + 1).to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The current list's source ids with Entra ID appended, for the fix of a missing Entra entry.
+fn ids_with_entra(snapshot: &Snapshot) -> String {
+    let mut ids: Vec<String> = snapshot
+        .list()
+        .entries()
+        .iter()
+        .filter_map(|e| e.source_id().map(|s| s.as_str().to_owned()))
+        .collect();
+    ids.push(ENTRA_SOURCE_ID.to_owned());
+    ids.join(",")
+}
+
+/// Quotes a value for a POSIX shell when it needs it.
+pub fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=,+".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("contosohr"), "contosohr");
+        assert_eq!(
+            shell_quote("Contoso HR (Workday)"),
+            "'Contoso HR (Workday)'"
+        );
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}

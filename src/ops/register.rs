@@ -1,0 +1,243 @@
+//! Register a connection as a profile source and rank it: POST the source, then insert its URL
+//! into the precedence list (top by default, as Microsoft does for a new people connector).
+
+use serde::Serialize;
+
+use super::reorder::write_list;
+use super::snapshot::{PrecedenceSetting, read_precedence};
+use super::{OpsError, Progress, StepReport, StepStatus};
+use crate::graph::sources::NewProfileSource;
+use crate::graph::{ApiVersion, GraphClient};
+use crate::people::ids::SourceId;
+use crate::people::precedence::{Position, PrecedenceList};
+
+/// What the admin asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterRequest {
+    pub connection_id: String,
+    /// HTTPS link to the HR system, shown on profile cards.
+    pub web_url: String,
+    /// Defaults to the connection's name.
+    pub display_name: Option<String>,
+    pub kind: Option<String>,
+    /// Where in the precedence list; `Position::Index` is 0-based.
+    pub at: Position,
+}
+
+/// What registering will do, from the state read just now.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterPlan {
+    #[serde(skip)]
+    pub request: RegisterRequest,
+    pub source_id: String,
+    pub display_name: String,
+    /// The profile source exists already (the step will be `alreadyDone`).
+    pub source_exists: bool,
+    /// The precedence list before, if there is a setting.
+    #[serde(skip)]
+    pub before: Option<PrecedenceSetting>,
+    /// The list after.
+    pub after: PrecedenceList,
+    /// 1-based rank the source will have.
+    pub rank: usize,
+    pub steps: Vec<StepReport>,
+}
+
+/// Checks the request against the tenant and computes the plan.
+pub async fn plan_register(
+    client: &GraphClient,
+    request: RegisterRequest,
+) -> Result<RegisterPlan, OpsError> {
+    check_web_url(&request.web_url)?;
+    let source_id = SourceId::new(request.connection_id.clone())
+        .map_err(|e| OpsError::Invalid(e.to_string()))?;
+    let (connection, existing, before) = tokio::try_join!(
+        client.find_connection(&request.connection_id, ApiVersion::V1),
+        client.find_profile_source(&request.connection_id),
+        read_precedence(client),
+    )?;
+    let Some(connection) = connection else {
+        return Err(OpsError::Invalid(format!(
+            "there is no connection '{}': a profile source must name an existing connection",
+            request.connection_id
+        )));
+    };
+    let display_name = request
+        .display_name
+        .clone()
+        .or_else(|| existing.as_ref().and_then(|s| s.display_name.clone()))
+        .unwrap_or_else(|| connection.name.clone());
+    let after = insert(before.as_ref().map(|b| &b.list), &source_id, request.at)?;
+    let rank = after.index_of(&source_id).map_or(0, |i| i + 1);
+    let listed = before
+        .as_ref()
+        .is_some_and(|b| b.list.index_of(&source_id).is_some());
+    let steps = vec![
+        StepReport::new(
+            "profileSource",
+            if existing.is_some() {
+                StepStatus::AlreadyDone
+            } else {
+                StepStatus::Planned
+            },
+            if existing.is_some() {
+                format!("profile source '{source_id}' is already registered")
+            } else {
+                format!(
+                    "register profile source '{source_id}' ({display_name}, {})",
+                    request.web_url
+                )
+            },
+        ),
+        StepReport::new(
+            "precedence",
+            if listed {
+                StepStatus::AlreadyDone
+            } else {
+                StepStatus::Planned
+            },
+            if listed {
+                format!("already ranked {rank}")
+            } else if before.is_none() {
+                format!(
+                    "create the precedence setting with '{source_id}' ranked {rank} and Entra ID"
+                )
+            } else {
+                format!("rank '{source_id}' {rank} of {}", after.len())
+            },
+        ),
+    ];
+    Ok(RegisterPlan {
+        source_id: source_id.to_string(),
+        display_name,
+        source_exists: existing.is_some(),
+        before,
+        after,
+        rank,
+        steps,
+        request,
+    })
+}
+
+/// The list with the source inserted (unchanged when it is already listed). With no setting,
+/// the new list is the source and Entra ID.
+fn insert(
+    list: Option<&PrecedenceList>,
+    id: &SourceId,
+    at: Position,
+) -> Result<PrecedenceList, OpsError> {
+    let base = match list {
+        Some(l) => l.clone(),
+        None => PrecedenceList::from_sources([&SourceId::entra()]),
+    };
+    if base.index_of(id).is_some() {
+        return Ok(base);
+    }
+    base.insert_source(id, at)
+        .map_err(|e| OpsError::Invalid(e.to_string()))
+}
+
+/// Registers the source, then ranks it. The precedence step re-reads the list and inserts into
+/// what is there now (a targeted insert, unlike a reorder, cannot lose someone else's change).
+pub async fn execute_register(
+    client: &GraphClient,
+    plan: &RegisterPlan,
+    progress: &Progress,
+) -> Result<Vec<StepReport>, OpsError> {
+    let mut steps = Vec::new();
+    progress.emit(super::Event::Started(format!(
+        "register '{}'",
+        plan.source_id
+    )));
+    let existing = client.find_profile_source(&plan.source_id).await?;
+    if existing.is_some() {
+        steps.push(StepReport::new(
+            "profileSource",
+            StepStatus::AlreadyDone,
+            "already registered",
+        ));
+    } else {
+        progress.step("profileSource", StepStatus::Running, "registering");
+        client
+            .create_profile_source(&NewProfileSource {
+                source_id: plan.source_id.clone(),
+                display_name: plan.display_name.clone(),
+                kind: plan.request.kind.clone(),
+                web_url: plan.request.web_url.clone(),
+            })
+            .await?;
+        steps.push(StepReport::new(
+            "profileSource",
+            StepStatus::Done,
+            "registered",
+        ));
+    }
+    progress.step("profileSource", steps[0].status, steps[0].detail.clone());
+
+    let id = SourceId::new(plan.source_id.clone()).map_err(|e| OpsError::Invalid(e.to_string()))?;
+    let current = read_precedence(client).await?;
+    let step = if current
+        .as_ref()
+        .is_some_and(|c| c.list.index_of(&id).is_some())
+    {
+        StepReport::new(
+            "precedence",
+            StepStatus::AlreadyDone,
+            "already in the precedence list",
+        )
+    } else {
+        progress.step("precedence", StepStatus::Running, "ranking");
+        let list = insert(current.as_ref().map(|c| &c.list), &id, plan.request.at)?;
+        let written = write_list(client, current.as_ref().map(|c| c.id.as_str()), &list).await?;
+        let rank = written.list.index_of(&id).map_or(0, |i| i + 1);
+        StepReport::new(
+            "precedence",
+            StepStatus::Done,
+            format!("ranked {rank} of {}", written.list.len()),
+        )
+    };
+    progress.step("precedence", step.status, step.detail.clone());
+    steps.push(step);
+    progress.emit(super::Event::Finished(format!(
+        "'{}' registered",
+        plan.source_id
+    )));
+    Ok(steps)
+}
+
+/// People connectors need an HTTPS `webUrl`.
+pub fn check_web_url(web_url: &str) -> Result<(), OpsError> {
+    let url = url::Url::parse(web_url)
+        .map_err(|e| OpsError::Invalid(format!("web URL '{web_url}' is not a URL: {e}")))?;
+    if url.scheme() != "https" || url.host_str().is_none_or(str::is_empty) {
+        return Err(OpsError::Invalid(format!(
+            "web URL '{web_url}' must be an https:// link to the source system"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_urls_must_be_https() {
+        assert!(check_web_url("https://wd5.myworkday.com/contoso").is_ok());
+        assert!(check_web_url("http://hr.contoso.com").is_err());
+        assert!(check_web_url("hr.contoso.com").is_err());
+        assert!(check_web_url("https://").is_err());
+    }
+
+    #[test]
+    fn inserting_without_a_setting_pairs_the_source_with_entra() {
+        let id = SourceId::new("hr").unwrap();
+        let list = insert(None, &id, Position::Top).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list.index_of(&id), Some(0));
+        assert_eq!(list.index_of(&SourceId::entra()), Some(1));
+        let again = insert(Some(&list), &id, Position::Bottom).unwrap();
+        assert_eq!(again, list, "already listed: unchanged");
+    }
+}

@@ -1,0 +1,256 @@
+//! Guided removal of a connector: precedence entry, then profile source, then connection.
+//!
+//! Every step first looks at the tenant as it is now and counts "already gone" as done, so a
+//! rerun after a crash, Ctrl-C or a failed step finishes the job. The profile source is never
+//! deleted while the precedence list still names it.
+
+use serde::Serialize;
+
+use super::reorder::write_list;
+use super::snapshot::read_precedence;
+use super::{Event, OpsError, Progress, StepReport, StepStatus};
+use crate::graph::connections::ExternalConnection;
+use crate::graph::sources::ProfileSource;
+use crate::graph::{ApiVersion, GraphClient};
+use crate::people::ids::SourceId;
+
+/// Step names, in the order they run.
+pub const STEPS: [&str; 3] = ["precedence", "profileSource", "connection"];
+
+/// What removal will do, from what exists now.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovePlan {
+    pub connection: String,
+    /// 1-based rank of the entry, when listed.
+    pub rank: Option<usize>,
+    #[serde(skip)]
+    pub source: Option<ProfileSource>,
+    #[serde(skip)]
+    pub existing_connection: Option<ExternalConnection>,
+    pub steps: Vec<StepReport>,
+}
+
+impl RemovePlan {
+    /// True when every step is already done.
+    pub fn nothing_to_do(&self) -> bool {
+        self.steps
+            .iter()
+            .all(|s| s.status == StepStatus::AlreadyDone)
+    }
+}
+
+/// The outcome of a removal run (the `remove` JSON of the command-line contract).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveReport {
+    pub connection: String,
+    pub dry_run: bool,
+    pub steps: Vec<StepReport>,
+}
+
+/// Reads what exists now and plans the three steps.
+pub async fn plan_remove(
+    client: &GraphClient,
+    connection_id: &str,
+) -> Result<RemovePlan, OpsError> {
+    let id = source_id(connection_id)?;
+    let (precedence, source, connection) = tokio::try_join!(
+        read_precedence(client),
+        client.find_profile_source(connection_id),
+        // Beta carries the item count the plan shows.
+        client.find_connection(connection_id, ApiVersion::Beta),
+    )?;
+    let rank = precedence
+        .as_ref()
+        .and_then(|p| p.list.index_of(&id))
+        .map(|i| i + 1);
+    let len = precedence.as_ref().map_or(0, |p| p.list.len());
+    let steps = vec![
+        match rank {
+            Some(r) => StepReport::new(
+                STEPS[0],
+                StepStatus::Planned,
+                format!("remove '{connection_id}' from the precedence list (ranked {r} of {len})"),
+            ),
+            None => StepReport::new(
+                STEPS[0],
+                StepStatus::AlreadyDone,
+                "not in the precedence list",
+            ),
+        },
+        match &source {
+            Some(s) => StepReport::new(
+                STEPS[1],
+                StepStatus::Planned,
+                format!(
+                    "delete profile source '{}' ({})",
+                    s.source_id,
+                    s.display_name.as_deref().unwrap_or("no name")
+                ),
+            ),
+            None => StepReport::new(STEPS[1], StepStatus::AlreadyDone, "no profile source"),
+        },
+        match &connection {
+            Some(c) => StepReport::new(
+                STEPS[2],
+                StepStatus::Planned,
+                format!(
+                    "delete connection '{}' ({}, {}{})",
+                    c.id,
+                    c.name,
+                    c.state.as_str(),
+                    c.ingested_items_count
+                        .map_or(String::new(), |n| format!(", {n} items"))
+                ),
+            ),
+            None => StepReport::new(STEPS[2], StepStatus::AlreadyDone, "no connection"),
+        },
+    ];
+    Ok(RemovePlan {
+        connection: connection_id.to_owned(),
+        rank,
+        source,
+        existing_connection: connection,
+        steps,
+    })
+}
+
+/// What to remove.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Precedence entry, profile source and connection.
+    Connector,
+    /// Precedence entry and profile source; the connection stays.
+    SourceOnly,
+}
+
+/// Runs the steps. On a failure the report marks that step `failed` and the rest `planned`,
+/// and the error is returned beside it: a rerun picks up from there.
+pub async fn execute_remove(
+    client: &GraphClient,
+    connection_id: &str,
+    scope: Scope,
+    progress: &Progress,
+) -> (RemoveReport, Option<OpsError>) {
+    let count = match scope {
+        Scope::Connector => STEPS.len(),
+        Scope::SourceOnly => 2,
+    };
+    let mut steps: Vec<StepReport> = STEPS[..count]
+        .iter()
+        .map(|s| StepReport::new(s, StepStatus::Planned, ""))
+        .collect();
+    progress.emit(Event::Started(format!("remove '{connection_id}'")));
+    let mut error = None;
+    for (i, step) in STEPS[..count].iter().enumerate() {
+        progress.step(step, StepStatus::Running, "");
+        let result = match i {
+            0 => remove_from_precedence(client, connection_id).await,
+            1 => delete_source(client, connection_id).await,
+            _ => delete_connection(client, connection_id).await,
+        };
+        match result {
+            Ok((status, detail)) => {
+                progress.step(step, status, detail.clone());
+                steps[i] = StepReport::new(step, status, detail);
+            }
+            Err(e) => {
+                let detail = e.to_string();
+                progress.step(step, StepStatus::Failed, detail.clone());
+                steps[i] = StepReport::new(step, StepStatus::Failed, detail.clone());
+                progress.emit(Event::Failed(format!("{step}: {detail}")));
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    if error.is_none() {
+        progress.emit(Event::Finished(format!("'{connection_id}' removed")));
+    }
+    let report = RemoveReport {
+        connection: connection_id.to_owned(),
+        dry_run: false,
+        steps,
+    };
+    (report, error)
+}
+
+fn source_id(id: &str) -> Result<SourceId, OpsError> {
+    SourceId::new(id).map_err(|e| OpsError::Invalid(e.to_string()))
+}
+
+async fn remove_from_precedence(
+    client: &GraphClient,
+    connection_id: &str,
+) -> Result<(StepStatus, String), OpsError> {
+    let id = source_id(connection_id)?;
+    let Some(setting) = read_precedence(client).await? else {
+        return Ok((StepStatus::AlreadyDone, "no precedence setting".into()));
+    };
+    if setting.list.index_of(&id).is_none() {
+        return Ok((StepStatus::AlreadyDone, "not in the precedence list".into()));
+    }
+    let list = setting
+        .list
+        .remove_source(&id)
+        .map_err(|e| OpsError::Invalid(e.to_string()))?;
+    let written = write_list(client, Some(&setting.id), &list).await?;
+    if written.list.index_of(&id).is_some() {
+        return Err(OpsError::Refused(format!(
+            "Graph still lists '{connection_id}' in the precedence list after the update"
+        )));
+    }
+    Ok((
+        StepStatus::Done,
+        format!(
+            "removed from the precedence list ({} entries left)",
+            written.list.len()
+        ),
+    ))
+}
+
+async fn delete_source(
+    client: &GraphClient,
+    connection_id: &str,
+) -> Result<(StepStatus, String), OpsError> {
+    let id = source_id(connection_id)?;
+    // The guard: a source still named by the list would leave it pointing at nothing.
+    if let Some(setting) = read_precedence(client).await? {
+        if setting.list.index_of(&id).is_some() {
+            return Err(OpsError::Refused(format!(
+                "the precedence list names '{connection_id}' again; not deleting its profile source (run the removal again)"
+            )));
+        }
+    }
+    if client.find_profile_source(connection_id).await?.is_none() {
+        return Ok((StepStatus::AlreadyDone, "no profile source".into()));
+    }
+    match client.delete_profile_source(connection_id).await {
+        Ok(()) => Ok((StepStatus::Done, "profile source deleted".into())),
+        Err(e) if e.is_not_found() => Ok((StepStatus::AlreadyDone, "no profile source".into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn delete_connection(
+    client: &GraphClient,
+    connection_id: &str,
+) -> Result<(StepStatus, String), OpsError> {
+    if client
+        .find_connection(connection_id, ApiVersion::V1)
+        .await?
+        .is_none()
+    {
+        return Ok((StepStatus::AlreadyDone, "no connection".into()));
+    }
+    match client.delete_connection(connection_id).await {
+        Ok(()) => Ok((
+            StepStatus::Done,
+            "connection deleted (Microsoft 365 takes up to 24 h to remove its data everywhere)"
+                .into(),
+        )),
+        Err(e) if e.is_not_found() => Ok((StepStatus::AlreadyDone, "no connection".into())),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,711 @@
+//! External items for one person under each people-connector contract, item ids, content hashes.
+//!
+//! Serialisation is deterministic (object keys sorted at every level, entity JSON strings
+//! included), so [`BuiltItem::hash`] tells an unchanged person from a changed one.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::compose::SourceEntities;
+use super::entities::{EntityKind, PersonProfile, Validate, ValidationError};
+use super::ids::{ConnectionId, SourceId};
+use super::schema::{Contract, DRAFT_2025_NAMES, PropertyType, Schema, detect, validate_name};
+
+/// Longest item id Graph takes.
+pub const MAX_ITEM_ID_LEN: usize = 128;
+
+/// The item id of a person, derived from the UPN as the Microsoft people sample does
+/// (`alexw@contoso.com` → `alexw_at_contoso_dot_com`), per assets/demo/README.md "Item ids":
+/// lowercase; keep `a-z0-9`; `@` → `_at_`, `.` → `_dot_`, `-` → `_dash_`, anything else →
+/// `_x` + lowercase hex of its UTF-8 bytes + `_`; beyond 128 characters, the first 100
+/// characters + `_` + the first 16 hex digits of the SHA-256 of the lowercased UPN.
+pub fn item_id_for_upn(upn: &str) -> String {
+    let lower = upn.to_lowercase();
+    let mut id = String::with_capacity(lower.len() + 16);
+    for c in lower.chars() {
+        match c {
+            'a'..='z' | '0'..='9' => id.push(c),
+            '@' => id.push_str("_at_"),
+            '.' => id.push_str("_dot_"),
+            '-' => id.push_str("_dash_"),
+            other => {
+                id.push_str("_x");
+                let mut buf = [0u8; 4];
+                id.push_str(&hex::encode(other.encode_utf8(&mut buf).as_bytes()));
+                id.push('_');
+            }
+        }
+    }
+    if id.len() > MAX_ITEM_ID_LEN {
+        let digest = hex::encode(Sha256::digest(lower.as_bytes()));
+        // The id is ASCII here, so byte offsets are character offsets.
+        id.truncate(100);
+        id.push('_');
+        id.push_str(&digest[..16]);
+    }
+    id
+}
+
+/// Why an item could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ItemError {
+    /// The person's data breaks entity rules.
+    #[error("invalid person data: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<ValidationError>),
+    /// The schema has no property for data the person carries.
+    #[error("the schema has no property for {0:?} data")]
+    NoProperty(EntityKind),
+    /// The schema follows no people contract.
+    #[error("the schema follows no people-connector contract")]
+    NotPeople,
+    /// The draft contract needs the person's Entra object id.
+    #[error(
+        "the June 2025 draft contract needs the person's Entra object id (externalDirectoryObjectId)"
+    )]
+    MissingObjectId,
+    /// A custom property the schema does not declare.
+    #[error("custom property {0:?} is not in the schema")]
+    UndeclaredProperty(String),
+    /// A custom property name Graph would refuse, or that a people property already uses.
+    #[error("custom property name {0:?} is not allowed: {1}")]
+    BadCustomName(String, String),
+    /// A custom value that is not a string, number, boolean or list of those.
+    #[error("custom property {0:?}: objects and mixed lists cannot be stored; use text")]
+    BadCustomValue(String),
+}
+
+/// How a person maps onto a connection's schema: the property for each kind of people data,
+/// and the custom properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemLayout {
+    /// The contract the items follow.
+    pub contract: Contract,
+    /// The property holding each kind of data (preview: positions share `positions`).
+    pub people: Vec<(EntityKind, String)>,
+    /// Declared custom properties and their types.
+    pub custom: Vec<(String, PropertyType)>,
+    /// Whether custom properties the layout does not declare are accepted (true for
+    /// [`ItemLayout::default_for`], which knows no schema).
+    pub accept_undeclared: bool,
+}
+
+impl ItemLayout {
+    /// The layout of an existing schema.
+    pub fn from_schema(schema: &Schema) -> Result<Self, ItemError> {
+        let contract = detect(schema);
+        let mut people = Vec::new();
+        match contract {
+            Contract::None => return Err(ItemError::NotPeople),
+            Contract::Labels => {
+                for kind in EntityKind::ALL {
+                    if let Some(p) = schema
+                        .properties
+                        .iter()
+                        .find(|p| p.person_kind() == Some(kind))
+                    {
+                        people.push((kind, p.name.clone()));
+                    }
+                }
+            }
+            Contract::Preview | Contract::Draft2025 => {
+                for kind in EntityKind::ALL {
+                    if let Some(p) = kind.preview_name().and_then(|n| schema.property(n)) {
+                        people.push((kind, p.name.clone()));
+                    }
+                }
+            }
+        }
+        let custom = schema
+            .properties
+            .iter()
+            .filter(|p| !people.iter().any(|(_, n)| *n == p.name))
+            .filter(|p| {
+                contract != Contract::Draft2025
+                    || !DRAFT_2025_NAMES
+                        .iter()
+                        .any(|d| d.eq_ignore_ascii_case(&p.name))
+            })
+            .map(|p| (p.name.clone(), p.property_type.clone()))
+            .collect();
+        Ok(Self {
+            contract,
+            people,
+            custom,
+            accept_undeclared: false,
+        })
+    }
+
+    /// The layout of a schema peoplectl builds for `contract` with every kind of data (labels:
+    /// default names; preview and draft: the fixed names).
+    pub fn default_for(contract: Contract) -> Self {
+        let people = EntityKind::ALL
+            .into_iter()
+            .filter_map(|k| {
+                let name = match contract {
+                    Contract::Labels => Some(k.default_property_name()),
+                    Contract::Preview | Contract::Draft2025 => k.preview_name(),
+                    Contract::None => None,
+                };
+                name.map(|n| (k, n.to_owned()))
+            })
+            .collect();
+        Self {
+            contract,
+            people,
+            custom: Vec::new(),
+            accept_undeclared: true,
+        }
+    }
+
+    /// The property holding `kind`.
+    pub fn property_for(&self, kind: EntityKind) -> Option<&str> {
+        self.people
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, n)| n.as_str())
+    }
+}
+
+/// Tenant and connection facts an item needs.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemContext<'a> {
+    /// The ACL's `everyone` value (the tenant id).
+    pub tenant_id: &'a str,
+    /// The connection (the draft contract repeats it in every item).
+    pub connection_id: &'a ConnectionId,
+}
+
+/// An item ready to PUT, with its content hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltItem {
+    /// The item id (from the UPN, else the object id).
+    pub id: String,
+    /// The request body: `{id, acl, properties}`.
+    pub body: Value,
+    /// SHA-256 hex of the canonical JSON of `body`.
+    pub hash: String,
+}
+
+/// JSON with object keys sorted at every level and no insignificant whitespace.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// SHA-256 hex of the canonical JSON of `value`.
+pub fn content_hash(value: &Value) -> String {
+    hex::encode(Sha256::digest(canonical_json(value).as_bytes()))
+}
+
+/// Adds a string property, with the `String` annotation Graph wants on non-ASCII text.
+fn put_string(props: &mut Map<String, Value>, name: &str, text: String) {
+    if !text.is_ascii() {
+        props.insert(format!("{name}@odata.type"), json!("String"));
+    }
+    props.insert(name.to_owned(), Value::String(text));
+}
+
+/// Builds the external item for one person: ACL granting everyone, the people data under the
+/// layout's contract, and custom properties (`null` custom values are left out). The person is
+/// validated first.
+pub fn build_item(
+    person: &PersonProfile,
+    custom: &BTreeMap<String, Value>,
+    layout: &ItemLayout,
+    ctx: &ItemContext<'_>,
+) -> Result<BuiltItem, ItemError> {
+    person.validate().map_err(ItemError::Invalid)?;
+    let account = &person.account;
+    let key = account
+        .user_principal_name
+        .as_deref()
+        .or(account.external_directory_object_id.as_deref())
+        .unwrap_or_default();
+    let id = item_id_for_upn(key);
+    let mut props = Map::new();
+
+    match layout.contract {
+        Contract::None => return Err(ItemError::NotPeople),
+        Contract::Labels => {
+            for kind in EntityKind::ALL {
+                let entities = person.entities(kind);
+                if entities.is_empty() {
+                    continue;
+                }
+                let name = layout
+                    .property_for(kind)
+                    .ok_or(ItemError::NoProperty(kind))?;
+                if kind.is_collection() {
+                    let items: Vec<Value> = entities
+                        .iter()
+                        .map(|e| Value::String(canonical_json(e)))
+                        .collect();
+                    props.insert(format!("{name}@odata.type"), json!("Collection(String)"));
+                    props.insert(name.to_owned(), Value::Array(items));
+                } else if let Some(e) = entities.first() {
+                    put_string(&mut props, name, canonical_json(e));
+                }
+            }
+        }
+        Contract::Preview | Contract::Draft2025 => {
+            // Fixed names hold JSON arrays serialised into one string; kinds sharing a name
+            // (current and past positions) share the array.
+            let mut arrays: Vec<(String, Vec<Value>)> = Vec::new();
+            for kind in EntityKind::ALL {
+                let entities = person.entities(kind);
+                if entities.is_empty() {
+                    continue;
+                }
+                let name = layout
+                    .property_for(kind)
+                    .ok_or(ItemError::NoProperty(kind))?;
+                match arrays.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, list)) => list.extend(entities),
+                    None => arrays.push((name.to_owned(), entities)),
+                }
+            }
+            for (name, list) in arrays {
+                put_string(&mut props, &name, canonical_json(&Value::Array(list)));
+            }
+            if layout.contract == Contract::Draft2025 {
+                let oid = account
+                    .external_directory_object_id
+                    .clone()
+                    .ok_or(ItemError::MissingObjectId)?;
+                props.insert("connectionId".into(), json!(ctx.connection_id.as_str()));
+                props.insert("externalId".into(), json!(id));
+                props.insert("oid".into(), json!(oid));
+            }
+        }
+    }
+
+    for (name, value) in custom {
+        add_custom(&mut props, layout, name, value)?;
+    }
+
+    let body = json!({
+        "id": id,
+        "acl": [{"type": "everyone", "value": ctx.tenant_id, "accessType": "grant"}],
+        "properties": props,
+    });
+    let hash = content_hash(&body);
+    Ok(BuiltItem { id, body, hash })
+}
+
+fn add_custom(
+    props: &mut Map<String, Value>,
+    layout: &ItemLayout,
+    name: &str,
+    value: &Value,
+) -> Result<(), ItemError> {
+    validate_name(name).map_err(|e| ItemError::BadCustomName(name.to_owned(), e.to_string()))?;
+    if layout
+        .people
+        .iter()
+        .any(|(_, n)| n.eq_ignore_ascii_case(name))
+        || props.keys().any(|k| k.eq_ignore_ascii_case(name))
+    {
+        return Err(ItemError::BadCustomName(
+            name.to_owned(),
+            "a people-data property already has this name".into(),
+        ));
+    }
+    let declared = layout
+        .custom
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, t)| t);
+    if declared.is_none() && !layout.accept_undeclared {
+        return Err(ItemError::UndeclaredProperty(name.to_owned()));
+    }
+    match value {
+        Value::Null => {}
+        Value::String(s) => put_string(props, name, s.clone()),
+        Value::Bool(_) | Value::Number(_) => {
+            props.insert(name.to_owned(), value.clone());
+        }
+        Value::Array(items) => {
+            let inferred = if items.iter().all(Value::is_string) {
+                PropertyType::StringCollection
+            } else if items.iter().all(|v| v.is_i64() || v.is_u64()) {
+                PropertyType::Int64Collection
+            } else if items.iter().all(Value::is_number) {
+                PropertyType::DoubleCollection
+            } else {
+                return Err(ItemError::BadCustomValue(name.to_owned()));
+            };
+            let annotation = declared
+                .and_then(PropertyType::collection_annotation)
+                .or(inferred.collection_annotation())
+                .unwrap_or("Collection(String)");
+            props.insert(format!("{name}@odata.type"), json!(annotation));
+            props.insert(name.to_owned(), value.clone());
+        }
+        Value::Object(_) => return Err(ItemError::BadCustomValue(name.to_owned())),
+    }
+    Ok(())
+}
+
+/// Reads the people data of an item's `properties` back into profile entities, as the service
+/// does: labelled values are parsed as JSON, and values that are not valid JSON (or not
+/// objects) are skipped silently.
+pub fn entities_from_item(
+    layout: &ItemLayout,
+    properties: &Value,
+    source_id: SourceId,
+) -> SourceEntities {
+    let mut out = SourceEntities::new(source_id);
+    let mut done: Vec<&str> = Vec::new();
+    for (kind, name) in &layout.people {
+        if done.contains(&name.as_str()) {
+            continue;
+        }
+        done.push(name);
+        let Some(value) = properties.get(name.as_str()) else {
+            continue;
+        };
+        let texts: Vec<&str> = match value {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for text in texts {
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(o)) => out.push(kind.collection(), Value::Object(o)),
+                Ok(Value::Array(items)) => {
+                    for item in items.into_iter().filter(Value::is_object) {
+                        out.push(kind.collection(), item);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::people::entities::{
+        ItemEmail, PositionDetail, SkillProficiency, UserAccountInformation, WorkPosition,
+    };
+    use crate::people::schema::build_schema;
+
+    #[test]
+    fn item_ids_per_the_demo_readme() {
+        assert_eq!(
+            item_id_for_upn("alexw@contoso.com"),
+            "alexw_at_contoso_dot_com"
+        );
+        assert_eq!(
+            item_id_for_upn("Alex.Wilber@Contoso.com"),
+            "alex_dot_wilber_at_contoso_dot_com"
+        );
+        assert_eq!(
+            item_id_for_upn("mary-jo@contoso.com"),
+            "mary_dash_jo_at_contoso_dot_com"
+        );
+        assert_eq!(
+            item_id_for_upn("o'neil+x@contoso.com"),
+            "o_x27_neil_x2b_x_at_contoso_dot_com"
+        );
+        assert_eq!(
+            item_id_for_upn("JOSÉ@contoso.com"),
+            "jos_xc3a9__at_contoso_dot_com"
+        );
+        assert_eq!(item_id_for_upn("a_b@c.d"), "a_x5f_b_at_c_dot_d");
+    }
+
+    #[test]
+    fn long_item_ids_are_truncated_with_a_hash() {
+        let upn = format!("{}@contoso.com", "a".repeat(120));
+        let id = item_id_for_upn(&upn);
+        assert_eq!(id.len(), 117);
+        assert_eq!(&id[..100], "a".repeat(100));
+        let digest = hex::encode(Sha256::digest(upn.as_bytes()));
+        assert_eq!(id[100..], format!("_{}", &digest[..16]));
+        // Exactly 128 characters is kept whole.
+        let upn = format!("{}@b", "a".repeat(123));
+        assert_eq!(item_id_for_upn(&upn).len(), 128);
+    }
+
+    fn person() -> PersonProfile {
+        PersonProfile {
+            account: UserAccountInformation {
+                user_principal_name: Some("adelev@contoso.com".into()),
+                external_directory_object_id: Some("oid-1".into()),
+                ..UserAccountInformation::default()
+            },
+            position: Some(WorkPosition {
+                detail: Some(PositionDetail {
+                    job_title: Some("ProductManager".into()),
+                    ..PositionDetail::default()
+                }),
+                ..WorkPosition::default()
+            }),
+            skills: vec![
+                SkillProficiency {
+                    display_name: Some("Product requirements".into()),
+                    ..SkillProficiency::default()
+                },
+                SkillProficiency {
+                    display_name: Some("Customer research".into()),
+                    ..SkillProficiency::default()
+                },
+            ],
+            ..PersonProfile::default()
+        }
+    }
+
+    fn ctx(conn: &ConnectionId) -> ItemContext<'_> {
+        ItemContext {
+            tenant_id: "tenant-1",
+            connection_id: conn,
+        }
+    }
+
+    #[test]
+    fn labels_item_matches_the_docs_example() {
+        let conn = ConnectionId::new("contosohr").expect("valid");
+        let schema = build_schema(
+            Contract::Labels,
+            &[EntityKind::CurrentPosition, EntityKind::Skills],
+            &[],
+        )
+        .expect("valid");
+        let layout = ItemLayout::from_schema(&schema).expect("people schema");
+        let custom = BTreeMap::from([
+            ("requisitionId".to_owned(), json!("REQ-12345678")),
+            ("tags".to_owned(), json!(["a", "b"])),
+            ("ignored".to_owned(), Value::Null),
+        ]);
+        let mut layout_with_custom = layout.clone();
+        layout_with_custom
+            .custom
+            .push(("requisitionId".into(), PropertyType::String));
+        layout_with_custom
+            .custom
+            .push(("tags".into(), PropertyType::StringCollection));
+        layout_with_custom
+            .custom
+            .push(("ignored".into(), PropertyType::String));
+        let item =
+            build_item(&person(), &custom, &layout_with_custom, &ctx(&conn)).expect("builds");
+        assert_eq!(item.id, "adelev_at_contoso_dot_com");
+        assert_eq!(
+            item.body,
+            json!({"id": "adelev_at_contoso_dot_com",
+                   "acl": [{"type": "everyone", "value": "tenant-1", "accessType": "grant"}],
+                   "properties": {
+                       "account": "{\"externalDirectoryObjectId\":\"oid-1\",\"userPrincipalName\":\"adelev@contoso.com\"}",
+                       "currentPosition": "{\"detail\":{\"jobTitle\":\"ProductManager\"},\"isCurrent\":true}",
+                       "skills@odata.type": "Collection(String)",
+                       "skills": ["{\"displayName\":\"Product requirements\"}", "{\"displayName\":\"Customer research\"}"],
+                       "requisitionId": "REQ-12345678",
+                       "tags@odata.type": "Collection(String)",
+                       "tags": ["a", "b"]}})
+        );
+        assert_eq!(item.hash, content_hash(&item.body));
+        assert_eq!(item.hash.len(), 64);
+        assert_eq!(
+            build_item(&person(), &custom, &layout, &ctx(&conn)),
+            Err(ItemError::UndeclaredProperty("ignored".into()))
+        );
+    }
+
+    #[test]
+    fn preview_and_draft_items() {
+        let conn = ConnectionId::new("contosohr").expect("valid");
+        let mut p = person();
+        p.work_positions.push(WorkPosition {
+            is_current: Some(false),
+            ..WorkPosition::default()
+        });
+        let preview = build_item(
+            &p,
+            &BTreeMap::new(),
+            &ItemLayout::default_for(Contract::Preview),
+            &ctx(&conn),
+        )
+        .expect("builds");
+        let props = &preview.body["properties"];
+        assert_eq!(
+            props["accounts"],
+            "[{\"externalDirectoryObjectId\":\"oid-1\",\"userPrincipalName\":\"adelev@contoso.com\"}]"
+        );
+        assert_eq!(
+            props["positions"],
+            "[{\"detail\":{\"jobTitle\":\"ProductManager\"},\"isCurrent\":true},{\"isCurrent\":false}]"
+        );
+        assert!(
+            props.get("skills@odata.type").is_none(),
+            "preview values are plain strings"
+        );
+        assert!(props.get("connectionId").is_none());
+
+        let draft = build_item(
+            &p,
+            &BTreeMap::new(),
+            &ItemLayout::default_for(Contract::Draft2025),
+            &ctx(&conn),
+        )
+        .expect("builds");
+        let props = &draft.body["properties"];
+        assert_eq!(props["connectionId"], "contosohr");
+        assert_eq!(props["externalId"], "adelev_at_contoso_dot_com");
+        assert_eq!(props["oid"], "oid-1");
+        p.account.external_directory_object_id = None;
+        assert_eq!(
+            build_item(
+                &p,
+                &BTreeMap::new(),
+                &ItemLayout::default_for(Contract::Draft2025),
+                &ctx(&conn)
+            ),
+            Err(ItemError::MissingObjectId)
+        );
+        assert_eq!(
+            build_item(
+                &p,
+                &BTreeMap::new(),
+                &ItemLayout::default_for(Contract::None),
+                &ctx(&conn)
+            ),
+            Err(ItemError::NotPeople)
+        );
+    }
+
+    #[test]
+    fn hash_is_deterministic_and_sensitive() {
+        let conn = ConnectionId::new("contosohr").expect("valid");
+        let layout = ItemLayout::default_for(Contract::Labels);
+        let a = build_item(&person(), &BTreeMap::new(), &layout, &ctx(&conn)).expect("builds");
+        let b = build_item(&person(), &BTreeMap::new(), &layout, &ctx(&conn)).expect("builds");
+        assert_eq!(a.hash, b.hash);
+        let mut changed = person();
+        changed.skills.pop();
+        let c = build_item(&changed, &BTreeMap::new(), &layout, &ctx(&conn)).expect("builds");
+        assert_ne!(a.hash, c.hash);
+        // Key order in the input does not matter.
+        assert_eq!(
+            canonical_json(&json!({"b": 1, "a": {"d": [1, {"z": 0, "y": "é"}], "c": null}})),
+            "{\"a\":{\"c\":null,\"d\":[1,{\"y\":\"é\",\"z\":0}]},\"b\":1}"
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let conn = ConnectionId::new("contosohr").expect("valid");
+        let schema = build_schema(Contract::Labels, &[], &[]).expect("valid");
+        let layout = ItemLayout::from_schema(&schema).expect("people schema");
+        assert_eq!(
+            build_item(&person(), &BTreeMap::new(), &layout, &ctx(&conn)),
+            Err(ItemError::NoProperty(EntityKind::CurrentPosition))
+        );
+        let mut bad = person();
+        bad.emails = vec![ItemEmail::default()];
+        assert!(matches!(
+            build_item(&bad, &BTreeMap::new(), &ItemLayout::default_for(Contract::Labels), &ctx(&conn)),
+            Err(ItemError::Invalid(e)) if e[0].path == "emails[0].address"
+        ));
+        let open = ItemLayout::default_for(Contract::Labels);
+        for (name, value, ok) in [
+            ("cost center", json!("x"), false),
+            ("skills", json!("x"), false),
+            ("obj", json!({"a": 1}), false),
+            ("mixed", json!([1, "a"]), false),
+            ("nums", json!([1, 2]), true),
+            ("ratio", json!(0.5), true),
+            ("remark", json!("Åse"), true),
+        ] {
+            let custom = BTreeMap::from([(name.to_owned(), value)]);
+            let built = build_item(&person(), &custom, &open, &ctx(&conn));
+            assert_eq!(built.is_ok(), ok, "{name}");
+            if let Ok(item) = built {
+                let props = &item.body["properties"];
+                match name {
+                    "nums" => assert_eq!(props["nums@odata.type"], "Collection(Int64)"),
+                    "remark" => assert_eq!(props["remark@odata.type"], "String"),
+                    _ => assert!(props.get(format!("{name}@odata.type")).is_none()),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn items_read_back_into_entities() {
+        let conn = ConnectionId::new("contosohr").expect("valid");
+        for contract in [Contract::Labels, Contract::Preview, Contract::Draft2025] {
+            let layout = ItemLayout::default_for(contract);
+            let item =
+                build_item(&person(), &BTreeMap::new(), &layout, &ctx(&conn)).expect("builds");
+            let e = entities_from_item(&layout, &item.body["properties"], conn.to_source_id());
+            let expected = person().to_source_entities(conn.to_source_id());
+            assert_eq!(e, expected, "{contract:?}");
+        }
+        // Invalid JSON and non-objects are skipped silently, as the service does.
+        let layout = ItemLayout::default_for(Contract::Labels);
+        let props =
+            json!({"account": "{not json", "skills": ["{\"displayName\":\"Go\"}", "42", "[]"]});
+        let e = entities_from_item(&layout, &props, conn.to_source_id());
+        assert!(!e.collections.contains_key("account"));
+        assert_eq!(e.collections["skills"], [json!({"displayName": "Go"})]);
+    }
+
+    #[test]
+    fn layout_from_existing_schemas() {
+        let schema: Schema = serde_json::from_value(json!({"properties": [
+            {"name": "connectionId", "type": "string"}, {"name": "oid", "type": "string"},
+            {"name": "accounts", "type": "string"}, {"name": "positions", "type": "string"},
+            {"name": "favoriteColor", "type": "string"}]}))
+        .expect("parses");
+        let layout = ItemLayout::from_schema(&schema).expect("people schema");
+        assert_eq!(layout.contract, Contract::Draft2025);
+        assert_eq!(
+            layout.property_for(EntityKind::WorkPositions),
+            Some("positions")
+        );
+        assert_eq!(
+            layout.custom,
+            vec![("favoriteColor".to_owned(), PropertyType::String)]
+        );
+        let none: Schema =
+            serde_json::from_value(json!({"properties": [{"name": "x", "type": "string"}]}))
+                .expect("parses");
+        assert_eq!(ItemLayout::from_schema(&none), Err(ItemError::NotPeople));
+    }
+}
