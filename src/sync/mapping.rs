@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use toml::Spanned;
 
 use super::reader::{Cell, Header, InputFormat, Row, RowError};
+use crate::people::entities::EntityKind;
 use crate::people::ids::Upn;
 
 /// Longest value accepted in a mapped cell, in characters. Profile fields are short; a longer
@@ -648,8 +649,9 @@ impl Mapping {
         Ok(bound)
     }
 
-    /// Maps one row to a person; every problem found is returned, not just the first.
-    pub fn map_row(&self, row: &Row) -> Result<MappedPerson, Vec<RowError>> {
+    /// Maps one row to a person; every problem found is returned, not just the first, with
+    /// the row's key when it could be read (a bad row still names its person).
+    pub fn map_row(&self, row: &Row) -> Result<MappedPerson, RowFailure> {
         let mut cx = RowCx {
             row,
             errors: Vec::new(),
@@ -765,8 +767,64 @@ impl Mapping {
                 person.key = key;
                 Ok(person)
             }
-            _ => Err(cx.errors),
+            key => Err(RowFailure {
+                key: key.map(|(_, k)| k),
+                errors: cx.errors,
+            }),
         }
+    }
+
+    /// The kinds of profile entity this mapping fills.
+    pub fn kinds(&self) -> Vec<EntityKind> {
+        let mut kinds = Vec::new();
+        if !self.position.is_empty() {
+            kinds.push(EntityKind::CurrentPosition);
+        }
+        if !self.names.is_empty() {
+            kinds.push(EntityKind::Name);
+        }
+        if self.notes.is_some() {
+            kinds.push(EntityKind::Note);
+        }
+        if !self.addresses.is_empty() {
+            kinds.push(EntityKind::Addresses);
+        }
+        if !self.emails.is_empty() {
+            kinds.push(EntityKind::Emails);
+        }
+        if !self.phones.is_empty() {
+            kinds.push(EntityKind::Phones);
+        }
+        if self.skills.is_some() {
+            kinds.push(EntityKind::Skills);
+        }
+        kinds
+    }
+
+    /// The mapping without the fields of some entity kinds (the default mapping drops what a
+    /// connection's schema has no property for).
+    #[must_use]
+    pub fn without_kinds(&self, kinds: &[EntityKind]) -> Self {
+        let mut m = self.clone();
+        for kind in kinds {
+            match kind {
+                EntityKind::CurrentPosition => m.position.clear(),
+                EntityKind::Name => m.names.clear(),
+                EntityKind::Note => m.notes = None,
+                EntityKind::Addresses => m.addresses.clear(),
+                EntityKind::Emails => m.emails.clear(),
+                EntityKind::Phones => m.phones.clear(),
+                EntityKind::Skills => m.skills = None,
+                _ => {}
+            }
+        }
+        m
+    }
+
+    /// Whether this is the built-in default mapping (which adapts to the input and the
+    /// schema rather than insisting).
+    pub fn is_lenient(&self) -> bool {
+        self.ignore_missing
     }
 }
 
@@ -917,6 +975,13 @@ impl RowCx<'_> {
     }
 }
 
+/// A row that cannot be used, with its key when the key itself was fine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowFailure {
+    pub key: Option<PersonKey>,
+    pub errors: Vec<RowError>,
+}
+
 /// How a row names its person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PersonKey {
@@ -973,14 +1038,15 @@ pub struct MappedPerson {
 }
 
 impl MappedPerson {
-    /// The column a path (or the closest enclosing path) was read from.
+    /// The column a path (or the closest enclosing path) was read from; for a list as a whole
+    /// (`emails`: too many), the column of its last entry, the one that overflowed.
     pub fn column_of(&self, path: &str) -> Option<&str> {
         let mut best: Option<&(String, String)> = None;
         for origin in &self.origins {
             let matches = path == origin.0
                 || path.starts_with(&origin.0) && path[origin.0.len()..].starts_with(['.', '['])
                 || origin.0.starts_with(path) && origin.0[path.len()..].starts_with(['.', '[']);
-            if matches && best.is_none_or(|b| origin.0.len() > b.0.len()) {
+            if matches && best.is_none_or(|b| origin.0.len() >= b.0.len()) {
                 best = Some(origin);
             }
         }
@@ -1132,13 +1198,15 @@ mod tests {
         let text: &'static str =
             format!("Email,Title,Boss\n,{long},nobody\nnot-an-upn,T,\n").leak();
         let (bound, rows) = csv_rows(&m, text);
-        let errors = bound.map_row(&rows[0]).unwrap_err();
+        let failure = bound.map_row(&rows[0]).unwrap_err();
+        assert_eq!(failure.key, None);
+        let errors = failure.errors;
         let columns: Vec<_> = errors.iter().map(|e| e.column.clone().unwrap()).collect();
         assert_eq!(columns, ["Email", "Title", "Boss"]);
         assert!(errors[0].reason.contains("missing"));
         assert!(errors[1].reason.contains("characters"));
         assert_eq!(errors[0].line, 2);
-        let errors = bound.map_row(&rows[1]).unwrap_err();
+        let errors = bound.map_row(&rows[1]).unwrap_err().errors;
         assert_eq!(errors.len(), 1);
         assert!(
             errors[0].reason.contains("malformed"),
@@ -1176,7 +1244,7 @@ mod tests {
         assert_eq!(p.note.unwrap()["detail"]["content"], "Hi");
 
         let bad = serde_json::from_str(r#"{"id":"nope"}"#).unwrap();
-        let e = m.map_row(&Row::from_json(8, bad)).unwrap_err();
+        let e = m.map_row(&Row::from_json(8, bad)).unwrap_err().errors;
         assert!(e[0].reason.contains("GUID"));
         assert_eq!(e[0].line, 8);
     }
