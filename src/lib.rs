@@ -8,3 +8,4 @@ pub mod emulator;
 pub mod graph;
 pub mod ops;
 pub mod people;
+pub mod sync;
