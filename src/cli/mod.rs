@@ -194,6 +194,7 @@ pub async fn run(cli: Cli) -> Exit {
             .await
             .map(|()| Exit::Ok)
             .map_err(|e| CliError::Failed(e.to_string())),
+        Some(Command::Auth(auth::AuthCmd::Status)) if cli.demo => auth::demo_status(printer).await,
         Some(Command::Auth(cmd)) => match Dirs::from_env() {
             Ok(dirs) => auth::run(&cli.connection, &dirs, printer, cmd).await,
             Err(e) => Err(CliError::Failed(e.to_string())),
