@@ -208,7 +208,10 @@ fn render(s: &Status) -> String {
         t.row([
             f.name.to_owned(),
             if f.available { "yes" } else { "NO" }.to_owned(),
-            f.needs.clone().unwrap_or_default(),
+            f.needs
+                .as_deref()
+                .map(|n| n.trim_start_matches("needs ").to_owned())
+                .unwrap_or_default(),
         ]);
     }
     out.push_str(&Printer::table(&t));
