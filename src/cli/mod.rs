@@ -184,12 +184,13 @@ impl From<crate::graph::GraphError> for CliError {
 
 /// Runs a parsed command line and returns its exit code.
 pub async fn run(cli: Cli) -> Exit {
-    init_logging(cli.verbose);
+    // The console owns the screen: its logs go to a file instead (see `tui::logging`).
+    if cli.command.is_some() {
+        init_logging(cli.verbose);
+    }
     let printer = Printer::new(cli.output);
     let result = match cli.command {
-        None => Err(CliError::Usage(
-            "the terminal console is not part of this build yet; run `peoplectl --help` for the commands".into(),
-        )),
+        None => console(&cli).await,
         Some(Command::Emulator(args)) => crate::emulator::run(args)
             .await
             .map(|()| Exit::Ok)
@@ -235,6 +236,55 @@ async fn dispatch(session: &Session, command: Command) -> Result<Exit, CliError>
         Command::Doctor => doctor::run(session).await,
         Command::Sync(args) => sync::run(session, args).await,
     }
+}
+
+/// Bare `peoplectl`: the terminal console on the resolved connection, or on the in-process
+/// demo emulator with `--demo`.
+async fn console(cli: &Cli) -> Result<Exit, CliError> {
+    let dirs = crate::config::Dirs::from_env().ok();
+    let log = crate::tui::logging::init(dirs.as_ref().map(|d| d.data.as_path()), cli.verbose);
+    let (client, emulator, tenant) = if cli.demo {
+        let (client, handle) = connect::demo_client()
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let tenant = handle.tenant_domain().to_owned();
+        (client, Some(handle), tenant)
+    } else {
+        let dirs = dirs
+            .as_ref()
+            .ok_or_else(|| CliError::Failed("no config directory could be found".into()))?;
+        let resolved = cli
+            .connection
+            .resolve(dirs)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        // The console owns the terminal, so it cannot print a device code: it uses the sign-in
+        // kept by `peoplectl auth login`, and says so when there is none.
+        let client = resolved
+            .client(connect::Interaction::Never)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        (client, None, resolved.tenant_id)
+    };
+    // Sync inputs configured for the current context, when there is a config file.
+    let sync_inputs = dirs
+        .as_ref()
+        .and_then(|d| crate::config::ConfigFile::load(&d.config_file()).ok())
+        .and_then(|f| f.context(None).ok().flatten().map(|(_, c)| c.sync.clone()))
+        .unwrap_or_default();
+    let options = crate::tui::TuiOptions {
+        info: crate::tui::state::SessionInfo {
+            tenant,
+            graph_host: client.host(),
+            demo: cli.demo,
+            read_only: cli.read_only,
+            sync_inputs,
+        },
+        config_dir: dirs.map(|d| d.config),
+    };
+    tracing::info!(log = ?log, demo = cli.demo, read_only = cli.read_only, "console started");
+    let result = crate::tui::run(client, options).await;
+    drop(emulator);
+    result.map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(Exit::Ok)
 }
 
 /// Connects to the tenant the flags, environment or `--demo` name.
