@@ -1025,6 +1025,101 @@ mod tests {
         }
     }
 
+    fn shared(dir: &std::path::Path, csv: &str, mapping: &str) -> Shared {
+        let input = dir.join("in.csv");
+        std::fs::write(&input, csv).unwrap();
+        let mapping = Mapping::parse("m.toml", mapping).unwrap();
+        Shared {
+            file: input.display().to_string(),
+            input,
+            format: InputFormat::Csv,
+            key_kind: mapping.key_kind(),
+            mapping,
+            layout: ItemLayout::default_for(Contract::Labels),
+            tenant_id: "t".into(),
+            connection: ConnectionId::new("hrsync").unwrap(),
+            full: false,
+            tally: Arc::new(Tally::default()),
+            issues: Arc::new(IssueLog::new(100)),
+            events: EventSink::none(),
+            started: Instant::now(),
+        }
+    }
+
+    const MAPPING: &str = "[key]\ncolumn = \"upn\"\n[position]\njobTitle = \"title\"\n\
+                           startMonthYear = \"hired\"\n";
+
+    #[test]
+    fn the_first_pass_validates_keys_rows_and_prices_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cx = shared(
+            dir.path(),
+            "upn,title,hired\n\
+             a@x.com,Dev,2020-01-01\n\
+             b@x.com,Dev,2020-02-30\n\
+             A@X.COM,Lead,2020-01-01\n\
+             ,Dev,2020-01-01\n\
+             c@x.com,Ops\n\
+             d@x.com,Ops,\n",
+            MAPPING,
+        );
+        // What the state holds: a's item exactly as this input builds it, d's an older one,
+        // e's a person no longer in the input.
+        let mut index = KeyIndex::new();
+        let key = |upn: &str| digest(&item_id_for_upn(upn));
+        let (_, _, a_hash) = cx
+            .item(
+                &Mapping::parse("m.toml", MAPPING)
+                    .unwrap()
+                    .map_row(&crate::sync::reader::Row::from_json(
+                        2,
+                        serde_json::from_str(
+                            r#"{"upn":"a@x.com","title":"Dev","hired":"2020-01-01"}"#,
+                        )
+                        .unwrap(),
+                    ))
+                    .unwrap(),
+                Some("a@x.com"),
+                None,
+            )
+            .unwrap();
+        index.insert_stored(key("a@x.com"), Some(short_hash(&a_hash)));
+        index.insert_stored(key("d@x.com"), Some(1));
+        index.insert_stored(key("b@x.com"), Some(2));
+        index.insert_stored(key("e@x.com"), Some(3));
+
+        let scan = scan(&cx, index, &CancellationToken::new()).unwrap();
+        let counts = cx.tally.snapshot();
+        assert_eq!((counts.rows, counts.invalid), (6, 4));
+        assert_eq!(scan.valid_keys, 2);
+        assert_eq!(
+            scan.lookup_keys.as_deref(),
+            Some(&["a@x.com".to_owned(), "d@x.com".to_owned()][..])
+        );
+        let (issues, _) = cx.issues.take();
+        let found: Vec<(u64, Option<&str>)> = issues
+            .iter()
+            .map(|i| (i.line.unwrap(), i.column.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (3, Some("hired")),
+                (4, Some("upn")),
+                (5, Some("upn")),
+                (6, None)
+            ]
+        );
+        assert!(issues[1].reason.contains("already on line 2"));
+        let entry = |upn: &str| *scan.index.get(&key(upn)).unwrap();
+        assert_eq!(entry("a@x.com").changed(), Some(false), "unchanged");
+        assert_eq!(entry("d@x.com").changed(), Some(true), "changed");
+        // A bad row keeps its person: b is invalid but not vanished, so not deleted.
+        assert!(!entry("b@x.com").is_valid());
+        assert!(!entry("b@x.com").vanished());
+        assert!(entry("e@x.com").vanished());
+    }
+
     #[test]
     fn the_delete_guard_is_five_percent_and_at_least_ten() {
         assert_eq!(default_max_deletes(0), 10);

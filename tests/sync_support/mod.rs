@@ -153,3 +153,41 @@ pub fn options(env: &Env, connection: &str, input: &Path) -> SyncOptions {
 pub fn path(env: &Env, name: &str) -> PathBuf {
     env.dir.path().join(name)
 }
+
+/// Variables that let a child process reach the emulator as the app (the secret travels in
+/// the child's environment only).
+pub fn child_env(env: &Env) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "SYNC_CHILD_CA",
+            env.emu.ca_cert_path().display().to_string(),
+        ),
+        ("SYNC_CHILD_TENANT", env.emu.tenant_id().to_owned()),
+        ("SYNC_CHILD_CLIENT_ID", env.emu.client_id().to_owned()),
+        ("SYNC_CHILD_SECRET", env.emu.client_secret().to_owned()),
+        ("SYNC_CHILD_AUTHORITY", env.emu.authority_url()),
+        ("SYNC_CHILD_GRAPH", env.emu.graph_url()),
+    ]
+}
+
+/// The client a child process builds from [`child_env`]; `None` when not a child.
+pub fn child_client() -> Option<GraphClient> {
+    let var = |k: &str| std::env::var(k).ok();
+    let ca = var("SYNC_CHILD_CA")?;
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let http = peoplectl::graph::build_http_client(&peoplectl::graph::TransportOptions {
+        ca_cert_pem: Some(std::fs::read(ca).expect("CA file")),
+        no_proxy: true,
+        timeout: None,
+    })
+    .expect("http");
+    let credential = peoplectl::auth::client_secret_credential(
+        &var("SYNC_CHILD_TENANT")?,
+        &var("SYNC_CHILD_CLIENT_ID")?,
+        var("SYNC_CHILD_SECRET")?,
+        &var("SYNC_CHILD_AUTHORITY")?,
+        http.clone(),
+    )
+    .expect("credential");
+    Some(GraphClient::new(http, &var("SYNC_CHILD_GRAPH")?, credential).expect("client"))
+}
