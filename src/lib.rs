@@ -8,4 +8,5 @@ pub mod emulator;
 pub mod graph;
 pub mod ops;
 pub mod people;
+pub mod sync;
 pub mod tui;

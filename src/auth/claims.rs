@@ -152,9 +152,7 @@ pub fn features(info: &TokenInfo) -> Vec<Feature> {
     out.push(Feature {
         name: "read the profile API",
         available: profile_ok,
-        needs: (!profile_ok).then(|| {
-            "needs a delegated sign-in (peoplectl auth login); app-only tokens cannot read profiles".into()
-        }),
+        needs: (!profile_ok).then(|| "needs delegated sign-in: peoplectl auth login".into()),
     });
     out
 }

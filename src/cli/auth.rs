@@ -104,19 +104,43 @@ pub(super) async fn run(
 }
 
 async fn status(resolved: &super::connect::Resolved, printer: Printer) -> Result<Exit, CliError> {
-    let auth = format!("{:?}", resolved.auth).to_lowercase();
+    let auth = clap::ValueEnum::to_possible_value(&resolved.auth)
+        .map_or_else(String::new, |v| v.get_name().to_owned());
     let http = resolved
         .http()
         .map_err(|e| CliError::Failed(e.to_string()))?;
     let credential = resolved
         .credential(&http, Interaction::Never)
         .map_err(|e| CliError::Usage(e.to_string()))?;
+    show_status(credential.as_ref(), resolved.context.clone(), auth, printer).await
+}
+
+/// `auth status` for the in-process demo tenant.
+pub(super) async fn demo_status(printer: Printer) -> Result<Exit, CliError> {
+    let (client, _emulator) = super::connect::demo_client()
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    show_status(
+        client.credential().as_ref(),
+        None,
+        "secret (demo)".into(),
+        printer,
+    )
+    .await
+}
+
+async fn show_status(
+    credential: &dyn azure_core::credentials::TokenCredential,
+    context: Option<String>,
+    auth: String,
+    printer: Printer,
+) -> Result<Exit, CliError> {
     let token = credential.get_token(&[GRAPH_SCOPE], None).await;
     let doc = match token {
         Ok(token) => {
             let info = decode(token.token.secret());
             Status {
-                context: resolved.context.clone(),
+                context: context.clone(),
                 auth,
                 signed_in: true,
                 kind: info.as_ref().map(|i| i.kind),
@@ -132,7 +156,7 @@ async fn status(resolved: &super::connect::Resolved, printer: Printer) -> Result
             }
         }
         Err(e) => Status {
-            context: resolved.context.clone(),
+            context,
             auth,
             signed_in: false,
             kind: None,
@@ -184,7 +208,10 @@ fn render(s: &Status) -> String {
         t.row([
             f.name.to_owned(),
             if f.available { "yes" } else { "NO" }.to_owned(),
-            f.needs.clone().unwrap_or_default(),
+            f.needs
+                .as_deref()
+                .map(|n| n.trim_start_matches("needs ").to_owned())
+                .unwrap_or_default(),
         ]);
     }
     out.push_str(&Printer::table(&t));

@@ -10,6 +10,7 @@ mod precedence;
 mod profile;
 mod remove;
 mod sources;
+mod sync;
 pub mod table;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -95,6 +96,10 @@ pub enum Command {
     Remove(remove::RemoveArgs),
     /// Check that connections, profile sources and precedence agree.
     Doctor,
+    /// Push an HR export (CSV or JSON Lines) into a connection: validated, delta-only,
+    /// resumable. Exit 1 when items failed or the sync was stopped, 4 when the delete guard
+    /// refused.
+    Sync(sync::SyncArgs),
     /// Sign in as yourself (device code), see who is signed in and what that allows, sign out.
     #[command(subcommand)]
     Auth(auth::AuthCmd),
@@ -108,6 +113,13 @@ pub struct Session {
     pub client: GraphClient,
     pub printer: Printer,
     pub read_only: bool,
+    pub tenant_id: String,
+    /// The config context in use, with its settings.
+    pub context: Option<(String, crate::config::Context)>,
+    /// Where the config file is (for `sync --save`).
+    pub config_file: std::path::PathBuf,
+    /// Where sync state lives.
+    pub data_dir: std::path::PathBuf,
     /// Keeps the in-process emulator of `--demo` alive for the command's duration.
     _emulator: Option<crate::emulator::EmulatorHandle>,
 }
@@ -183,6 +195,7 @@ pub async fn run(cli: Cli) -> Exit {
             .await
             .map(|()| Exit::Ok)
             .map_err(|e| CliError::Failed(e.to_string())),
+        Some(Command::Auth(auth::AuthCmd::Status)) if cli.demo => auth::demo_status(printer).await,
         Some(Command::Auth(cmd)) => match Dirs::from_env() {
             Ok(dirs) => auth::run(&cli.connection, &dirs, printer, cmd).await,
             Err(e) => Err(CliError::Failed(e.to_string())),
@@ -191,6 +204,7 @@ pub async fn run(cli: Cli) -> Exit {
             Ok(dirs) => config::run(&cli.connection, &dirs, printer, cmd),
             Err(e) => Err(CliError::Failed(e.to_string())),
         },
+        Some(Command::Sync(args)) if args.print_default_mapping => Ok(sync::print_default_mapping()),
         Some(command) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
             Ok(session) => dispatch(&session, command).await,
             Err(e) => Err(e),
@@ -220,6 +234,7 @@ async fn dispatch(session: &Session, command: Command) -> Result<Exit, CliError>
         Command::Profile(cmd) => profile::run(session, cmd).await,
         Command::Remove(args) => remove::run(session, args).await,
         Command::Doctor => doctor::run(session).await,
+        Command::Sync(args) => sync::run(session, args).await,
     }
 }
 
@@ -286,6 +301,7 @@ async fn session(
     read_only: bool,
     printer: Printer,
 ) -> Result<Session, CliError> {
+    let dirs = Dirs::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
     if demo {
         let (client, handle) = connect::demo_client()
             .await
@@ -294,10 +310,17 @@ async fn session(
             client,
             printer,
             read_only,
+            tenant_id: handle.tenant_id().to_owned(),
+            context: None,
+            config_file: dirs.config_file(),
+            // Each demo is a fresh tenant: its sync state must not outlive it.
+            data_dir: handle
+                .ca_cert_path()
+                .parent()
+                .map_or_else(|| dirs.data.join("demo"), std::path::Path::to_path_buf),
             _emulator: Some(handle),
         });
     }
-    let dirs = Dirs::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
     let resolved = args
         .resolve(&dirs)
         .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -307,10 +330,21 @@ async fn session(
     let client = resolved
         .client(connect::Interaction::Prompt(prompt))
         .map_err(|e| CliError::Usage(e.to_string()))?;
+    let context = match &resolved.context {
+        Some(name) => crate::config::ConfigFile::load(&dirs.config_file())
+            .ok()
+            .and_then(|f| f.config().contexts.get(name).cloned())
+            .map(|c| (name.clone(), c)),
+        None => None,
+    };
     Ok(Session {
         client,
         printer,
         read_only,
+        tenant_id: resolved.tenant_id.clone(),
+        context,
+        config_file: dirs.config_file(),
+        data_dir: dirs.data.clone(),
         _emulator: None,
     })
 }

@@ -1,0 +1,477 @@
+//! The adaptive sending controller: how many item requests may be in flight and how fast they
+//! may start, learned from the answers (grow on quick 2xx, halve on 429, honour Retry-After).
+//!
+//! Concurrency alone cannot hold a rate-limited endpoint at its ceiling: Graph's ingest limit
+//! is in items per second, so a window that fits it today overshoots as soon as answers come
+//! faster. So after the first throttling the controller also paces starts at a rate ceiling: the
+//! rate Graph actually accepted over the last throttle cycle, times a small probe factor so it
+//! keeps testing for more. Pure and clock-free (callers pass `now`), so it is tested in virtual
+//! time against a simulated token bucket.
+
+use std::time::{Duration, Instant};
+
+/// A window size as a float (window sizes are tiny, so nothing is lost).
+#[allow(clippy::cast_precision_loss)]
+fn small(n: usize) -> f64 {
+    n as f64
+}
+
+/// Tuning of the controller.
+#[derive(Debug, Clone)]
+pub struct ControlConfig {
+    /// Requests in flight at the start.
+    pub initial: usize,
+    /// Never fewer in flight than this (when there is work).
+    pub min: usize,
+    /// Never more in flight than this.
+    pub max: usize,
+    /// An answer slower than this multiple of the fastest seen does not count toward growth.
+    pub slow_factor: f64,
+    /// After throttling, the rate ceiling is the accepted rate times this.
+    pub probe_factor: f64,
+    /// How fast the rate ceiling creeps up while nothing is throttled (fraction per second).
+    pub rate_growth_per_s: f64,
+    /// Wait when a 429 carries no Retry-After.
+    pub default_retry_after: Duration,
+    /// The rate ceiling never drops below this (items per second).
+    pub min_rate: f64,
+}
+
+impl Default for ControlConfig {
+    fn default() -> Self {
+        Self {
+            initial: 4,
+            min: 1,
+            max: 64,
+            slow_factor: 3.0,
+            probe_factor: 1.05,
+            rate_growth_per_s: 0.02,
+            default_retry_after: Duration::from_secs(1),
+            min_rate: 0.5,
+        }
+    }
+}
+
+/// Proof of a started request, handed back when it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    epoch: u64,
+}
+
+/// Whether a request may start now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permit {
+    /// Start it.
+    Go(Ticket),
+    /// Not before this instant (a Retry-After pause or the pacing ceiling).
+    Wait(Instant),
+    /// The window is full: wait for a request to end.
+    Full,
+}
+
+/// How a request ended, as far as the controller cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 2xx, taking this long.
+    Success(Duration),
+    /// 429, with the Retry-After Graph gave.
+    Throttled(Option<Duration>),
+    /// 5xx or no answer; Retry-After when a 503 carried one.
+    Trouble(Option<Duration>),
+    /// Any other failure (a 4xx about the item): says nothing about load.
+    Other,
+}
+
+/// The controller's state.
+#[derive(Debug, Clone)]
+pub struct Controller {
+    cfg: ControlConfig,
+    limit: f64,
+    in_flight: usize,
+    paused_until: Option<Instant>,
+    fastest: Option<Duration>,
+    rate_cap: Option<f64>,
+    next_slot: Option<Instant>,
+    /// Bumped at each throttle event; 429s from requests started before the bump belong to
+    /// the event already handled.
+    epoch: u64,
+    cycle_start: Instant,
+    cycle_successes: u64,
+    last_growth: Instant,
+    throttle_events: u64,
+}
+
+impl Controller {
+    /// A controller starting at `now`.
+    pub fn new(cfg: ControlConfig, now: Instant) -> Self {
+        let limit = small(cfg.initial.clamp(cfg.min.max(1), cfg.max.max(1)));
+        Self {
+            cfg,
+            limit,
+            in_flight: 0,
+            paused_until: None,
+            fastest: None,
+            rate_cap: None,
+            next_slot: None,
+            epoch: 0,
+            cycle_start: now,
+            cycle_successes: 0,
+            last_growth: now,
+            throttle_events: 0,
+        }
+    }
+
+    /// Current window size.
+    pub fn limit(&self) -> usize {
+        // The limit is kept within [min, max], small positive numbers.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = self.limit.floor() as usize;
+        n.max(1)
+    }
+
+    /// Requests started and not yet ended.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    /// The pacing ceiling in items per second, once throttling has taught one.
+    pub fn rate_cap(&self) -> Option<f64> {
+        self.rate_cap
+    }
+
+    /// Throttle events so far (bursts of 429s count once).
+    pub fn throttle_events(&self) -> u64 {
+        self.throttle_events
+    }
+
+    /// Until when everything waits for a Retry-After, if it does.
+    pub fn paused_until(&self, now: Instant) -> Option<Instant> {
+        self.paused_until.filter(|t| *t > now)
+    }
+
+    /// Asks to start a request.
+    pub fn try_acquire(&mut self, now: Instant) -> Permit {
+        if let Some(until) = self.paused_until {
+            if now < until {
+                return Permit::Wait(until);
+            }
+            self.paused_until = None;
+        }
+        if self.in_flight >= self.limit() {
+            return Permit::Full;
+        }
+        if let Some(cap) = self.rate_cap {
+            let interval = Duration::from_secs_f64(1.0 / cap.max(self.cfg.min_rate));
+            let slot = match self.next_slot {
+                Some(slot) if slot > now => return Permit::Wait(slot),
+                // Starts are spread evenly; idle time is not saved up for a burst.
+                Some(slot) if now.saturating_duration_since(slot) < interval => slot,
+                _ => now,
+            };
+            self.next_slot = Some(slot + interval);
+        }
+        self.in_flight += 1;
+        Permit::Go(Ticket { epoch: self.epoch })
+    }
+
+    /// Reports how a started request ended.
+    pub fn complete(&mut self, now: Instant, ticket: Ticket, outcome: Outcome) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        match outcome {
+            Outcome::Success(latency) => self.on_success(now, latency),
+            Outcome::Throttled(retry_after) => self.on_throttled(now, ticket, retry_after),
+            Outcome::Trouble(retry_after) => {
+                if let Some(wait) = retry_after {
+                    self.pause(now + wait);
+                }
+                self.limit = (self.limit - 1.0).max(small(self.cfg.min));
+            }
+            Outcome::Other => {}
+        }
+    }
+
+    fn pause(&mut self, until: Instant) {
+        if self.paused_until.is_none_or(|t| t < until) {
+            self.paused_until = Some(until);
+        }
+    }
+
+    fn on_success(&mut self, now: Instant, latency: Duration) {
+        self.cycle_successes += 1;
+        let fastest = *self.fastest.get_or_insert(latency);
+        if latency < fastest {
+            self.fastest = Some(latency);
+        }
+        let quick = latency.as_secs_f64() <= fastest.as_secs_f64() * self.cfg.slow_factor;
+        // Grow only when the window was the thing holding us back (as TCP does): with pacing
+        // in charge, a bigger window would only allow bigger bursts.
+        let window_bound = self.in_flight + 1 >= self.limit();
+        if quick && window_bound {
+            self.limit = (self.limit + 1.0 / self.limit).min(small(self.cfg.max));
+        }
+        if let Some(cap) = self.rate_cap {
+            let dt = now
+                .saturating_duration_since(self.last_growth)
+                .as_secs_f64();
+            self.rate_cap = Some(cap * (1.0 + self.cfg.rate_growth_per_s * dt));
+        }
+        self.last_growth = now;
+    }
+
+    fn on_throttled(&mut self, now: Instant, ticket: Ticket, retry_after: Option<Duration>) {
+        let wait = retry_after.unwrap_or(self.cfg.default_retry_after);
+        self.pause(now + wait);
+        if ticket.epoch != self.epoch {
+            // Sent before we reacted to this burst: already accounted for.
+            return;
+        }
+        self.epoch += 1;
+        self.throttle_events += 1;
+        self.limit = (self.limit / 2.0).max(small(self.cfg.min));
+        let elapsed = now
+            .saturating_duration_since(self.cycle_start)
+            .as_secs_f64();
+        if elapsed > 0.0 {
+            // Over a whole cycle (pause included) the successes are what the service let
+            // through: its rate, as long as we kept it busy.
+            #[allow(clippy::cast_precision_loss)]
+            let accepted = self.cycle_successes as f64 / elapsed;
+            let cap = (accepted * self.cfg.probe_factor).max(self.cfg.min_rate);
+            self.rate_cap = Some(match self.rate_cap {
+                // Never raise the ceiling on a throttle.
+                Some(old) => cap.min(old),
+                None => cap,
+            });
+        }
+        self.cycle_start = now;
+        self.cycle_successes = 0;
+        self.next_slot = None;
+        self.last_growth = now + wait;
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+mod tests {
+    use super::*;
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
+    /// The emulator's limiter: a token bucket holding one second of tokens; Retry-After is the
+    /// wait for the next token rounded up to whole seconds, at least 1.
+    struct Bucket {
+        rate: f64,
+        tokens: f64,
+        last: f64,
+    }
+
+    impl Bucket {
+        fn take(&mut self, t: f64) -> Result<(), u64> {
+            self.tokens = (self.tokens + (t - self.last) * self.rate).min(self.rate);
+            self.last = t;
+            if self.tokens >= 1.0 {
+                self.tokens -= 1.0;
+                Ok(())
+            } else {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Err((((1.0 - self.tokens) / self.rate).ceil() as u64).max(1))
+            }
+        }
+    }
+
+    /// (completion time in µs, ticket epoch, ok or Retry-After seconds)
+    type Answer = (u64, u64, Result<(), u64>);
+
+    struct SimResult {
+        done: u64,
+        throttled: u64,
+        requests: u64,
+        seconds: f64,
+    }
+
+    /// Sends `items` through the controller against the bucket, in virtual time.
+    fn simulate(items: u64, rate: f64, latency_ms: f64) -> SimResult {
+        let start = Instant::now();
+        let at = |t: f64| start + Duration::from_secs_f64(t);
+        let mut c = Controller::new(ControlConfig::default(), start);
+        let mut bucket = Bucket {
+            rate,
+            tokens: rate,
+            last: 0.0,
+        };
+        let mut pending: BinaryHeap<Reverse<Answer>> = BinaryHeap::new();
+        let (mut t, mut done, mut throttled, mut requests) = (0.0f64, 0u64, 0u64, 0u64);
+        let mut queued = items; // items not yet accepted, including ones to resend
+        let mut unsent = items;
+        while done < items {
+            // Start everything the controller allows now.
+            let mut wake = None;
+            while unsent > 0 {
+                match c.try_acquire(at(t)) {
+                    Permit::Go(ticket) => {
+                        unsent -= 1;
+                        requests += 1;
+                        let arrive = t + latency_ms / 1000.0;
+                        let answer = bucket.take(arrive);
+                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                        let key = (arrive * 1e6) as u64;
+                        pending.push(Reverse((key, ticket.epoch, answer)));
+                    }
+                    Permit::Wait(until) => {
+                        wake = Some(until.duration_since(start).as_secs_f64());
+                        break;
+                    }
+                    Permit::Full => break,
+                }
+            }
+            // Advance to the next completion or wake-up.
+            let next_done = pending.peek().map(|Reverse((k, _, _))| *k as f64 / 1e6);
+            let next = match (next_done, wake) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+                (None, None) => panic!("stalled with {queued} items left"),
+            };
+            t = next.max(t);
+            while let Some(Reverse((k, epoch, answer))) = pending.peek().copied() {
+                if k as f64 / 1e6 > t {
+                    break;
+                }
+                pending.pop();
+                let ticket = Ticket { epoch };
+                match answer {
+                    Ok(()) => {
+                        done += 1;
+                        queued -= 1;
+                        c.complete(
+                            at(t),
+                            ticket,
+                            Outcome::Success(Duration::from_secs_f64(latency_ms / 1000.0)),
+                        );
+                    }
+                    Err(secs) => {
+                        throttled += 1;
+                        unsent += 1;
+                        c.complete(
+                            at(t),
+                            ticket,
+                            Outcome::Throttled(Some(Duration::from_secs(secs))),
+                        );
+                    }
+                }
+            }
+        }
+        SimResult {
+            done,
+            throttled,
+            requests,
+            seconds: t,
+        }
+    }
+
+    #[test]
+    fn holds_a_token_bucket_at_its_rate_with_few_429s() {
+        for (rate, latency) in [(200.0, 20.0), (25.0, 20.0), (200.0, 80.0), (1000.0, 5.0)] {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let items = (rate * 60.0) as u64;
+            let r = simulate(items, rate, latency);
+            #[allow(clippy::cast_precision_loss)]
+            let achieved = r.done as f64 / r.seconds / rate;
+            #[allow(clippy::cast_precision_loss)]
+            let share_429 = r.throttled as f64 / r.requests as f64;
+            assert!(
+                achieved >= 0.9,
+                "rate {rate}/s, latency {latency} ms: reached {:.1}% of the rate",
+                achieved * 100.0
+            );
+            assert!(
+                share_429 < 0.02,
+                "rate {rate}/s, latency {latency} ms: {:.2}% of requests were 429",
+                share_429 * 100.0
+            );
+        }
+    }
+
+    #[test]
+    fn grows_on_quick_successes_and_halves_once_per_burst_of_429s() {
+        let t0 = Instant::now();
+        let mut c = Controller::new(ControlConfig::default(), t0);
+        let quick = Outcome::Success(Duration::from_millis(20));
+        // Fill the window and answer quickly, several rounds: the window grows.
+        for round in 0..10u64 {
+            let now = t0 + Duration::from_millis(20 * round);
+            let mut tickets = Vec::new();
+            while let Permit::Go(t) = c.try_acquire(now) {
+                tickets.push(t);
+            }
+            for t in tickets {
+                c.complete(now, t, quick);
+            }
+        }
+        let grown = c.limit();
+        assert!(grown > 4, "window did not grow: {grown}");
+
+        // A burst: every request in flight comes back 429.
+        let now = t0 + Duration::from_secs(1);
+        let mut tickets = Vec::new();
+        while let Permit::Go(t) = c.try_acquire(now) {
+            tickets.push(t);
+        }
+        let n = tickets.len();
+        for t in tickets {
+            c.complete(now, t, Outcome::Throttled(Some(Duration::from_secs(2))));
+        }
+        assert_eq!(
+            c.throttle_events(),
+            1,
+            "{n} 429s from one burst are one event"
+        );
+        assert_eq!(c.limit(), grown / 2);
+        assert!(c.rate_cap().is_some());
+        // Retry-After is honoured: nothing starts for 2 s.
+        assert_eq!(
+            c.try_acquire(now + Duration::from_millis(1999)),
+            Permit::Wait(now + Duration::from_secs(2))
+        );
+        assert!(matches!(
+            c.try_acquire(now + Duration::from_secs(2)),
+            Permit::Go(_)
+        ));
+    }
+
+    #[test]
+    fn slow_answers_do_not_grow_the_window_and_item_errors_change_nothing() {
+        let t0 = Instant::now();
+        let mut c = Controller::new(ControlConfig::default(), t0);
+        let Permit::Go(t) = c.try_acquire(t0) else {
+            panic!()
+        };
+        c.complete(t0, t, Outcome::Success(Duration::from_millis(10)));
+        for _ in 0..50 {
+            let mut tickets = Vec::new();
+            while let Permit::Go(t) = c.try_acquire(t0) {
+                tickets.push(t);
+            }
+            for t in tickets {
+                c.complete(t0, t, Outcome::Success(Duration::from_millis(100)));
+            }
+        }
+        assert_eq!(c.limit(), 4);
+        let Permit::Go(t) = c.try_acquire(t0) else {
+            panic!()
+        };
+        c.complete(t0, t, Outcome::Other);
+        assert_eq!(c.limit(), 4);
+        assert_eq!(c.in_flight(), 0);
+        let Permit::Go(t) = c.try_acquire(t0) else {
+            panic!()
+        };
+        c.complete(t0, t, Outcome::Trouble(Some(Duration::from_secs(3))));
+        assert_eq!(c.limit(), 3);
+        assert_eq!(c.paused_until(t0), Some(t0 + Duration::from_secs(3)));
+    }
+}
