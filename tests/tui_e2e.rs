@@ -1,4 +1,4 @@
-//! The real binary in tmux at 80x24: start `--demo`, see the panes, reorder, apply, quit.
+//! The real binary in tmux at 80x24: start `--demo`, see the panes, sync, reorder, apply, quit.
 
 // apply, quit. Needs tmux (CI installs it); it waits on screen contents, never on a fixed delay.
 
@@ -117,7 +117,10 @@ fn demo_console_at_80x24_reorder_apply_quit() {
     session.keys("4");
     session.wait_for(&["318 people"]);
     session.keys("5");
-    session.wait_for(&["sync engine is not in this build"]);
+    session.wait_for(&["hr-export.csv"]);
+    // A sync of the demo's HR export runs in the background and reports its bad rows.
+    session.keys("s");
+    session.wait_for(&["done: 296 sent", "line 59"]);
     session.keys("3");
     let screen = session.wait_for(&["Precedence", "benefitsportal"]);
     let first = rank_line(&screen, "1");

@@ -25,12 +25,18 @@ async fn demo_app(read_only: bool) -> (App, EmulatorHandle) {
     .await
     .expect("emulator");
     let client = client_for_emulator(&handle).expect("client");
+    // The demo's HR export is the configured input of contosohr, as in `peoplectl --demo`;
+    // sync state lives in the emulator's temp dir, which goes with it.
+    let dir = handle.ca_cert_path().parent().expect("dir").to_path_buf();
     let info = SessionInfo {
         tenant: handle.tenant_domain().to_owned(),
         graph_host: client.host(),
         demo: true,
         read_only,
-        ..SessionInfo::default()
+        tenant_id: handle.tenant_id().to_owned(),
+        context: "demo".into(),
+        sync_inputs: peoplectl::tui::demo_sync_inputs(&dir).expect("demo files"),
+        data_dir: Some(dir),
     };
     let mut app = App::new(
         client,
@@ -533,4 +539,56 @@ async fn searching_a_person_explains_who_wins_and_why() {
             .iter()
             .any(|o| o == "Entra ID: Operations Analyst")
     );
+}
+
+#[tokio::test]
+async fn a_sync_started_from_the_pane_puts_the_items_and_reports_bad_rows() {
+    let (mut app, handle) = demo_app(false).await;
+    let jasmine = peoplectl::people::item::item_id_for_upn("jasmine.carter@contoso.com");
+    let before = handle.inspect().item("contosohr", &jasmine).expect("item");
+    assert!(
+        !before.to_string().contains("\\\"Account Executive"),
+        "{before}"
+    );
+    keys(&mut app, "5 g s");
+    let finished = app
+        .run_until(WAIT, |s| {
+            s.syncs
+                .runs
+                .get("contosohr")
+                .is_some_and(|r| r.report.is_some())
+                && s.jobs.is_empty()
+        })
+        .await;
+    assert!(
+        finished,
+        "{:?}",
+        app.state.syncs.runs.get("contosohr").map(|r| r.phase)
+    );
+    let run = &app.state.syncs.runs["contosohr"];
+    let Some(Ok(report)) = &run.report else {
+        panic!("report expected: {:?}", run.report)
+    };
+    assert!(
+        report.put >= 8,
+        "changed and new people are sent: {}",
+        report.put
+    );
+    assert!(
+        report.invalid >= 5,
+        "bad rows are reported: {}",
+        report.invalid
+    );
+    assert!(
+        report.errors.iter().any(|e| e.line == Some(59)),
+        "line 59 (missing Email) is listed"
+    );
+    let after = handle.inspect().item("contosohr", &jasmine).expect("item");
+    assert!(after.to_string().contains("Account Executive"), "{after}");
+    // The report opens from the pane.
+    key(&mut app, "enter");
+    assert!(matches!(
+        app.state.popups.last(),
+        Some(Popup::SyncReport { .. })
+    ));
 }

@@ -36,6 +36,8 @@ async fn demo_app(read_only: bool) -> (App, EmulatorHandle) {
         graph_host: client.host(),
         demo: true,
         read_only,
+        tenant_id: handle.tenant_id().to_owned(),
+        context: "demo".into(),
         ..SessionInfo::default()
     };
     let mut app = App::new(
@@ -198,7 +200,7 @@ async fn popups() {
     type_text(&mut app, "remo");
     snap("popup_palette_filtered", &app.state);
     keys(&mut app, "esc s");
-    snap("popup_sync_not_in_build", &app.state);
+    snap("popup_sync_file", &app.state);
     keys(&mut app, "esc 3 J");
     settle(&mut app).await;
     key(&mut app, "a");
@@ -389,6 +391,21 @@ async fn wizards() {
     }
     key(&mut app, "e");
     snap("edit_source", &app.state);
+}
+
+#[tokio::test]
+async fn syncs() {
+    let (mut app, handle) = demo_app(false).await;
+    let dir = handle.ca_cert_path().parent().expect("dir").to_path_buf();
+    app.state.info.data_dir = Some(dir.clone());
+    app.state.info.sync_inputs = peoplectl::tui::demo_sync_inputs(&dir).expect("demo files");
+    key(&mut app, "5");
+    snap("syncs_idle", &app.state);
+    key(&mut app, "s");
+    settle(&mut app).await;
+    snap("syncs_done", &app.state);
+    key(&mut app, "enter");
+    snap("sync_report", &app.state);
 }
 
 #[tokio::test]

@@ -204,7 +204,9 @@ pub async fn run(cli: Cli) -> Exit {
             Ok(dirs) => config::run(&cli.connection, &dirs, printer, cmd),
             Err(e) => Err(CliError::Failed(e.to_string())),
         },
-        Some(Command::Sync(args)) if args.print_default_mapping => Ok(sync::print_default_mapping()),
+        Some(Command::Sync(args)) if args.print_default_mapping => {
+            Ok(sync::print_default_mapping())
+        }
         Some(command) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
             Ok(session) => dispatch(&session, command).await,
             Err(e) => Err(e),
@@ -244,12 +246,32 @@ async fn console(cli: &Cli) -> Result<Exit, CliError> {
     let dirs = crate::config::Dirs::from_env().ok();
     let log = crate::tui::logging::init(dirs.as_ref().map(|d| d.data.as_path()), cli.verbose);
     let mut prompts = None;
-    let (client, emulator, tenant) = if cli.demo {
+    let config = dirs
+        .as_ref()
+        .and_then(|d| crate::config::ConfigFile::load(&d.config_file()).ok());
+    let (client, emulator, info) = if cli.demo {
         let (client, handle) = connect::demo_client()
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
-        let tenant = handle.tenant_domain().to_owned();
-        (client, Some(handle), tenant)
+        // Each demo is a fresh tenant: its sync state and the demo's HR export live in the
+        // emulator's temp dir, which goes with it.
+        let data_dir = handle
+            .ca_cert_path()
+            .parent()
+            .map(std::path::Path::to_path_buf);
+        let sync_inputs = data_dir
+            .as_deref()
+            .and_then(|d| crate::tui::demo_sync_inputs(d).ok())
+            .unwrap_or_default();
+        let info = crate::tui::state::SessionInfo {
+            tenant: handle.tenant_domain().to_owned(),
+            tenant_id: handle.tenant_id().to_owned(),
+            context: "demo".into(),
+            data_dir,
+            sync_inputs,
+            ..crate::tui::state::SessionInfo::default()
+        };
+        (client, Some(handle), info)
     } else {
         let dirs = dirs
             .as_ref()
@@ -268,21 +290,35 @@ async fn console(cli: &Cli) -> Result<Exit, CliError> {
         let client = resolved
             .client(connect::Interaction::Prompt(sink))
             .map_err(|e| CliError::Usage(e.to_string()))?;
-        (client, None, resolved.tenant_id)
+        // Sync inputs saved in the context (`peoplectl sync ID --input F --save`).
+        let sync_inputs = match (&config, &resolved.context) {
+            (Some(f), Some(name)) => f
+                .config()
+                .contexts
+                .get(name)
+                .map(|c| c.sync.clone())
+                .unwrap_or_default(),
+            _ => std::collections::BTreeMap::new(),
+        };
+        let info = crate::tui::state::SessionInfo {
+            tenant: resolved.tenant_id.clone(),
+            tenant_id: resolved.tenant_id.clone(),
+            context: resolved
+                .context
+                .clone()
+                .unwrap_or_else(|| "default".to_owned()),
+            data_dir: Some(dirs.data.clone()),
+            sync_inputs,
+            ..crate::tui::state::SessionInfo::default()
+        };
+        (client, None, info)
     };
-    // Sync inputs configured for the current context, when there is a config file.
-    let sync_inputs = dirs
-        .as_ref()
-        .and_then(|d| crate::config::ConfigFile::load(&d.config_file()).ok())
-        .and_then(|f| f.context(None).ok().flatten().map(|(_, c)| c.sync.clone()))
-        .unwrap_or_default();
     let options = crate::tui::TuiOptions {
         info: crate::tui::state::SessionInfo {
-            tenant,
             graph_host: client.host(),
             demo: cli.demo,
             read_only: cli.read_only,
-            sync_inputs,
+            ..info
         },
         config_dir: dirs.map(|d| d.config),
         prompts,

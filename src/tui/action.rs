@@ -227,6 +227,18 @@ pub enum Action {
     /// A connection setup ended.
     #[serde(skip)]
     SetupFinished(Result<Vec<StepReport>, String>),
+    /// A sync reported progress.
+    #[serde(skip)]
+    SyncEvent {
+        connection: String,
+        event: Box<crate::sync::SyncEvent>,
+    },
+    /// A sync ended.
+    #[serde(skip)]
+    SyncFinished {
+        connection: String,
+        result: Result<Box<crate::sync::SyncReport>, String>,
+    },
     /// A profile source update ended.
     #[serde(skip)]
     SourceUpdated(Result<ProfileSource, String>),

@@ -63,6 +63,7 @@ impl App {
         for e in effects {
             match e {
                 Effect::Job { id, work } => self.runner.spawn(id, work),
+                Effect::CancelSync(connection) => self.runner.cancel_sync(&connection),
                 other @ Effect::SetMouse(_) => rest.push(other),
             }
         }

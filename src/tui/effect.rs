@@ -18,6 +18,7 @@ use crate::ops::setup::{SetupRequest, execute_setup};
 use crate::ops::snapshot::{Snapshot, read_snapshot};
 use crate::ops::{OpsError, Progress};
 use crate::people::precedence::{PrecedenceList, impact};
+use crate::sync::CancellationToken;
 
 /// Background work.
 #[derive(Debug, Clone)]
@@ -52,6 +53,8 @@ pub enum Work {
     ExecuteRegister(Box<RegisterPlan>),
     /// Create a connection and register its schema, waiting for provisioning.
     Setup(Box<SetupRequest>),
+    /// Sync an HR export into a connection (cancellable).
+    Sync(Box<crate::sync::SyncOptions>),
     /// Change a profile source's name or link.
     UpdateSource {
         source_id: String,
@@ -74,6 +77,7 @@ impl Work {
                 | Work::ExecuteRegister(_)
                 | Work::UpdateSource { .. }
                 | Work::Setup(_)
+                | Work::Sync(_)
         )
     }
 }
@@ -85,6 +89,8 @@ pub enum Effect {
     Job { id: u64, work: Work },
     /// Turn mouse capture on or off (the terminal loop does it).
     SetMouse(bool),
+    /// Stop the running sync of this connection (requests in flight still land).
+    CancelSync(String),
 }
 
 /// Spawns effects' work on the runtime.
@@ -93,6 +99,8 @@ pub struct Runner {
     client: GraphClient,
     tx: UnboundedSender<Action>,
     read_only: bool,
+    /// Cancellation of running syncs, by connection.
+    syncs: Arc<std::sync::Mutex<std::collections::HashMap<String, CancellationToken>>>,
 }
 
 impl Runner {
@@ -102,6 +110,18 @@ impl Runner {
             client,
             tx,
             read_only,
+            syncs: Arc::default(),
+        }
+    }
+
+    /// Asks the running sync of `connection` to stop.
+    pub fn cancel_sync(&self, connection: &str) {
+        let syncs = self
+            .syncs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(token) = syncs.get(connection) {
+            token.cancel();
         }
     }
 
@@ -115,11 +135,56 @@ impl Runner {
             let _ = tx.send(Action::JobFinished(id));
             return;
         }
+        let syncs = self.syncs.clone();
         tokio::spawn(async move {
-            perform(&client, work, &tx).await;
+            if let Work::Sync(options) = work {
+                run_sync(&client, &options, &tx, &syncs).await;
+            } else {
+                perform(&client, work, &tx).await;
+            }
             let _ = tx.send(Action::JobFinished(id));
         });
     }
+}
+
+type SyncTokens = std::sync::Mutex<std::collections::HashMap<String, CancellationToken>>;
+
+/// Runs a sync, forwarding its events, with a cancellation token the console can trigger.
+async fn run_sync(
+    client: &GraphClient,
+    options: &crate::sync::SyncOptions,
+    tx: &UnboundedSender<Action>,
+    syncs: &SyncTokens,
+) {
+    let connection = options.connection.clone();
+    let cancel = CancellationToken::new();
+    syncs
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(connection.clone(), cancel.clone());
+    let (etx, mut erx) = tokio::sync::mpsc::channel(256);
+    let forward = {
+        let tx = tx.clone();
+        let connection = connection.clone();
+        tokio::spawn(async move {
+            while let Some(event) = erx.recv().await {
+                let _ = tx.send(Action::SyncEvent {
+                    connection: connection.clone(),
+                    event: Box::new(event),
+                });
+            }
+        })
+    };
+    let result = crate::sync::run(client, options, crate::sync::EventSink::new(etx), cancel)
+        .await
+        .map(Box::new)
+        .map_err(|e| e.to_string());
+    let _ = forward.await;
+    syncs
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(&connection);
+    let _ = tx.send(Action::SyncFinished { connection, result });
 }
 
 fn ops_message(e: &OpsError) -> String {
@@ -247,6 +312,8 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
             let _ = forward.await;
             send(Action::SetupFinished(result));
         }
+        // Run by `run_sync`, which holds the cancellation token.
+        Work::Sync(_) => {}
         Work::UpdateSource { source_id, patch } => send(Action::SourceUpdated(
             client
                 .update_profile_source(&source_id, &patch)

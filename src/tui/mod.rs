@@ -57,6 +57,30 @@ pub enum TuiError {
     Terminal(#[from] std::io::Error),
 }
 
+/// The demo tenant's HR export and mapping (what `peoplectl sync contosohr` reads in the demo).
+const DEMO_EXPORT: &str = include_str!("../../assets/demo/hr-export.csv");
+const DEMO_MAPPING: &str = include_str!("../../assets/demo/hr-mapping.toml");
+
+/// Writes the demo's HR export and mapping into `dir` and returns them as the configured sync
+/// input of `contosohr`, so "sync now" works in `--demo` with nothing to set up.
+pub fn demo_sync_inputs(
+    dir: &std::path::Path,
+) -> std::io::Result<std::collections::BTreeMap<String, crate::config::SyncInput>> {
+    let input = dir.join("hr-export.csv");
+    let mapping = dir.join("hr-mapping.toml");
+    std::fs::write(&input, DEMO_EXPORT)?;
+    std::fs::write(&mapping, DEMO_MAPPING)?;
+    Ok([(
+        "contosohr".to_owned(),
+        crate::config::SyncInput {
+            input,
+            mapping: Some(mapping),
+        },
+    )]
+    .into_iter()
+    .collect())
+}
+
 /// How often spinners turn while jobs run (no ticks otherwise).
 const TICK: Duration = Duration::from_millis(250);
 

@@ -60,6 +60,12 @@ pub struct SessionInfo {
     pub read_only: bool,
     /// Configured sync inputs per connection id (from the current context).
     pub sync_inputs: BTreeMap<String, SyncInput>,
+    /// The tenant id items are written for (their ACL, the sync state file).
+    pub tenant_id: String,
+    /// The context name (one sync state file per context and connection).
+    pub context: String,
+    /// Where sync state lives.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// A one-line text field (the cursor is always at the end).
@@ -214,10 +220,32 @@ pub struct PeopleState {
     pub auth_notice_shown: bool,
 }
 
+/// One sync started from the console.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncRun {
+    pub connection: String,
+    pub input: std::path::PathBuf,
+    pub phase: crate::sync::Phase,
+    /// The latest counters, rate and ETA.
+    pub progress: Option<crate::sync::Progress>,
+    /// Row errors and failed items as they are found (the first few hundred).
+    pub issues: Vec<crate::sync::Issue>,
+    pub throttled: u64,
+    /// Cancel was asked for; the run stops once requests in flight land.
+    pub cancelling: bool,
+    /// The end: the report, or why there is none.
+    pub report: Option<Result<crate::sync::SyncReport, String>>,
+}
+
+/// Row errors kept per run (the report lists them all).
+pub const SYNC_ISSUES_KEPT: usize = 500;
+
 /// The Syncs pane.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SyncsState {
     pub list: ListState,
+    /// The latest run per connection.
+    pub runs: BTreeMap<String, SyncRun>,
 }
 
 /// An information or error box.
@@ -376,6 +404,16 @@ pub enum Popup {
     EditSource(EditSourceForm),
     /// The profile API needs a delegated sign-in.
     SignInNeeded,
+    /// Sync a connection from a file typed in.
+    SyncFile {
+        connection: String,
+        form: Form,
+    },
+    /// A sync's report and row errors.
+    SyncReport {
+        connection: String,
+        scroll: usize,
+    },
     /// Sign in with this code in a browser; closes once signed in.
     DeviceCode(crate::auth::device_code::DeviceCodePrompt),
 }

@@ -102,11 +102,49 @@ pub fn what_remove(id: &str) -> String {
 
 // Features not in this build.
 pub const SYNC_TITLE: &str = "Sync";
-pub fn sync_not_in_build() -> Vec<String> {
-    vec![
-        "The sync engine is not in this build yet, so syncs cannot be started, watched or cancelled here.".into(),
-        "Nothing was started.".into(),
-    ]
+pub const FIELD_INPUT: &str = "HR export";
+pub const FIELD_MAPPING: &str = "Mapping";
+pub const INPUT_NOTE: &str = "path of a CSV (header row) or JSON Lines file";
+pub const MAPPING_NOTE: &str = "mapping TOML; empty for the default mapping";
+pub const NO_SYNC_RUNNING: &str = "No sync of this connection is running.";
+pub const NO_SYNC_YET: &str = "No sync of this connection yet: s starts one.";
+pub const NO_DATA_DIR: &str =
+    "No data directory for the sync state: set PEOPLECTL_DATA_DIR. Nothing was started.";
+pub fn what_sync(id: &str) -> String {
+    format!("syncing into '{id}'")
+}
+pub fn job_sync(id: &str) -> String {
+    format!("syncing {id}")
+}
+pub fn sync_started(id: &str) -> String {
+    format!("Sync of '{id}' started; it runs in the background (5: Syncs).")
+}
+pub fn sync_running_already(id: &str) -> String {
+    format!("A sync of '{id}' is already running.")
+}
+pub fn sync_cancelling(id: &str) -> String {
+    format!("Stopping the sync of '{id}': requests in flight land first.")
+}
+pub fn sync_cancelled(id: &str) -> String {
+    format!("Sync of '{id}' stopped; a rerun picks up where it stopped.")
+}
+pub fn sync_finished(id: &str, put: u64, rejected: u64, failed: u64) -> String {
+    format!("Sync of '{id}' done: {put} sent, {rejected} rows rejected, {failed} failed.")
+}
+pub fn sync_failed(id: &str, e: &str) -> String {
+    format!("Sync of '{id}' failed: {e}")
+}
+pub fn phase_text(p: crate::sync::Phase) -> &'static str {
+    use crate::sync::Phase;
+    match p {
+        Phase::Connecting => "connecting",
+        Phase::Validating => "validating",
+        Phase::ResolvingUsers => "matching users",
+        Phase::Planning => "planning",
+        Phase::Sending => "sending",
+        Phase::Deleting => "deleting",
+        Phase::Done => "done",
+    }
 }
 pub const NEW_CONNECTION_TITLE: &str = "New connection";
 pub const FIELD_SCHEMA: &str = "Schema";

@@ -64,13 +64,11 @@ pub fn list_height(pane: PaneId, size: (u16, u16)) -> usize {
     // Border (2) and table heading (1).
     let inner = body(size).height.saturating_sub(3);
     let rows = match pane {
-        PaneId::Connections | PaneId::Sources | PaneId::Precedence => {
+        PaneId::Connections | PaneId::Sources | PaneId::Precedence | PaneId::Syncs => {
             inner.saturating_sub(DETAIL_LINES)
         }
         // The search line.
         PaneId::People => inner.saturating_sub(1),
-        // The not-in-this-build banner.
-        PaneId::Syncs => inner.saturating_sub(3),
     };
     usize::from(rows.max(1))
 }

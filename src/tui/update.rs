@@ -90,7 +90,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         | Action::SourceUpdated(_)
         | Action::ExplainLoaded { .. }
         | Action::SetupProgress(_)
-        | Action::SetupFinished(_)) => result(state, a),
+        | Action::SetupFinished(_)
+        | Action::SyncEvent { .. }
+        | Action::SyncFinished { .. }) => result(state, a),
         a if !state.popups.is_empty() => popup_action(state, a),
         a => pane_action(state, &a),
     }
@@ -127,7 +129,7 @@ fn text_key(state: &AppState, chord: &KeyChord) -> Option<Action> {
 /// True when a popup's keys are typed into a field.
 pub fn takes_text(popup: &Popup) -> bool {
     match popup {
-        Popup::Palette(_) | Popup::MoveTo(_) => true,
+        Popup::Palette(_) | Popup::MoveTo(_) | Popup::SyncFile { .. } => true,
         Popup::NewConnection(w) => matches!(w.stage, SetupStage::Editing),
         Popup::Removal(w) => matches!(w.step, RemovalStep::TypeId { .. }),
         Popup::Register(w) => matches!(w.stage, RegisterStage::Editing),
@@ -141,7 +143,7 @@ pub fn popup_accepts(popup: &Popup, action: &Action) -> bool {
     use Action as A;
     let close = matches!(action, A::Back | A::Quit);
     match popup {
-        Popup::Help { .. } => close || matches!(action, A::Up | A::Down),
+        Popup::Help { .. } | Popup::SyncReport { .. } => close || matches!(action, A::Up | A::Down),
         Popup::ConfirmApply(_) => close || matches!(action, A::Confirm | A::Deny),
         Popup::Conflict(_) => close || matches!(action, A::Select),
         Popup::Removal(w) => match &w.step {
@@ -284,10 +286,32 @@ fn pane_action(state: &mut AppState, action: &Action) -> Vec<Effect> {
         Action::Register => register(state),
         Action::Edit => edit_source(state),
         Action::Remove => remove(state),
-        Action::SyncNow | Action::StartSync | Action::ChooseFile | Action::CancelSync => {
-            message(state, s::SYNC_TITLE, s::sync_not_in_build(), false);
+        Action::SyncNow | Action::StartSync => match selected_sync_connection(state) {
+            Some(id) => start_sync(state, &id, None),
+            None => Vec::new(),
+        },
+        Action::ChooseFile => {
+            if let Some(id) = selected_sync_connection(state) {
+                if writable(state, &s::what_sync(&id)) {
+                    open_sync_file(state, &id);
+                }
+            }
             Vec::new()
         }
+        Action::CancelSync => match selected_sync_connection(state) {
+            Some(id) => match state.syncs.runs.get_mut(&id) {
+                Some(run) if run.report.is_none() => {
+                    run.cancelling = true;
+                    status(state, s::sync_cancelling(&id));
+                    vec![Effect::CancelSync(id)]
+                }
+                _ => {
+                    status(state, s::NO_SYNC_RUNNING);
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        },
         Action::MoveUp => stage_move(state, Move::Up),
         Action::MoveDown => stage_move(state, Move::Down),
         Action::MoveTo => {
@@ -462,7 +486,15 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             Vec::new()
         }
         PaneId::Syncs => {
-            message(state, s::SYNC_TITLE, s::sync_not_in_build(), false);
+            match selected_sync_connection(state) {
+                Some(id) if state.syncs.runs.contains_key(&id) => {
+                    state.popups.push(Popup::SyncReport {
+                        connection: id,
+                        scroll: 0,
+                    });
+                }
+                _ => status(state, s::NO_SYNC_YET),
+            }
             Vec::new()
         }
         PaneId::Sources => {
@@ -470,6 +502,100 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// The people connections the Syncs pane lists, in order.
+pub fn sync_connections(state: &AppState) -> Vec<String> {
+    state.snap().map_or_else(Vec::new, |s| {
+        s.connections
+            .iter()
+            .filter(|c| c.is_people())
+            .map(|c| c.connection.id.clone())
+            .collect()
+    })
+}
+
+/// The connection a sync action is about: the selected row of Syncs or Connections.
+fn selected_sync_connection(state: &AppState) -> Option<String> {
+    match state.pane {
+        PaneId::Syncs => sync_connections(state)
+            .get(state.syncs.list.selected)
+            .cloned(),
+        PaneId::Connections => selected_connection(state).map(|r| r.id.clone()),
+        _ => None,
+    }
+}
+
+fn open_sync_file(state: &mut AppState, id: &str) {
+    let mut input = Field::new(s::FIELD_INPUT);
+    input.note = Some(s::INPUT_NOTE.to_owned());
+    let mut mapping = Field::new(s::FIELD_MAPPING);
+    mapping.note = Some(s::MAPPING_NOTE.to_owned());
+    if let Some(saved) = state.info.sync_inputs.get(id) {
+        input.input = TextInput::with(saved.input.display().to_string());
+        if let Some(m) = &saved.mapping {
+            mapping.input = TextInput::with(m.display().to_string());
+        }
+    }
+    state.popups.push(Popup::SyncFile {
+        connection: id.to_owned(),
+        form: Form {
+            fields: vec![input, mapping],
+            focus: 0,
+            error: None,
+        },
+    });
+}
+
+/// Starts a sync of `id` from `file` (input, mapping), else from its configured input.
+fn start_sync(
+    state: &mut AppState,
+    id: &str,
+    file: Option<(std::path::PathBuf, Option<std::path::PathBuf>)>,
+) -> Vec<Effect> {
+    if state.syncs.runs.get(id).is_some_and(|r| r.report.is_none()) {
+        status(state, s::sync_running_already(id));
+        return Vec::new();
+    }
+    if !writable(state, &s::what_sync(id)) {
+        return Vec::new();
+    }
+    let configured = state
+        .info
+        .sync_inputs
+        .get(id)
+        .map(|c| (c.input.clone(), c.mapping.clone()));
+    let Some((input, mapping)) = file.or(configured) else {
+        open_sync_file(state, id);
+        return Vec::new();
+    };
+    let Some(data_dir) = state.info.data_dir.clone() else {
+        message(state, s::SYNC_TITLE, vec![s::NO_DATA_DIR.to_owned()], true);
+        return Vec::new();
+    };
+    let mut options = crate::sync::SyncOptions::new(
+        id,
+        state.info.tenant_id.clone(),
+        state.info.context.clone(),
+        data_dir,
+        input.clone(),
+    );
+    options.mapping = mapping;
+    state.syncs.runs.insert(
+        id.to_owned(),
+        super::state::SyncRun {
+            connection: id.to_owned(),
+            input,
+            phase: crate::sync::Phase::Connecting,
+            progress: None,
+            issues: Vec::new(),
+            throttled: 0,
+            cancelling: false,
+            report: None,
+        },
+    );
+    status(state, s::sync_started(id));
+    vec![job(state, &s::job_sync(id), Work::Sync(Box::new(options)))]
 }
 
 /// The selected connection row.
@@ -957,6 +1083,47 @@ fn popup_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             _ => (Some(Popup::MoveTo(input)), Vec::new()),
         },
         Popup::Removal(w) => removal(state, w, action),
+        Popup::SyncReport { connection, scroll } => match action {
+            Action::Down => (
+                Some(Popup::SyncReport {
+                    connection,
+                    scroll: scroll + 1,
+                }),
+                Vec::new(),
+            ),
+            Action::Up => (
+                Some(Popup::SyncReport {
+                    connection,
+                    scroll: scroll.saturating_sub(1),
+                }),
+                Vec::new(),
+            ),
+            Action::Back | Action::Select => (None, Vec::new()),
+            _ => (Some(Popup::SyncReport { connection, scroll }), Vec::new()),
+        },
+        Popup::SyncFile {
+            connection,
+            mut form,
+        } => {
+            if edit_form(&mut form, &action) {
+                (Some(Popup::SyncFile { connection, form }), Vec::new())
+            } else {
+                match action {
+                    Action::Back => (None, Vec::new()),
+                    Action::Submit if form.value(0).is_empty() => {
+                        form.error = Some(s::INPUT_NOTE.to_owned());
+                        (Some(Popup::SyncFile { connection, form }), Vec::new())
+                    }
+                    Action::Submit => {
+                        let input = std::path::PathBuf::from(form.value(0));
+                        let mapping = (!form.value(1).is_empty())
+                            .then(|| std::path::PathBuf::from(form.value(1)));
+                        (None, start_sync(state, &connection, Some((input, mapping))))
+                    }
+                    _ => (Some(Popup::SyncFile { connection, form }), Vec::new()),
+                }
+            }
+        }
         Popup::NewConnection(w) => new_connection_form(state, w, &action),
         Popup::Register(w) => register_wizard(state, w, &action),
         Popup::EditSource(f) => edit_source_form(state, f, &action),
@@ -1610,6 +1777,39 @@ fn result(state: &mut AppState, action: Action) -> Vec<Effect> {
                     },
                 };
             });
+            vec![job(state, s::JOB_TENANT, Work::LoadSnapshot)]
+        }
+        Action::SyncEvent { connection, event } => {
+            if let Some(run) = state.syncs.runs.get_mut(&connection) {
+                match *event {
+                    crate::sync::SyncEvent::Phase { phase } => run.phase = phase,
+                    crate::sync::SyncEvent::Issue(issue) => {
+                        if run.issues.len() < super::state::SYNC_ISSUES_KEPT {
+                            run.issues.push(issue);
+                        }
+                    }
+                    crate::sync::SyncEvent::Throttled { .. } => run.throttled += 1,
+                    crate::sync::SyncEvent::Progress(p) => {
+                        run.phase = p.phase;
+                        run.progress = Some(p);
+                    }
+                    crate::sync::SyncEvent::UsersResolved { .. }
+                    | crate::sync::SyncEvent::Planned(_) => {}
+                }
+            }
+            Vec::new()
+        }
+        Action::SyncFinished { connection, result } => {
+            let text = match &result {
+                Ok(r) if r.cancelled => s::sync_cancelled(&connection),
+                Ok(r) => s::sync_finished(&connection, r.put, r.invalid + r.unmatched, r.failed),
+                Err(e) => s::sync_failed(&connection, e),
+            };
+            if let Some(run) = state.syncs.runs.get_mut(&connection) {
+                run.phase = crate::sync::Phase::Done;
+                run.report = Some(result.map(|r| *r));
+            }
+            status(state, text);
             vec![job(state, s::JOB_TENANT, Work::LoadSnapshot)]
         }
         Action::SourceUpdated(r) => match r {

@@ -1,21 +1,135 @@
-//! The Syncs pane: says plainly that the sync engine is not in this build, lists people connections.
+//! The Syncs pane: start a sync from a connection's configured input, watch it live, cancel it.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 
-use crate::tui::state::AppState;
+use crate::sync::Issue;
+use crate::tui::state::{AppState, SyncRun};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::widgets::{Col, block, heading, load_placeholder, row, widths};
+use crate::tui::ui::DETAIL_LINES;
+use crate::tui::update::sync_connections;
+use crate::tui::widgets::{Col, block, heading, load_placeholder, row, spinner, truncate, widths};
 
-const COLS: [Col; 4] = [
+const COLS: [Col; 5] = [
     Col::fixed("CONNECTION", 14),
-    Col::flex("NAME", 14, 2, 36),
-    Col::flex("CONFIGURED INPUT", 16, 3, 0),
+    Col::flex("NAME", 12, 2, 32),
+    Col::flex("INPUT", 14, 3, 0),
+    Col::flex("LAST RUN", 16, 2, 40),
     Col::fixed("ITEMS", 6),
 ];
+
+/// The status column of a run.
+fn run_status(state: &AppState, run: &SyncRun) -> (String, Role) {
+    match &run.report {
+        None if run.cancelling => (format!("{} stopping", spinner(state)), Role::Warning),
+        None => {
+            let rate = run
+                .progress
+                .as_ref()
+                .filter(|p| p.rate > 0.0)
+                .map(|p| format!(" {:.0}/s", p.rate))
+                .unwrap_or_default();
+            (
+                format!("{} {}{rate}", spinner(state), s::phase_text(run.phase)),
+                Role::Key,
+            )
+        }
+        Some(Ok(r)) if r.cancelled => ("stopped".to_owned(), Role::Warning),
+        Some(Ok(r)) if r.failed > 0 => (format!("{} failed", r.failed), Role::Error),
+        Some(Ok(r)) => (
+            format!("done: {} sent, {} rejected", r.put, r.invalid + r.unmatched),
+            Role::Ok,
+        ),
+        Some(Err(_)) => ("error".to_owned(), Role::Error),
+    }
+}
+
+/// "line 59 (Email): missing".
+pub fn issue_text(i: &Issue) -> String {
+    let at = match (i.line, &i.column) {
+        (Some(l), Some(c)) => format!("line {l} ({c})"),
+        (Some(l), None) => format!("line {l}"),
+        (None, _) => i.item_id.clone().unwrap_or_else(|| "item".to_owned()),
+    };
+    format!("{at}: {}", i.reason)
+}
+
+/// The counters of a run, as lines.
+pub fn counter_lines<'a>(state: &AppState, run: &SyncRun, width: usize) -> Vec<Line<'a>> {
+    let theme = &state.theme;
+    let mut lines = Vec::new();
+    // The file name: the full path is in the config, and temp paths would only add noise.
+    let input = run.input.file_name().map_or_else(
+        || run.input.display().to_string(),
+        |f| f.to_string_lossy().into_owned(),
+    );
+    let (phase, role) = run_status(state, run);
+    lines.push(Line::from(vec![
+        Span::styled(format!("{phase}  "), theme.style(role)),
+        Span::styled(
+            truncate(&input, width.saturating_sub(phase.len() + 2), theme),
+            theme.style(Role::Dim),
+        ),
+    ]));
+    let counts = match (&run.report, &run.progress) {
+        (Some(Ok(r)), _) => Some((
+            r.rows,
+            r.valid,
+            r.invalid,
+            r.unmatched,
+            r.put,
+            r.unchanged,
+            r.deleted,
+            r.throttled,
+        )),
+        (_, Some(p)) => {
+            let c = &p.counts;
+            Some((
+                c.rows,
+                c.valid,
+                c.invalid,
+                c.unmatched,
+                c.put,
+                c.unchanged,
+                c.deleted,
+                c.throttled,
+            ))
+        }
+        _ => None,
+    };
+    if let Some((rows, valid, invalid, unmatched, put, unchanged, deleted, throttled)) = counts {
+        let text = format!(
+            "rows {rows} · valid {valid} · invalid {invalid} · unmatched {unmatched} · sent {put} · unchanged {unchanged} · deleted {deleted} · throttled {throttled}"
+        );
+        lines.extend(
+            crate::tui::widgets::wrap(&text, width)
+                .into_iter()
+                .map(Line::raw),
+        );
+    }
+    if let (None, Some(p)) = (&run.report, &run.progress) {
+        let eta = p
+            .eta_seconds
+            .map_or_else(|| "ETA -".to_owned(), |e| format!("ETA {e:.0}s"));
+        lines.push(Line::styled(
+            format!(
+                "{:.1} items/s · {eta} · {} in flight · {:.0}s elapsed",
+                p.rate, p.concurrency, p.elapsed_seconds
+            ),
+            theme.style(Role::Dim),
+        ));
+    }
+    if let Some(Err(e)) = &run.report {
+        lines.push(Line::styled(
+            truncate(e, width, theme),
+            theme.style(Role::Error),
+        ));
+    }
+    lines
+}
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
@@ -23,42 +137,37 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let b = block(theme, format!(" {} ", s::PANE_TITLES[4]));
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let banner = vec![
-        Line::styled(
-            format!(
-                "{} The sync engine is not in this build: syncs cannot be started here yet.",
-                theme.glyphs().warn
-            ),
-            theme.style(Role::Warning),
-        ),
-        Line::styled(
-            "Nothing runs in the background. People connections and their inputs:",
-            theme.style(Role::Dim),
-        ),
-    ];
-    let banner_area = Rect { height: 3, ..inner };
-    frame.render_widget(
-        Paragraph::new(banner).wrap(Wrap { trim: false }),
-        banner_area,
-    );
-    let list_area = Rect {
-        y: inner.y + 3,
-        height: inner.height.saturating_sub(3),
-        ..inner
-    };
-    if load_placeholder(frame, list_area, state, &state.snapshot, s::LOADING_TENANT) {
+    if load_placeholder(frame, inner, state, &state.snapshot, s::LOADING_TENANT) {
         return;
     }
     let Some(snap) = state.snap() else { return };
     let w = widths(inner.width, &COLS);
     let mut lines = vec![heading(&COLS, &w, theme)];
-    let people: Vec<_> = snap.connections.iter().filter(|c| c.is_people()).collect();
-    for (n, c) in people.iter().enumerate() {
-        let id = &c.connection.id;
+    let ids = sync_connections(state);
+    if ids.is_empty() {
+        lines.push(Line::styled(
+            "No people connections to sync into.",
+            theme.style(Role::Dim),
+        ));
+    }
+    for (n, id) in ids.iter().enumerate() {
+        let Some(c) = snap.connection(id) else {
+            continue;
+        };
         let input = state.info.sync_inputs.get(id).map_or_else(
-            || "none configured".to_owned(),
-            |i| i.input.display().to_string(),
+            || "none configured (f: choose a file)".to_owned(),
+            |i| {
+                i.input.file_name().map_or_else(
+                    || i.input.display().to_string(),
+                    |f| f.to_string_lossy().into_owned(),
+                )
+            },
         );
+        let (last, last_role) = state
+            .syncs
+            .runs
+            .get(id)
+            .map_or(("-".to_owned(), Role::Dim), |r| run_status(state, r));
         let sel = n == state.syncs.list.selected;
         let st = |r: Role| {
             let base = theme.style(r);
@@ -80,6 +189,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                         Role::Dim
                     }),
                 ),
+                (last, st(last_role)),
                 (
                     c.connection
                         .ingested_items_count
@@ -91,5 +201,50 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             theme,
         ));
     }
+    let list_area = Rect {
+        height: inner.height.saturating_sub(DETAIL_LINES),
+        ..inner
+    };
     frame.render_widget(Paragraph::new(lines), list_area);
+    let detail = Rect {
+        y: inner.y + list_area.height,
+        height: inner.height - list_area.height,
+        ..inner
+    };
+    panel(frame, detail, state, ids.get(state.syncs.list.selected));
+}
+
+fn panel(frame: &mut Frame, area: Rect, state: &AppState, id: Option<&String>) {
+    let theme = &state.theme;
+    let width = usize::from(area.width);
+    let rule = if theme.ascii { "-" } else { "─" }.repeat(width);
+    let mut lines = vec![Line::styled(rule, theme.style(Role::Dim))];
+    if let Some(run) = id.and_then(|id| state.syncs.runs.get(id)) {
+        lines.extend(counter_lines(state, run, width));
+        for i in run.issues.iter().take(2) {
+            lines.push(Line::styled(
+                truncate(&issue_text(i), width, theme),
+                theme.style(Role::Warning),
+            ));
+        }
+        lines.push(Line::styled(
+            if run.report.is_none() {
+                "c: cancel   enter: row errors so far   keep browsing, it runs in the background"
+            } else {
+                "enter: report and row errors   s: sync again"
+            },
+            theme.style(Role::Dim),
+        ));
+    } else {
+        lines.push(Line::styled(
+            "s: sync from the configured input   f: choose a file",
+            theme.style(Role::Dim),
+        ));
+        lines.push(Line::styled(
+            "Only changed people are sent; rows that break the rules are reported with their line.",
+            theme.style(Role::Dim),
+        ));
+    }
+    lines.truncate(usize::from(area.height));
+    frame.render_widget(Paragraph::new(lines), area);
 }

@@ -273,3 +273,69 @@ pub fn draw_move_to(frame: &mut Frame, body: Rect, state: &AppState, input: &Tex
     let inner = popup_frame(frame, area, s::MOVE_TO_TITLE, theme, false);
     frame.render_widget(Paragraph::new(lines), inner);
 }
+
+/// The sync-from-a-file form.
+pub fn draw_sync_file(
+    frame: &mut Frame,
+    body: Rect,
+    state: &AppState,
+    connection: &str,
+    form: &Form,
+) {
+    let width = usize::from(popup_width(body).saturating_sub(2));
+    let mut lines = vec![Line::styled(
+        format!("Sync an HR export into '{connection}'."),
+        state.theme.style(Role::Dim),
+    )];
+    lines.extend(form_lines(state, form, width, true));
+    lines.push(Line::raw(""));
+    lines.push(hint_line(
+        state,
+        &[("tab", "next field"), ("enter", "start"), ("esc", "cancel")],
+    ));
+    show(frame, body, state, s::SYNC_TITLE, lines, false);
+}
+
+/// A sync's counters and every row error kept, scrollable.
+pub fn draw_sync_report(
+    frame: &mut Frame,
+    body: Rect,
+    state: &AppState,
+    connection: &str,
+    scroll: usize,
+) {
+    use crate::tui::panes::syncs::{counter_lines, issue_text};
+    let theme = &state.theme;
+    let w = popup_width(body);
+    let width = usize::from(w.saturating_sub(2));
+    let Some(run) = state.syncs.runs.get(connection) else {
+        return;
+    };
+    let mut lines = counter_lines(state, run, width);
+    let issues: Vec<&crate::sync::Issue> = match &run.report {
+        Some(Ok(r)) => r.errors.iter().collect(),
+        _ => run.issues.iter().collect(),
+    };
+    lines.push(Line::raw(""));
+    if issues.is_empty() {
+        lines.push(Line::styled("No row errors.", theme.style(Role::Ok)));
+    } else {
+        lines.push(Line::styled(
+            format!("Row errors and failed items ({}):", issues.len()),
+            theme.style(Role::Heading),
+        ));
+    }
+    let head = lines.len();
+    let room = usize::from(body.height.saturating_sub(2)).saturating_sub(head + 1);
+    let scroll = scroll.min(issues.len().saturating_sub(room));
+    for i in issues.iter().skip(scroll).take(room) {
+        lines.push(Line::styled(
+            truncate(&issue_text(i), width, theme),
+            theme.style(Role::Warning),
+        ));
+    }
+    lines.push(hint_line(state, &[("j/k", "scroll"), ("esc", "close")]));
+    let area = centered(body, w, fit_height(body, lines.len()));
+    let inner = popup_frame(frame, area, &format!("Sync of {connection}"), theme, false);
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -23,6 +23,12 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, popup: &Popup) {
         Popup::Message(m) => message::draw(frame, body, state, m),
         Popup::SignInNeeded => message::draw_sign_in(frame, body, state),
         Popup::DeviceCode(p) => message::draw_device_code(frame, body, state, p),
+        Popup::SyncFile { connection, form } => {
+            forms::draw_sync_file(frame, body, state, connection, form);
+        }
+        Popup::SyncReport { connection, scroll } => {
+            forms::draw_sync_report(frame, body, state, connection, *scroll);
+        }
         Popup::ConfirmApply(c) => apply::draw_confirm(frame, body, state, c),
         Popup::Conflict(c) => apply::draw_conflict(frame, body, state, c),
         Popup::MoveTo(input) => forms::draw_move_to(frame, body, state, input),
