@@ -26,6 +26,8 @@ const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 async fn demo_app(read_only: bool) -> (App, EmulatorHandle) {
     let handle = emulator::start(EmulatorConfig {
         seed: SeedKind::Demo,
+        // No ingest limit: throttling counts depend on timing, and snapshots must not.
+        ingest_rps: None,
         ..EmulatorConfig::default()
     })
     .await
