@@ -9,3 +9,4 @@ pub mod graph;
 pub mod ops;
 pub mod people;
 pub mod sync;
+pub mod tui;

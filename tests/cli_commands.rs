@@ -315,3 +315,101 @@ async fn missing_connection_settings_are_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("AZURE_TENANT_ID"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_reports_bad_rows_by_line_and_lands_the_good_ones() {
+    let cli = Cli::start(SeedKind::Demo).await;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let input = format!("{root}/assets/demo/hr-export.csv");
+    let mapping = format!("{root}/assets/demo/hr-mapping.toml");
+
+    let (code, doc) = cli
+        .json(&[
+            "sync",
+            "contosohr",
+            "--input",
+            &input,
+            "--mapping",
+            &mapping,
+            "--dry-run",
+        ])
+        .await;
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["dryRun"], true);
+    assert_eq!(doc["put"], 0);
+    for key in [
+        "connection",
+        "rows",
+        "valid",
+        "invalid",
+        "unmatched",
+        "unchanged",
+        "put",
+        "deleted",
+        "failed",
+        "throttled",
+        "seconds",
+        "errors",
+    ] {
+        assert!(doc.get(key).is_some(), "missing {key} in {doc}");
+    }
+    let lines: Vec<u64> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["line"].as_u64())
+        .collect();
+    for bad in [59, 120, 203, 246, 288, 303] {
+        assert!(lines.contains(&bad), "line {bad} not reported: {lines:?}");
+    }
+
+    let (code, doc) = cli
+        .json(&[
+            "sync",
+            "contosohr",
+            "--input",
+            &input,
+            "--mapping",
+            &mapping,
+        ])
+        .await;
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["put"], doc["valid"]);
+    assert_eq!(doc["failed"], 0);
+
+    // Again: nothing changed, nothing sent.
+    let (code, doc) = cli
+        .json(&[
+            "sync",
+            "contosohr",
+            "--input",
+            &input,
+            "--mapping",
+            &mapping,
+        ])
+        .await;
+    assert_eq!(code, 0);
+    assert_eq!(doc["put"], 0);
+    assert_eq!(doc["unchanged"], doc["valid"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_default_mapping_prints_without_a_tenant() {
+    let dirs = tempfile::tempdir().unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::cargo_bin("peoplectl")
+            .unwrap()
+            .args(["sync", "--print-default-mapping"])
+            .env_clear()
+            .env("PEOPLECTL_CONFIG_DIR", dirs.path())
+            .env("PEOPLECTL_DATA_DIR", dirs.path())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("userPrincipalName"), "{text}");
+    assert!(toml::from_str::<toml::Value>(&text).is_ok(), "valid TOML");
+}

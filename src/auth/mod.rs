@@ -1,5 +1,9 @@
 //! Credentials for Microsoft Graph, as azure_core token credentials.
 
+pub mod certificate;
+pub mod claims;
+pub mod device_code;
+
 use std::sync::Arc;
 
 use azure_core::credentials::{Secret, TokenCredential};
@@ -45,7 +49,10 @@ pub fn client_secret_credential(
 }
 
 /// azure_core client options pointing at a custom authority with our transport.
-fn client_options(authority_url: &str, http: reqwest::Client) -> Result<ClientOptions, AuthError> {
+pub(crate) fn client_options(
+    authority_url: &str,
+    http: reqwest::Client,
+) -> Result<ClientOptions, AuthError> {
     let authority = authority_url.trim_end_matches('/');
     if !authority.starts_with("https://") {
         return Err(AuthError::Config(format!(
@@ -72,7 +79,7 @@ fn client_options(authority_url: &str, http: reqwest::Client) -> Result<ClientOp
 }
 
 /// Tenant ids reach a URL path; azure_identity accepts letters, digits, `.` and `-`.
-fn validate_tenant_id(tenant_id: &str) -> Result<(), AuthError> {
+pub(crate) fn validate_tenant_id(tenant_id: &str) -> Result<(), AuthError> {
     if tenant_id.is_empty()
         || !tenant_id
             .chars()
@@ -83,6 +90,39 @@ fn validate_tenant_id(tenant_id: &str) -> Result<(), AuthError> {
         )));
     }
     Ok(())
+}
+
+/// The Azure CLI's signed-in account (`az login`), for this tenant.
+pub fn azure_cli_credential(tenant_id: &str) -> Result<Arc<dyn TokenCredential>, AuthError> {
+    validate_tenant_id(tenant_id)?;
+    let options = azure_identity::AzureCliCredentialOptions {
+        tenant_id: Some(tenant_id.to_owned()),
+        ..Default::default()
+    };
+    let credential = azure_identity::AzureCliCredential::new(Some(options)).map_err(|e| {
+        AuthError::Config(format!("Azure CLI sign-in: {}", describe_auth_error(&e)))
+    })?;
+    Ok(credential)
+}
+
+/// The managed identity of the machine or service this runs on; a client id picks a
+/// user-assigned identity.
+pub fn managed_identity_credential(
+    client_id: Option<&str>,
+) -> Result<Arc<dyn TokenCredential>, AuthError> {
+    let options = azure_identity::ManagedIdentityCredentialOptions {
+        user_assigned_id: client_id
+            .map(|id| azure_identity::UserAssignedId::ClientId(id.to_owned())),
+        ..Default::default()
+    };
+    let credential =
+        azure_identity::ManagedIdentityCredential::new(Some(options)).map_err(|e| {
+            AuthError::Config(format!(
+                "managed identity sign-in: {}",
+                describe_auth_error(&e)
+            ))
+        })?;
+    Ok(credential)
 }
 
 /// A sign-in error as one line. Entra's `error_description` ("AADSTS7000215: Invalid client

@@ -1,8 +1,12 @@
 //! Connection settings (flag > environment > context) and building a Graph client from them.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use azure_core::credentials::TokenCredential;
 use clap::{Args, ValueEnum};
+
+use crate::config::{ConfigFile, Context, Dirs};
 
 use crate::graph::client::is_loopback_url;
 use crate::graph::{GraphClient, TransportOptions, build_http_client};
@@ -10,13 +14,31 @@ use crate::graph::{GraphClient, TransportOptions, build_http_client};
 /// How to sign in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AuthKind {
-    /// App-only, with `AZURE_CLIENT_SECRET`.
+    /// App-only, with a client secret (`AZURE_CLIENT_SECRET` or the context's secret file).
     Secret,
+    /// App-only, with a certificate (`AZURE_CLIENT_CERTIFICATE_PATH`, PEM).
+    Certificate,
+    /// Delegated: you sign in in a browser with a code (works over SSH).
+    DeviceCode,
+    /// Delegated: the Azure CLI's signed-in account (`az login`).
+    AzureCli,
+    /// App-only: the managed identity of the Azure VM or service this runs on.
+    ManagedIdentity,
 }
 
-/// Flags that say which tenant and Graph to talk to. Each also reads its environment variable.
+impl AuthKind {
+    fn parse(text: &str) -> Option<Self> {
+        <Self as ValueEnum>::from_str(text, true).ok()
+    }
+}
+
+/// Flags that say which tenant and Graph to talk to. Each also reads its environment variable;
+/// what neither gives comes from the config context.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnectionArgs {
+    /// Named context from the config file (default: its current context).
+    #[arg(long, env = "PEOPLECTL_CONTEXT", global = true)]
+    pub context: Option<String>,
     /// Tenant id (GUID or domain).
     #[arg(long, env = "AZURE_TENANT_ID", global = true)]
     pub tenant: Option<String>,
@@ -40,12 +62,18 @@ pub struct ConnectionArgs {
 /// Settings resolved to what a client needs.
 #[derive(Debug, Clone)]
 pub struct Resolved {
+    /// The context the settings came from, if any.
+    pub context: Option<String>,
     pub tenant_id: String,
     pub client_id: String,
     pub auth: AuthKind,
     pub graph_url: String,
     pub authority_url: String,
     pub ca_cert_pem: Option<Vec<u8>>,
+    pub secret_file: Option<PathBuf>,
+    pub certificate: Option<PathBuf>,
+    /// Where a delegated sign-in keeps its refresh token.
+    pub token_cache: PathBuf,
 }
 
 /// A connection problem the admin can fix, phrased as what to do.
@@ -54,60 +82,110 @@ pub struct Resolved {
 pub struct ConnectError(pub String);
 
 impl ConnectionArgs {
-    /// Resolves flags and environment into settings; the secret is read separately and only
-    /// from the environment, never from a flag.
-    pub fn resolve(&self) -> Result<Resolved, ConnectError> {
-        let tenant_id = self.tenant.clone().ok_or_else(|| {
+    /// Resolves flag > environment > context into settings. Secrets are read later, and only
+    /// from the environment or a secret file, never from a flag.
+    pub fn resolve(&self, dirs: &Dirs) -> Result<Resolved, ConnectError> {
+        let file =
+            ConfigFile::load(&dirs.config_file()).map_err(|e| ConnectError(e.to_string()))?;
+        let (context_name, ctx) = match file.context(self.context.as_deref()) {
+            Ok(Some((name, ctx))) => (Some(name.to_owned()), ctx.clone()),
+            Ok(None) => (None, Context::default()),
+            Err(e) => return Err(ConnectError(e.to_string())),
+        };
+        let tenant_id = self.tenant.clone().or(ctx.tenant.clone()).ok_or_else(|| {
             ConnectError(
-                "no tenant: pass --tenant or set AZURE_TENANT_ID (or try `peoplectl --demo`)"
-                    .into(),
+                "no tenant: pass --tenant, set AZURE_TENANT_ID, or add a context with `peoplectl config add` (or try `peoplectl --demo`)".into(),
             )
         })?;
-        let client_id = self.client_id.clone().ok_or_else(|| {
-            ConnectError("no app registration: pass --client-id or set AZURE_CLIENT_ID".into())
-        })?;
-        let ca_cert_pem = match &self.ca_cert {
+        let auth = match (self.auth, ctx.auth.as_deref()) {
+            (Some(a), _) => a,
+            (None, Some(text)) => AuthKind::parse(text).ok_or_else(|| {
+                ConnectError(format!(
+                    "context '{}': auth '{text}' is not one of secret, certificate, device-code, azure-cli, managed-identity",
+                    context_name.as_deref().unwrap_or_default()
+                ))
+            })?,
+            (None, None) => AuthKind::Secret,
+        };
+        let client_id = match self.client_id.clone().or(ctx.client_id.clone()) {
+            Some(id) => id,
+            // These sign in as the CLI's account or the machine's identity: no app id needed.
+            None if matches!(auth, AuthKind::AzureCli | AuthKind::ManagedIdentity) => String::new(),
+            None => {
+                return Err(ConnectError(
+                    "no app registration: pass --client-id, set AZURE_CLIENT_ID, or put client-id in the context".into(),
+                ));
+            }
+        };
+        let ca_cert = self.ca_cert.clone().or(ctx.ca_cert.clone());
+        let ca_cert_pem = match &ca_cert {
             Some(path) => Some(
                 std::fs::read(path)
                     .map_err(|e| ConnectError(format!("CA certificate {}: {e}", path.display())))?,
             ),
             None => None,
         };
+        let cache_name = context_name.clone().unwrap_or_else(|| {
+            tenant_id.replace(
+                |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '.',
+                "_",
+            )
+        });
         Ok(Resolved {
+            token_cache: dirs.data.join("tokens").join(format!("{cache_name}.json")),
+            context: context_name,
             tenant_id,
             client_id,
-            auth: self.auth.unwrap_or(AuthKind::Secret),
+            auth,
             graph_url: self
                 .graph_url
                 .clone()
+                .or(ctx.graph_url.clone())
                 .unwrap_or_else(|| "https://graph.microsoft.com".into()),
             authority_url: self
                 .authority_url
                 .clone()
+                .or(ctx.authority_url.clone())
                 .unwrap_or_else(|| crate::auth::DEFAULT_AUTHORITY.into()),
             ca_cert_pem,
+            secret_file: ctx.secret_file.clone(),
+            certificate: std::env::var_os("AZURE_CLIENT_CERTIFICATE_PATH")
+                .map(PathBuf::from)
+                .or(ctx.certificate.clone()),
         })
     }
 }
 
+/// How a credential may interact with the person at the terminal.
+#[derive(Clone)]
+pub enum Interaction {
+    /// Device-code prompts go to this sink.
+    Prompt(crate::auth::device_code::PromptSink),
+    /// Never prompt: use a cached sign-in or fail.
+    Never,
+}
+
 impl Resolved {
-    /// Builds the Graph client: one HTTPS transport for sign-in and Graph calls alike.
-    pub fn client(&self) -> Result<GraphClient, ConnectError> {
-        let http = build_http_client(&TransportOptions {
+    /// The HTTPS transport shared by sign-in and Graph calls.
+    pub fn http(&self) -> Result<reqwest::Client, ConnectError> {
+        build_http_client(&TransportOptions {
             ca_cert_pem: self.ca_cert_pem.clone(),
             no_proxy: is_loopback_url(&self.graph_url) && is_loopback_url(&self.authority_url),
             timeout: None,
         })
-        .map_err(|e| ConnectError(e.to_string()))?;
-        let credential = match self.auth {
+        .map_err(|e| ConnectError(e.to_string()))
+    }
+
+    /// The credential these settings name.
+    pub fn credential(
+        &self,
+        http: &reqwest::Client,
+        interaction: Interaction,
+    ) -> Result<Arc<dyn TokenCredential>, ConnectError> {
+        let err = |e: crate::auth::AuthError| ConnectError(e.to_string());
+        match self.auth {
             AuthKind::Secret => {
-                let secret = std::env::var("AZURE_CLIENT_SECRET").map_err(|_| {
-                    ConnectError(
-                        "client secret sign-in needs AZURE_CLIENT_SECRET in the environment \
-                         (it is never taken from a flag)"
-                            .into(),
-                    )
-                })?;
+                let secret = self.secret()?;
                 crate::auth::client_secret_credential(
                     &self.tenant_id,
                     &self.client_id,
@@ -115,10 +193,78 @@ impl Resolved {
                     &self.authority_url,
                     http.clone(),
                 )
-                .map_err(|e| ConnectError(e.to_string()))?
+                .map_err(err)
             }
-        };
+            AuthKind::Certificate => {
+                let path = self.certificate.clone().ok_or_else(|| {
+                    ConnectError(
+                        "certificate sign-in needs AZURE_CLIENT_CERTIFICATE_PATH or `certificate` in the context".into(),
+                    )
+                })?;
+                warn_if_readable(&path);
+                crate::auth::certificate::certificate_credential(
+                    &self.tenant_id,
+                    &self.client_id,
+                    &path,
+                    &self.authority_url,
+                    http.clone(),
+                )
+                .map_err(err)
+            }
+            AuthKind::DeviceCode => {
+                let prompt = match interaction {
+                    Interaction::Prompt(sink) => Some(sink),
+                    Interaction::Never => None,
+                };
+                Ok(Arc::new(
+                    crate::auth::device_code::DeviceCodeCredential::new(
+                        http.clone(),
+                        &self.authority_url,
+                        &self.tenant_id,
+                        &self.client_id,
+                        prompt,
+                        Some(crate::auth::device_code::TokenCache {
+                            path: self.token_cache.clone(),
+                        }),
+                    ),
+                ))
+            }
+            AuthKind::AzureCli => crate::auth::azure_cli_credential(&self.tenant_id).map_err(err),
+            AuthKind::ManagedIdentity => crate::auth::managed_identity_credential(
+                (!self.client_id.is_empty()).then_some(self.client_id.as_str()),
+            )
+            .map_err(err),
+        }
+    }
+
+    /// The client secret: `AZURE_CLIENT_SECRET`, else the context's secret file.
+    fn secret(&self) -> Result<String, ConnectError> {
+        if let Ok(secret) = std::env::var("AZURE_CLIENT_SECRET") {
+            return Ok(secret);
+        }
+        if let Some(path) = &self.secret_file {
+            warn_if_readable(path);
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConnectError(format!("secret file {}: {e}", path.display())))?;
+            return Ok(text.trim().to_owned());
+        }
+        Err(ConnectError(
+            "client secret sign-in needs AZURE_CLIENT_SECRET in the environment or `secret-file` in the context (a secret is never taken from a flag)".into(),
+        ))
+    }
+
+    /// Builds the Graph client.
+    pub fn client(&self, interaction: Interaction) -> Result<GraphClient, ConnectError> {
+        let http = self.http()?;
+        let credential = self.credential(&http, interaction)?;
         GraphClient::new(http, &self.graph_url, credential).map_err(|e| ConnectError(e.to_string()))
+    }
+}
+
+fn warn_if_readable(path: &std::path::Path) {
+    if let Some(warning) = crate::config::secret_file_warning(path) {
+        tracing::warn!("{warning}");
+        eprintln!("warning: {warning}");
     }
 }
 

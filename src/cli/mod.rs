@@ -1,5 +1,7 @@
 //! The command line: clap definitions and one module per command group.
 
+mod auth;
+mod config;
 pub mod connect;
 mod connections;
 mod doctor;
@@ -8,10 +10,12 @@ mod precedence;
 mod profile;
 mod remove;
 mod sources;
+mod sync;
 pub mod table;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::Dirs;
 use crate::graph::GraphClient;
 use crate::ops::OpsError;
 use connect::ConnectionArgs;
@@ -92,6 +96,16 @@ pub enum Command {
     Remove(remove::RemoveArgs),
     /// Check that connections, profile sources and precedence agree.
     Doctor,
+    /// Push an HR export (CSV or JSON Lines) into a connection: validated, delta-only,
+    /// resumable. Exit 1 when items failed or the sync was stopped, 4 when the delete guard
+    /// refused.
+    Sync(sync::SyncArgs),
+    /// Sign in as yourself (device code), see who is signed in and what that allows, sign out.
+    #[command(subcommand)]
+    Auth(auth::AuthCmd),
+    /// Named contexts (tenants): list, add, use, remove.
+    #[command(subcommand)]
+    Config(config::ConfigCmd),
 }
 
 /// What every command runs with.
@@ -99,6 +113,13 @@ pub struct Session {
     pub client: GraphClient,
     pub printer: Printer,
     pub read_only: bool,
+    pub tenant_id: String,
+    /// The config context in use, with its settings.
+    pub context: Option<(String, crate::config::Context)>,
+    /// Where the config file is (for `sync --save`).
+    pub config_file: std::path::PathBuf,
+    /// Where sync state lives.
+    pub data_dir: std::path::PathBuf,
     /// Keeps the in-process emulator of `--demo` alive for the command's duration.
     _emulator: Option<crate::emulator::EmulatorHandle>,
 }
@@ -163,16 +184,27 @@ impl From<crate::graph::GraphError> for CliError {
 
 /// Runs a parsed command line and returns its exit code.
 pub async fn run(cli: Cli) -> Exit {
-    init_logging(cli.verbose);
+    // The console owns the screen: its logs go to a file instead (see `tui::logging`).
+    if cli.command.is_some() {
+        init_logging(cli.verbose);
+    }
     let printer = Printer::new(cli.output);
     let result = match cli.command {
-        None => Err(CliError::Usage(
-            "the terminal console is not part of this build yet; run `peoplectl --help` for the commands".into(),
-        )),
+        None => console(&cli).await,
         Some(Command::Emulator(args)) => crate::emulator::run(args)
             .await
             .map(|()| Exit::Ok)
             .map_err(|e| CliError::Failed(e.to_string())),
+        Some(Command::Auth(auth::AuthCmd::Status)) if cli.demo => auth::demo_status(printer).await,
+        Some(Command::Auth(cmd)) => match Dirs::from_env() {
+            Ok(dirs) => auth::run(&cli.connection, &dirs, printer, cmd).await,
+            Err(e) => Err(CliError::Failed(e.to_string())),
+        },
+        Some(Command::Config(cmd)) => match Dirs::from_env() {
+            Ok(dirs) => config::run(&cli.connection, &dirs, printer, cmd),
+            Err(e) => Err(CliError::Failed(e.to_string())),
+        },
+        Some(Command::Sync(args)) if args.print_default_mapping => Ok(sync::print_default_mapping()),
         Some(command) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
             Ok(session) => dispatch(&session, command).await,
             Err(e) => Err(e),
@@ -193,14 +225,66 @@ pub async fn run(cli: Cli) -> Exit {
 
 async fn dispatch(session: &Session, command: Command) -> Result<Exit, CliError> {
     match command {
-        Command::Emulator(_) => unreachable!("handled before a session is made"),
+        Command::Emulator(_) | Command::Auth(_) | Command::Config(_) => {
+            unreachable!("handled before a session is made")
+        }
         Command::Connections(cmd) => connections::run(session, cmd).await,
         Command::Sources(cmd) => sources::run(session, cmd).await,
         Command::Precedence(cmd) => precedence::run(session, cmd).await,
         Command::Profile(cmd) => profile::run(session, cmd).await,
         Command::Remove(args) => remove::run(session, args).await,
         Command::Doctor => doctor::run(session).await,
+        Command::Sync(args) => sync::run(session, args).await,
     }
+}
+
+/// Bare `peoplectl`: the terminal console on the resolved connection, or on the in-process
+/// demo emulator with `--demo`.
+async fn console(cli: &Cli) -> Result<Exit, CliError> {
+    let dirs = crate::config::Dirs::from_env().ok();
+    let log = crate::tui::logging::init(dirs.as_ref().map(|d| d.data.as_path()), cli.verbose);
+    let (client, emulator, tenant) = if cli.demo {
+        let (client, handle) = connect::demo_client()
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let tenant = handle.tenant_domain().to_owned();
+        (client, Some(handle), tenant)
+    } else {
+        let dirs = dirs
+            .as_ref()
+            .ok_or_else(|| CliError::Failed("no config directory could be found".into()))?;
+        let resolved = cli
+            .connection
+            .resolve(dirs)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        // The console owns the terminal, so it cannot print a device code: it uses the sign-in
+        // kept by `peoplectl auth login`, and says so when there is none.
+        let client = resolved
+            .client(connect::Interaction::Never)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        (client, None, resolved.tenant_id)
+    };
+    // Sync inputs configured for the current context, when there is a config file.
+    let sync_inputs = dirs
+        .as_ref()
+        .and_then(|d| crate::config::ConfigFile::load(&d.config_file()).ok())
+        .and_then(|f| f.context(None).ok().flatten().map(|(_, c)| c.sync.clone()))
+        .unwrap_or_default();
+    let options = crate::tui::TuiOptions {
+        info: crate::tui::state::SessionInfo {
+            tenant,
+            graph_host: client.host(),
+            demo: cli.demo,
+            read_only: cli.read_only,
+            sync_inputs,
+        },
+        config_dir: dirs.map(|d| d.config),
+    };
+    tracing::info!(log = ?log, demo = cli.demo, read_only = cli.read_only, "console started");
+    let result = crate::tui::run(client, options).await;
+    drop(emulator);
+    result.map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(Exit::Ok)
 }
 
 /// Connects to the tenant the flags, environment or `--demo` name.
@@ -210,6 +294,7 @@ async fn session(
     read_only: bool,
     printer: Printer,
 ) -> Result<Session, CliError> {
+    let dirs = Dirs::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
     if demo {
         let (client, handle) = connect::demo_client()
             .await
@@ -218,17 +303,41 @@ async fn session(
             client,
             printer,
             read_only,
+            tenant_id: handle.tenant_id().to_owned(),
+            context: None,
+            config_file: dirs.config_file(),
+            // Each demo is a fresh tenant: its sync state must not outlive it.
+            data_dir: handle
+                .ca_cert_path()
+                .parent()
+                .map_or_else(|| dirs.data.join("demo"), std::path::Path::to_path_buf),
             _emulator: Some(handle),
         });
     }
-    let resolved = args.resolve().map_err(|e| CliError::Usage(e.to_string()))?;
-    let client = resolved
-        .client()
+    let resolved = args
+        .resolve(&dirs)
         .map_err(|e| CliError::Usage(e.to_string()))?;
+    // A device-code prompt goes to stderr, so JSON on stdout stays clean.
+    let prompt: crate::auth::device_code::PromptSink =
+        std::sync::Arc::new(|p| eprintln!("{}", p.message));
+    let client = resolved
+        .client(connect::Interaction::Prompt(prompt))
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let context = match &resolved.context {
+        Some(name) => crate::config::ConfigFile::load(&dirs.config_file())
+            .ok()
+            .and_then(|f| f.config().contexts.get(name).cloned())
+            .map(|c| (name.clone(), c)),
+        None => None,
+    };
     Ok(Session {
         client,
         printer,
         read_only,
+        tenant_id: resolved.tenant_id.clone(),
+        context,
+        config_file: dirs.config_file(),
+        data_dir: dirs.data.clone(),
         _emulator: None,
     })
 }

@@ -680,32 +680,27 @@ fn token_grant(
                     "No tenant-identifying information found in either the request or implied by any provided credentials.",
                 ));
             }
-            if form.contains_key("client_assertion") {
-                return Err(OAuthError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    700_027,
-                    "Client assertion failed signature validation: the emulator's app has no certificate credential; use its client secret.",
-                ));
-            }
-            let Some(secret) = client_secret else {
+            if let Some(assertion) = form.get("client_assertion") {
+                check_assertion(app, tenant, &form, assertion, &client_id)?;
+            } else if let Some(secret) = client_secret {
+                if secret != app.client_secret {
+                    // Never echo the secret back.
+                    return Err(OAuthError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_client",
+                        7_000_215,
+                        format!(
+                            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
+                            app.tenant.app_client_id
+                        ),
+                    ));
+                }
+            } else {
                 return Err(OAuthError::new(
                     StatusCode::UNAUTHORIZED,
                     "invalid_client",
                     7_000_218,
                     "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-                ));
-            };
-            if secret != app.client_secret {
-                // Never echo the secret back.
-                return Err(OAuthError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    7_000_215,
-                    format!(
-                        "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
-                        app.tenant.app_client_id
-                    ),
                 ));
             }
             let scope = form
@@ -788,6 +783,58 @@ fn token_grant(
             format!("The app requested an unsupported grant type '{other}'."),
         )),
     }
+}
+
+/// Checks a certificate client assertion against the app's registered certificates.
+fn check_assertion(
+    app: &App,
+    tenant: &str,
+    form: &HashMap<String, String>,
+    assertion: &str,
+    client_id: &str,
+) -> Result<(), OAuthError> {
+    use super::certs::{AssertionProblem, verify_assertion};
+    if form.get("client_assertion_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    {
+        return Err(OAuthError::bad(
+            "invalid_request",
+            50_027,
+            "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
+        ));
+    }
+    // The audience is this token endpoint, named by the tenant id or its domain.
+    let audiences: Vec<String> = [tenant, app.tenant.id.as_str(), app.tenant.domain.as_str()]
+        .iter()
+        .map(|t| format!("{}/{t}/oauth2/v2.0/token", app.root))
+        .collect();
+    let certs = app
+        .certificates
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    verify_assertion(&certs, assertion, client_id, &audiences, now).map_err(|problem| match problem
+    {
+        AssertionProblem::Signature(why) => OAuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            700_027,
+            format!("Client assertion failed signature validation: {why}."),
+        ),
+        AssertionProblem::Time => OAuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            700_024,
+            "Client assertion is not within its valid time range.",
+        ),
+        AssertionProblem::Claims(why) => OAuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            700_023,
+            format!("Client assertion contains invalid claims: {why}."),
+        ),
+    })
 }
 
 fn invalid_scope(scope: &str) -> OAuthError {

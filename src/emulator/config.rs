@@ -47,11 +47,15 @@ pub struct EmulatorConfig {
     /// Largest accepted request body (external items); larger gets 413.
     pub max_item_bytes: usize,
     /// Serve evolvable-enum members past `unknownFutureValue` (person* labels, principal types)
-    /// as `unknownFutureValue` unless the request says `Prefer: include-unknown-enum-members`.
+    /// as `unknownFutureValue` unless the request says `Prefer: include-unknown-enum-members`
+    /// (the documented evolvable-enum rule; whether Graph masks person* labels on GET schema is
+    /// UNCONFIRMED, graph-api §0: on by default so clients learn to send the header).
     pub mask_evolvable_enums: bool,
     /// Refuse to DELETE a profile source still referenced by a precedence list (UNCONFIRMED
     /// behaviour; strict by default so that clients remove the URL first).
     pub refuse_delete_of_prioritized_source: bool,
+    /// PEM certificates registered as credentials of the seeded app (certificate sign-in).
+    pub app_certificates: Vec<PathBuf>,
 }
 
 impl Default for EmulatorConfig {
@@ -74,6 +78,7 @@ impl Default for EmulatorConfig {
             max_item_bytes: 4 * 1024 * 1024,
             mask_evolvable_enums: true,
             refuse_delete_of_prioritized_source: true,
+            app_certificates: Vec::new(),
         }
     }
 }
@@ -111,6 +116,10 @@ pub struct EmulatorArgs {
     /// Approve every device code at once as the seed's admin user.
     #[arg(long)]
     pub auto_approve_device_codes: bool,
+    /// Register this certificate (PEM) as a credential of the app, for certificate sign-in
+    /// (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub app_certificate: Vec<PathBuf>,
 }
 
 impl From<EmulatorArgs> for EmulatorConfig {
@@ -126,6 +135,7 @@ impl From<EmulatorArgs> for EmulatorConfig {
             provisioning_delay_ms: args.provisioning_delay_ms,
             token_lifetime_s: args.token_lifetime_s,
             auto_approve_device_codes: args.auto_approve_device_codes,
+            app_certificates: args.app_certificate,
             ..Self {
                 seed: SeedKind::Demo,
                 ..Self::default()

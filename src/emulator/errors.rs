@@ -16,6 +16,9 @@ pub enum EmulatorError {
     /// The CA or server certificate could not be generated.
     #[error("could not generate the emulator's TLS certificate: {0}")]
     Certificate(String),
+    /// A certificate given as an app credential could not be used.
+    #[error("app certificate: {0}")]
+    AppCertificate(String),
     /// The listening socket could not be opened.
     #[error("could not listen on {addr}: {source}")]
     Bind {

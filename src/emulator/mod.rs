@@ -7,6 +7,7 @@
 //! [`run`] (`peoplectl emulator`).
 
 mod auth;
+mod certs;
 mod config;
 mod directory;
 mod errors;
@@ -102,7 +103,20 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
     );
     let tenant = raw.tenant.clone();
     let state = seed::build_state(raw, &directory)?;
+    let mut certificates = Vec::new();
+    for path in &config.app_certificates {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| EmulatorError::AppCertificate(format!("{}: {e}", path.display())))?;
+        certificates.push(
+            certs::AppCertificate::from_pem(&pem)
+                .map_err(|e| EmulatorError::AppCertificate(format!("{}: {e}", path.display())))?,
+        );
+    }
     let app = Arc::new(App::new(config, root, tenant, directory, state));
+    app.certificates
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .extend(certificates);
 
     let rustls = RustlsConfig::from_der(
         vec![material.server_cert_der.clone(), material.ca_der.clone()],
@@ -238,6 +252,18 @@ impl EmulatorHandle {
     /// Read-only state inspection.
     pub fn inspect(&self) -> Inspector {
         Inspector::new(self.app.clone())
+    }
+
+    /// Registers a certificate (PEM) as a credential of the seeded app, so certificate sign-in
+    /// (an RS256 client assertion signed with its key) works.
+    pub fn register_app_certificate(&self, pem: &str) -> Result<(), EmulatorError> {
+        let cert = certs::AppCertificate::from_pem(pem).map_err(EmulatorError::AppCertificate)?;
+        self.app
+            .certificates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(cert);
+        Ok(())
     }
 
     /// An app-only token with the seeded app's roles, valid for `lifetime_s` seconds (negative:

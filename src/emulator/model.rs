@@ -470,6 +470,9 @@ impl Connection {
                 continue;
             }
             changed = true;
+            // A failed operation leaves the connection as it was (draft, or ready on the old
+            // schema) while GET schema keeps serving the failed definition, as it did while the
+            // operation ran. UNCONFIRMED: chose this over reverting what GET serves.
             if let Some(message) = failure.clone() {
                 self.operations[index].status = OperationStatus::Failed {
                     code: "InternalServerError".into(),

@@ -40,6 +40,8 @@ pub(crate) struct App {
     /// HMAC key of this run's tokens.
     pub token_key: [u8; 32],
     pub client_secret: String,
+    /// Certificates registered as the app's credentials (client assertions).
+    pub certificates: Mutex<Vec<super::certs::AppCertificate>>,
 }
 
 impl App {
@@ -62,6 +64,7 @@ impl App {
             faults,
             token_key: rand::random(),
             client_secret: auth::new_client_secret(),
+            certificates: Mutex::new(Vec::new()),
         }
     }
 

@@ -94,9 +94,11 @@ pub fn source_type_token(id: &SourceId) -> Option<&'static str> {
 
 /// The canonical precedence entry for a source, with OData quote doubling inside the id.
 pub fn canonical_url(id: &SourceId) -> String {
+    // Entries are percent-decoded when read, so a literal '%' in an id is written as %25 to
+    // come back as itself.
     format!(
         "https://graph.microsoft.com/v1.0/admin/people/profileSources(sourceId='{}')",
-        id.as_str().replace('\'', "''")
+        id.as_str().replace('%', "%25").replace('\'', "''")
     )
 }
 

@@ -1,0 +1,229 @@
+//! Certificate sign-in: a client assertion (RS256 JWT) signed in Rust with aws-lc-rs, so no
+//! OpenSSL system library is needed. The certificate file is PEM: the certificate and its
+//! private key (PKCS#8 or PKCS#1).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use azure_core::credentials::TokenCredential;
+use azure_core::http::ClientMethodOptions;
+use azure_identity::{
+    ClientAssertion, ClientAssertionCredential, ClientAssertionCredentialOptions,
+};
+use base64::Engine;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use super::AuthError;
+
+/// How long an assertion is valid; Entra accepts up to 10 minutes.
+const ASSERTION_LIFETIME_S: i64 = 600;
+
+/// A signer of client assertions for one app and token endpoint.
+pub struct CertificateAssertion {
+    key: RsaKeyPair,
+    /// base64url SHA-1 thumbprint of the certificate (the `x5t` header Entra looks keys up by).
+    x5t: String,
+    client_id: String,
+    audience: String,
+}
+
+impl std::fmt::Debug for CertificateAssertion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateAssertion")
+            .field("x5t", &self.x5t)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CertificateAssertion {
+    /// Reads a PEM file holding the certificate and its RSA private key.
+    pub fn from_pem(pem: &[u8], client_id: &str, audience: &str) -> Result<Self, AuthError> {
+        let cert = CertificateDer::pem_slice_iter(pem)
+            .next()
+            .ok_or_else(|| {
+                AuthError::Config("the certificate file holds no CERTIFICATE block".into())
+            })?
+            .map_err(|e| AuthError::Config(format!("the certificate is not valid PEM: {e}")))?;
+        let key = PrivateKeyDer::from_pem_slice(pem).map_err(|e| {
+            AuthError::Config(format!(
+                "the certificate file holds no usable private key: {e}"
+            ))
+        })?;
+        let key = match &key {
+            PrivateKeyDer::Pkcs8(k) => RsaKeyPair::from_pkcs8(k.secret_pkcs8_der()),
+            PrivateKeyDer::Pkcs1(k) => RsaKeyPair::from_der(k.secret_pkcs1_der()),
+            _ => {
+                return Err(AuthError::Config(
+                    "the private key must be RSA (PKCS#8 or PKCS#1): Entra signs client assertions with RS256".into(),
+                ));
+            }
+        }
+        .map_err(|e| AuthError::Config(format!("the private key is not a usable RSA key: {e}")))?;
+        let digest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, cert.as_ref());
+        Ok(Self {
+            key,
+            x5t: b64(digest.as_ref()),
+            client_id: client_id.to_owned(),
+            audience: audience.to_owned(),
+        })
+    }
+
+    /// A fresh signed assertion.
+    pub fn sign(&self) -> Result<String, AuthError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "x5t": self.x5t});
+        let claims = serde_json::json!({
+            "aud": self.audience,
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "jti": uuid::Uuid::new_v4().to_string(),
+            "nbf": now,
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME_S,
+        });
+        let signing_input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let mut signature = vec![0; self.key.public_modulus_len()];
+        self.key
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                signing_input.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| AuthError::Config("signing the client assertion failed".into()))?;
+        Ok(format!("{signing_input}.{}", b64(&signature)))
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[async_trait::async_trait]
+impl ClientAssertion for CertificateAssertion {
+    async fn secret(
+        &self,
+        _options: Option<ClientMethodOptions<'_>>,
+    ) -> azure_core::Result<String> {
+        self.sign().map_err(|e| {
+            azure_core::Error::with_message(azure_core::error::ErrorKind::Credential, e.to_string())
+        })
+    }
+}
+
+/// A certificate credential: azure_identity's client-assertion flow with our signer.
+pub fn certificate_credential(
+    tenant_id: &str,
+    client_id: &str,
+    path: &Path,
+    authority_url: &str,
+    http: reqwest::Client,
+) -> Result<Arc<dyn TokenCredential>, AuthError> {
+    super::validate_tenant_id(tenant_id)?;
+    let pem = std::fs::read(path)
+        .map_err(|e| AuthError::Config(format!("certificate {}: {e}", path.display())))?;
+    let audience = format!(
+        "{}/{tenant_id}/oauth2/v2.0/token",
+        authority_url.trim_end_matches('/')
+    );
+    let assertion = CertificateAssertion::from_pem(&pem, client_id, &audience)
+        .map_err(|e| AuthError::Config(format!("certificate {}: {e}", path.display())))?;
+    let credential = ClientAssertionCredential::new(
+        tenant_id.to_owned(),
+        client_id.to_owned(),
+        assertion,
+        Some(ClientAssertionCredentialOptions {
+            client_options: super::client_options(authority_url, http)?,
+        }),
+    )
+    .map_err(|e| {
+        AuthError::Config(format!(
+            "certificate sign-in: {}",
+            super::describe_auth_error(&e)
+        ))
+    })?;
+    Ok(credential)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rsa_pem() -> String {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["peoplectl".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        format!("{}{}", cert.pem(), key.serialize_pem())
+    }
+
+    #[test]
+    fn signs_a_verifiable_rs256_assertion_with_the_thumbprint() {
+        let pem = rsa_pem();
+        let a = CertificateAssertion::from_pem(
+            pem.as_bytes(),
+            "app-id",
+            "https://login/t/oauth2/v2.0/token",
+        )
+        .unwrap();
+        let jwt = a.sign().unwrap();
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let decode = |p: &str| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .unwrap()
+        };
+        let header: serde_json::Value = serde_json::from_slice(&decode(parts[0])).unwrap();
+        assert_eq!(header["alg"], "RS256");
+        assert_eq!(
+            header["x5t"].as_str().unwrap().len(),
+            27,
+            "base64url of 20 bytes"
+        );
+        let claims: serde_json::Value = serde_json::from_slice(&decode(parts[1])).unwrap();
+        assert_eq!(claims["iss"], "app-id");
+        assert_eq!(claims["sub"], "app-id");
+        assert_eq!(claims["aud"], "https://login/t/oauth2/v2.0/token");
+        // The signature verifies with the key's public half.
+        let public = aws_lc_rs::signature::UnparsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            aws_lc_rs::signature::KeyPair::public_key(&a.key)
+                .as_ref()
+                .to_vec(),
+        );
+        public
+            .verify(
+                format!("{}.{}", parts[0], parts[1]).as_bytes(),
+                &decode(parts[2]),
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn ec_keys_and_missing_blocks_are_clear_errors() {
+        let key = rcgen::KeyPair::generate().unwrap(); // ECDSA P-256
+        let cert = rcgen::CertificateParams::new(vec!["x".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let pem = format!("{}{}", cert.pem(), key.serialize_pem());
+        let err = CertificateAssertion::from_pem(pem.as_bytes(), "a", "b")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("RSA"), "{err}");
+        let err = CertificateAssertion::from_pem(b"nothing here", "a", "b")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("CERTIFICATE"), "{err}");
+    }
+}

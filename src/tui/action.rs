@@ -1,0 +1,261 @@
+//! The console's whole vocabulary: what keys ask for and what finished work reports back.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::identity::Identity;
+use super::keymap::KeyChord;
+use super::people_index::UserRow;
+use super::profile::{ExplainView, ImpactInputs};
+use crate::graph::sources::ProfileSource;
+use crate::ops::register::RegisterPlan;
+use crate::ops::remove::{RemovePlan, RemoveReport};
+use crate::ops::snapshot::{PrecedenceSetting, Snapshot};
+use crate::ops::{Event, StepReport};
+use crate::people::precedence::{Impact, PrecedenceList};
+
+/// The five panes, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaneId {
+    /// External connections.
+    Connections,
+    /// Profile sources.
+    Sources,
+    /// The source precedence list.
+    Precedence,
+    /// People search and composed profiles.
+    People,
+    /// HR syncs.
+    Syncs,
+}
+
+impl PaneId {
+    /// Every pane in Tab order.
+    pub const ALL: [PaneId; 5] = [
+        PaneId::Connections,
+        PaneId::Sources,
+        PaneId::Precedence,
+        PaneId::People,
+        PaneId::Syncs,
+    ];
+
+    /// Position in Tab order.
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    /// The keymap section with this pane's own keys.
+    pub fn section(self) -> &'static str {
+        match self {
+            PaneId::Connections => "connections",
+            PaneId::Sources => "sources",
+            PaneId::Precedence => "precedence",
+            PaneId::People => "people",
+            PaneId::Syncs => "syncs",
+        }
+    }
+}
+
+/// Everything that can happen: bindable actions (named in the keymap in snake_case) and, marked
+/// `serde(skip)`, the results effects report back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Do nothing (unbinds a key in a keymap override).
+    Noop,
+    /// Leave the console.
+    Quit,
+    /// Show the next pane.
+    NextPane,
+    /// Show the previous pane.
+    PrevPane,
+    /// Show this pane.
+    GoTo(PaneId),
+    /// Selection or scroll one row up.
+    Up,
+    /// Selection or scroll one row down.
+    Down,
+    /// One screen up.
+    PageUp,
+    /// One screen down.
+    PageDown,
+    /// First row.
+    Top,
+    /// Last row.
+    Bottom,
+    /// Open the selected row (detail, profile, next wizard step).
+    Select,
+    /// Close, cancel, leave a detail view or clear a filter.
+    Back,
+    /// Start typing a filter (or the people search).
+    Filter,
+    /// Show the keys.
+    Help,
+    /// Open the command palette.
+    Palette,
+    /// Read everything from Graph again.
+    Refresh,
+    /// Turn mouse support on or off.
+    ToggleMouse,
+    /// Create a connection (wizard).
+    NewConnection,
+    /// Register a connection as a profile source.
+    Register,
+    /// Sync the selected connection now.
+    SyncNow,
+    /// Remove the selected connector or profile source (wizard).
+    Remove,
+    /// Edit the selected profile source's display name and web URL.
+    Edit,
+    /// Stage: move the selected precedence entry one rank up.
+    MoveUp,
+    /// Stage: move the selected precedence entry one rank down.
+    MoveDown,
+    /// Stage: move the selected precedence entry to a rank (asks which).
+    MoveTo,
+    /// Apply the staged precedence order (asks to confirm).
+    Apply,
+    /// Drop the staged precedence order.
+    Discard,
+    /// Start a sync of the selected connection.
+    StartSync,
+    /// Start a sync from a chosen file.
+    ChooseFile,
+    /// Cancel the selected running sync.
+    CancelSync,
+    /// Answer yes to a question.
+    Confirm,
+    /// Answer no to a question.
+    Deny,
+    /// Run a failed step again.
+    Retry,
+    /// Accept what was typed.
+    Submit,
+    /// Type a character into the focused field.
+    Input(char),
+    /// Delete the character before the cursor.
+    Backspace,
+    /// Empty the focused field.
+    ClearInput,
+    /// Focus the next field of a form.
+    NextField,
+    /// Focus the previous field of a form.
+    PrevField,
+
+    /// A key was pressed (resolved through the keymap by `update`).
+    #[serde(skip)]
+    Key(KeyChord),
+    /// The mouse scrolled (+1 down, -1 up) or clicked a column of the tab row.
+    #[serde(skip)]
+    Mouse(MouseInput),
+    /// The terminal has a new size.
+    #[serde(skip)]
+    Resize(u16, u16),
+    /// Time passed while something animates (spinners).
+    #[serde(skip)]
+    Tick,
+    /// A background job ended (its own result comes in a separate action).
+    #[serde(skip)]
+    JobFinished(u64),
+    /// Who we are signed in as.
+    #[serde(skip)]
+    IdentityLoaded(Result<Identity, String>),
+    /// A fresh read of connections, sources and precedence.
+    #[serde(skip)]
+    SnapshotLoaded(Result<Arc<Snapshot>, String>),
+    /// One page of users; `done` on the last.
+    #[serde(skip)]
+    UsersPage {
+        /// The users of this page.
+        rows: Vec<UserRow>,
+        /// No more pages follow.
+        done: bool,
+    },
+    /// Listing users failed.
+    #[serde(skip)]
+    UsersFailed(String),
+    /// How far reading every user's source values has come.
+    #[serde(skip)]
+    ImpactInputsProgress {
+        /// Users read.
+        done: usize,
+        /// Users to read.
+        total: usize,
+    },
+    /// Every user's source values, ready for impact previews.
+    #[serde(skip)]
+    ImpactInputsLoaded(Result<Arc<ImpactInputs>, String>),
+    /// An impact preview for the staged order of this generation.
+    #[serde(skip)]
+    ImpactComputed {
+        /// The staged edit it belongs to (older ones are dropped).
+        generation: u64,
+        /// The result.
+        impact: Arc<Impact>,
+    },
+    /// The precedence write finished.
+    #[serde(skip)]
+    ReorderApplied(Result<Box<PrecedenceSetting>, Box<ApplyFailure>>),
+    /// A removal plan was read.
+    #[serde(skip)]
+    RemovePlanned(Result<Box<RemovePlan>, String>),
+    /// A removal step changed status.
+    #[serde(skip)]
+    RemoveProgress(Event),
+    /// A removal run ended.
+    #[serde(skip)]
+    RemoveFinished {
+        /// What each step did.
+        report: Box<RemoveReport>,
+        /// Why it stopped, when it did.
+        error: Option<String>,
+    },
+    /// A registration plan was read.
+    #[serde(skip)]
+    RegisterPlanned(Result<Box<RegisterPlan>, String>),
+    /// A registration ended.
+    #[serde(skip)]
+    RegisterFinished(Result<Vec<StepReport>, String>),
+    /// A setup step changed status.
+    #[serde(skip)]
+    SetupProgress(Event),
+    /// A connection setup ended.
+    #[serde(skip)]
+    SetupFinished(Result<Vec<StepReport>, String>),
+    /// A profile source update ended.
+    #[serde(skip)]
+    SourceUpdated(Result<ProfileSource, String>),
+    /// A composed profile was built.
+    #[serde(skip)]
+    ExplainLoaded {
+        /// Whose.
+        upn: String,
+        /// The view, or why there is none.
+        result: Result<Arc<ExplainView>, String>,
+    },
+}
+
+/// A mouse event the console reacts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MouseInput {
+    /// Wheel: positive scrolls down.
+    Scroll(i8),
+    /// A left click at (column, row).
+    Click(u16, u16),
+}
+
+/// Why a precedence write did not happen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApplyFailure {
+    /// Someone changed the list since it was read; nothing was written.
+    Conflict {
+        /// The list the staged order was made from.
+        expected: PrecedenceList,
+        /// The list Graph holds now.
+        actual: PrecedenceList,
+    },
+    /// Anything else.
+    Other(String),
+}

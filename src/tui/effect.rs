@@ -1,0 +1,261 @@
+//! Effects `update` asks for, and the runner that performs them as tokio tasks whose results
+//! come back as actions.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::{Action, ApplyFailure};
+use super::identity;
+use super::people_index::{PEOPLE_SELECT, UserRow};
+use super::profile::{self, ImpactInputs};
+use crate::graph::GraphClient;
+use crate::graph::sources::ProfileSourcePatch;
+use crate::ops::register::{RegisterPlan, RegisterRequest, execute_register, plan_register};
+use crate::ops::remove::{Scope, execute_remove, plan_remove};
+use crate::ops::reorder::{ReorderPlan, apply};
+use crate::ops::setup::{SetupRequest, execute_setup};
+use crate::ops::snapshot::{Snapshot, read_snapshot};
+use crate::ops::{OpsError, Progress};
+use crate::people::precedence::{PrecedenceList, impact};
+
+/// Background work.
+#[derive(Debug, Clone)]
+pub enum Work {
+    /// Read the signed-in identity from the token.
+    LoadIdentity,
+    /// Read connections, sources and precedence.
+    LoadSnapshot,
+    /// Page through every user.
+    LoadUsers,
+    /// Read every user's source values for impact previews.
+    LoadImpactInputs(Arc<Snapshot>),
+    /// Recompose every user under two orders (on a blocking thread).
+    ComputeImpact {
+        generation: u64,
+        before: PrecedenceList,
+        after: PrecedenceList,
+        inputs: Arc<ImpactInputs>,
+    },
+    /// Read-compare-write the precedence list.
+    ApplyReorder(ReorderPlan),
+    /// Read what a removal would do.
+    PlanRemove(String),
+    /// Run (or rerun) a removal.
+    ExecuteRemove { id: String, scope: Scope },
+    /// Check a registration against the tenant.
+    PlanRegister(RegisterRequest),
+    /// Register and rank.
+    ExecuteRegister(Box<RegisterPlan>),
+    /// Create a connection and register its schema, waiting for provisioning.
+    Setup(Box<SetupRequest>),
+    /// Change a profile source's name or link.
+    UpdateSource {
+        source_id: String,
+        patch: ProfileSourcePatch,
+    },
+    /// Explain one person's composed profile (`ops::explain`).
+    Explain {
+        upn: String,
+        snapshot: Arc<Snapshot>,
+    },
+}
+
+impl Work {
+    /// True for work that changes the tenant.
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Work::ApplyReorder(_)
+                | Work::ExecuteRemove { .. }
+                | Work::ExecuteRegister(_)
+                | Work::UpdateSource { .. }
+                | Work::Setup(_)
+        )
+    }
+}
+
+/// What `update` asks the outside world to do.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Run work in the background; `JobFinished(id)` follows its result.
+    Job { id: u64, work: Work },
+    /// Turn mouse capture on or off (the terminal loop does it).
+    SetMouse(bool),
+}
+
+/// Spawns effects' work on the runtime.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    client: GraphClient,
+    tx: UnboundedSender<Action>,
+    read_only: bool,
+}
+
+impl Runner {
+    /// A runner whose results go to `tx`.
+    pub fn new(client: GraphClient, tx: UnboundedSender<Action>, read_only: bool) -> Self {
+        Self {
+            client,
+            tx,
+            read_only,
+        }
+    }
+
+    /// Starts a job.
+    pub fn spawn(&self, id: u64, work: Work) {
+        let client = self.client.clone();
+        let tx = self.tx.clone();
+        // Belt and braces: update already refuses writes in read-only mode.
+        if self.read_only && work.writes() {
+            tracing::error!("a write reached the runner in read-only mode; refused");
+            let _ = tx.send(Action::JobFinished(id));
+            return;
+        }
+        tokio::spawn(async move {
+            perform(&client, work, &tx).await;
+            let _ = tx.send(Action::JobFinished(id));
+        });
+    }
+}
+
+fn ops_message(e: &OpsError) -> String {
+    e.to_string()
+}
+
+async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>) {
+    let send = |a: Action| {
+        let _ = tx.send(a);
+    };
+    match work {
+        Work::LoadIdentity => send(Action::IdentityLoaded(identity::load(client).await)),
+        Work::LoadSnapshot => send(Action::SnapshotLoaded(
+            read_snapshot(client)
+                .await
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
+        )),
+        Work::LoadUsers => {
+            let pages = client.user_pages::<UserRow>(PEOPLE_SELECT, crate::graph::users::MAX_PAGE);
+            futures::pin_mut!(pages);
+            while let Some(page) = pages.next().await {
+                match page {
+                    Ok(rows) => send(Action::UsersPage { rows, done: false }),
+                    Err(e) => {
+                        send(Action::UsersFailed(e.to_string()));
+                        return;
+                    }
+                }
+            }
+            send(Action::UsersPage {
+                rows: Vec::new(),
+                done: true,
+            });
+        }
+        Work::LoadImpactInputs(snapshot) => {
+            let result = profile::load_impact_inputs(client, &snapshot, |done, total| {
+                let _ = tx.send(Action::ImpactInputsProgress { done, total });
+            })
+            .await;
+            send(Action::ImpactInputsLoaded(result.map(Arc::new)));
+        }
+        Work::ComputeImpact {
+            generation,
+            before,
+            after,
+            inputs,
+        } => {
+            let computed = tokio::task::spawn_blocking(move || {
+                impact(
+                    &before,
+                    &after,
+                    &inputs.catalog,
+                    &inputs.table,
+                    &inputs.users,
+                )
+            })
+            .await;
+            if let Ok(impact) = computed {
+                send(Action::ImpactComputed {
+                    generation,
+                    impact: Arc::new(impact),
+                });
+            }
+        }
+        Work::ApplyReorder(plan) => {
+            let result = apply(client, &plan).await.map(Box::new).map_err(|e| {
+                Box::new(match e {
+                    OpsError::Conflict { expected, actual } => {
+                        ApplyFailure::Conflict { expected, actual }
+                    }
+                    other => ApplyFailure::Other(ops_message(&other)),
+                })
+            });
+            send(Action::ReorderApplied(result));
+        }
+        Work::PlanRemove(id) => send(Action::RemovePlanned(
+            plan_remove(client, &id)
+                .await
+                .map(Box::new)
+                .map_err(|e| ops_message(&e)),
+        )),
+        Work::ExecuteRemove { id, scope } => {
+            let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
+            let forward = {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    while let Some(event) = erx.recv().await {
+                        let _ = tx.send(Action::RemoveProgress(event));
+                    }
+                })
+            };
+            let (report, error) = execute_remove(client, &id, scope, &Progress::channel(etx)).await;
+            // Every progress event is delivered before the result.
+            let _ = forward.await;
+            send(Action::RemoveFinished {
+                report: Box::new(report),
+                error: error.map(|e| ops_message(&e)),
+            });
+        }
+        Work::PlanRegister(request) => send(Action::RegisterPlanned(
+            plan_register(client, request)
+                .await
+                .map(Box::new)
+                .map_err(|e| ops_message(&e)),
+        )),
+        Work::ExecuteRegister(plan) => send(Action::RegisterFinished(
+            execute_register(client, &plan, &Progress::none())
+                .await
+                .map_err(|e| ops_message(&e)),
+        )),
+        Work::Setup(request) => {
+            let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
+            let forward = {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    while let Some(event) = erx.recv().await {
+                        let _ = tx.send(Action::SetupProgress(event));
+                    }
+                })
+            };
+            let result = execute_setup(client, &request, &Progress::channel(etx))
+                .await
+                .map_err(|e| ops_message(&e));
+            let _ = forward.await;
+            send(Action::SetupFinished(result));
+        }
+        Work::UpdateSource { source_id, patch } => send(Action::SourceUpdated(
+            client
+                .update_profile_source(&source_id, &patch)
+                .await
+                .map_err(|e| e.to_string()),
+        )),
+        Work::Explain { upn, snapshot } => {
+            let result = profile::explain(client, &snapshot, &upn)
+                .await
+                .map(Arc::new);
+            send(Action::ExplainLoaded { upn, result });
+        }
+    }
+}

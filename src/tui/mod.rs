@@ -1,0 +1,144 @@
+//! The terminal console: five panes over the shared `ops` workflows, in the Elm architecture.
+//!
+//! One [`action::Action`] enum is the vocabulary (keys resolve to it through the keymap; jobs
+//! report with it); [`update::update`] is pure and returns [`effect::Effect`]s; the
+//! [`effect::Runner`] performs them as tokio tasks whose results come back as actions; the loop
+//! here drains everything pending, then draws once if something changed.
+
+pub mod action;
+pub mod app;
+pub mod effect;
+pub mod identity;
+pub mod keymap;
+pub mod logging;
+pub mod panes;
+pub mod people_index;
+pub mod popups;
+pub mod profile;
+pub mod state;
+pub mod strings;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod update;
+pub mod widgets;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, EventStream, MouseButton, MouseEventKind};
+use futures::StreamExt;
+
+use action::{Action, MouseInput};
+use app::App;
+use effect::Effect;
+use keymap::{KeyChord, Keymap};
+use state::{SessionInfo, Status};
+use theme::Theme;
+
+use crate::graph::GraphClient;
+
+/// How the console is started.
+#[derive(Debug, Clone, Default)]
+pub struct TuiOptions {
+    pub info: SessionInfo,
+    /// Where `keymap.toml` overrides are looked for.
+    pub config_dir: Option<PathBuf>,
+}
+
+/// Why the console could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("the terminal console needs a terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+/// How often spinners turn while jobs run (no ticks otherwise).
+const TICK: Duration = Duration::from_millis(250);
+
+/// Runs the console on this terminal until the admin quits.
+pub async fn run(client: GraphClient, options: TuiOptions) -> Result<(), TuiError> {
+    let theme = Theme::from_env();
+    let (keymap, keymap_error) = Keymap::load(options.config_dir.as_deref());
+    let (mut terminal, _guard) = terminal::enter()?;
+    let size = terminal.size()?;
+    let mut app = App::new(
+        client,
+        options.info,
+        Arc::new(keymap),
+        theme,
+        (size.width, size.height),
+    );
+    if let Some(e) = keymap_error {
+        tracing::warn!("keymap: {e}");
+        app.state.status = Some(Status {
+            text: format!("keymap.toml ignored, using the defaults: {e}"),
+            error: true,
+        });
+    }
+    app.start();
+    // Terminal events are read by their own task and arrive as actions on the app's channel,
+    // so one queue holds everything pending and draining it is a plain try_recv.
+    let reader = tokio::spawn(read_events(app.sender()));
+    let mut tick = tokio::time::interval(TICK);
+    let result = loop {
+        if app.state.dirty {
+            if let Err(e) = terminal.draw(|f| ui::draw(f, &app.state)) {
+                break Err(e.into());
+            }
+            app.state.dirty = false;
+        }
+        if app.state.quit {
+            break Ok(());
+        }
+        let busy = app.state.busy();
+        let mut effects = Vec::new();
+        tokio::select! {
+            action = app.recv() => match action {
+                Some(action) => effects.extend(app.dispatch(action)),
+                None => break Ok(()),
+            },
+            _ = tick.tick(), if busy => effects.extend(app.dispatch(Action::Tick)),
+        }
+        // Drain everything already pending before drawing once.
+        effects.extend(app.drain());
+        for e in effects {
+            if let Effect::SetMouse(on) = e {
+                terminal::set_mouse(on);
+            }
+        }
+    };
+    reader.abort();
+    terminal::set_mouse(false);
+    result
+}
+
+/// Forwards terminal input as actions until the console's channel closes.
+async fn read_events(tx: tokio::sync::mpsc::UnboundedSender<Action>) {
+    let mut events = EventStream::new();
+    while let Some(ev) = events.next().await {
+        let action = match ev {
+            Ok(TermEvent::Key(k)) => KeyChord::from_crossterm(&k).map(Action::Key),
+            Ok(TermEvent::Resize(w, h)) => Some(Action::Resize(w, h)),
+            Ok(TermEvent::Mouse(m)) => match m.kind {
+                MouseEventKind::ScrollDown => Some(Action::Mouse(MouseInput::Scroll(1))),
+                MouseEventKind::ScrollUp => Some(Action::Mouse(MouseInput::Scroll(-1))),
+                MouseEventKind::Down(MouseButton::Left) => {
+                    Some(Action::Mouse(MouseInput::Click(m.column, m.row)))
+                }
+                _ => None,
+            },
+            Ok(_) => None,
+            Err(e) => {
+                tracing::error!("reading the terminal failed: {e}");
+                break;
+            }
+        };
+        if let Some(a) = action {
+            if tx.send(a).is_err() {
+                break;
+            }
+        }
+    }
+}

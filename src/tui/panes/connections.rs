@@ -1,0 +1,336 @@
+//! The Connections pane: every external connection with contract, state, schema, source
+//! registration, rank and doctor's findings; Enter opens the schema's properties and labels.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::problem_lines;
+use crate::graph::connections::ConnectionState;
+use crate::ops::doctor::Severity;
+use crate::ops::snapshot::ConnectionView;
+use crate::tui::state::AppState;
+use crate::tui::strings as s;
+use crate::tui::theme::Role;
+use crate::tui::ui::DETAIL_LINES;
+use crate::tui::update::selected_connection;
+use crate::tui::widgets::{Col, block, heading, load_placeholder, row, truncate, widths, wrap};
+
+const COLS: [Col; 8] = [
+    Col::fixed("ID", 14),
+    Col::flex("NAME", 12, 2, 30),
+    Col::fixed("CONTRACT", 8),
+    Col::fixed("STATE", 6),
+    Col::fixed("SCHEMA", 7),
+    Col::fixed("SRC", 3),
+    Col::fixed("RANK", 4),
+    Col::flex("PROBLEMS", 7, 3, 0),
+];
+
+/// The schema column: whether the connection can take items.
+pub fn schema_status(view: &ConnectionView) -> (&'static str, Role) {
+    match (&view.schema, &view.schema_error) {
+        (Some(_), _) if !view.schema_problems.is_empty() => ("invalid", Role::Error),
+        (Some(_), _) => ("ready", Role::Ok),
+        (None, Some(_)) => ("unreadable", Role::Warning),
+        (None, None) if view.connection.state == ConnectionState::Draft => ("missing", Role::Error),
+        (None, None) => ("none", Role::Dim),
+    }
+}
+
+fn problems_cell(state: &AppState, id: &str) -> (String, Role) {
+    let g = state.theme.glyphs();
+    let mine: Vec<_> = state
+        .problems
+        .iter()
+        .filter(|p| p.subject.eq_ignore_ascii_case(id))
+        .collect();
+    let errors = mine
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = mine
+        .iter()
+        .filter(|p| p.severity == Severity::Warning)
+        .count();
+    let codes = mine.iter().map(|p| p.code).collect::<Vec<_>>().join(", ");
+    match (errors, warnings) {
+        (0, 0) if mine.is_empty() => (format!("{} none", g.ok), Role::Ok),
+        (0, 0) => (format!("{} {codes}", g.bullet), Role::Dim),
+        (0, w) => (format!("{} {w}: {codes}", g.warn), Role::Warning),
+        (e, _) => (format!("{} {e}: {codes}", g.fail), Role::Error),
+    }
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+    let theme = &state.theme;
+    let c = &state.connections;
+    if let Some(id) = &c.detail {
+        return detail(frame, area, state, id);
+    }
+    let mut title = format!(" {} ", s::PANE_TITLES[0]);
+    if let Some(snap) = state.snap() {
+        title = if c.filter.input.text.is_empty() && !c.filter.editing {
+            format!(" {} ({}) ", s::PANE_TITLES[0], snap.connections.len())
+        } else {
+            format!(
+                " {} ({} of {})  filter: {}{} ",
+                s::PANE_TITLES[0],
+                c.visible.len(),
+                c.rows.len(),
+                c.filter.input.text,
+                if c.filter.editing { "_" } else { "" }
+            )
+        };
+    }
+    let b = block(theme, title);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if load_placeholder(frame, inner, state, &state.snapshot, s::LOADING_TENANT) {
+        return;
+    }
+    let Some(snap) = state.snap() else { return };
+    let w = widths(inner.width, &COLS);
+    let height = usize::from(inner.height.saturating_sub(1 + DETAIL_LINES)).max(1);
+    let mut lines = vec![heading(&COLS, &w, theme)];
+    if c.visible.is_empty() {
+        lines.push(Line::styled(
+            if c.rows.is_empty() {
+                "No connections in this tenant. Press n to create one."
+            } else {
+                "No connection matches the filter (esc clears it)."
+            },
+            theme.style(Role::Dim),
+        ));
+    }
+    for (n, &i) in c
+        .visible
+        .iter()
+        .enumerate()
+        .skip(c.list.offset)
+        .take(height)
+    {
+        let Some(r) = c.rows.get(i) else { continue };
+        let view = snap.connection(&r.id);
+        let (schema, schema_role) = view.map_or(("?", Role::Dim), schema_status);
+        let (problems, p_role) = problems_cell(state, &r.id);
+        let sel = n == c.list.selected;
+        let st = |role: Role| {
+            let base = theme.style(role);
+            if sel {
+                base.patch(theme.style(Role::Selected))
+            } else {
+                base
+            }
+        };
+        lines.push(row(
+            vec![
+                (r.id.clone(), st(Role::Normal)),
+                (r.name.clone(), st(Role::Normal)),
+                (s::contract_text(r.contract).to_owned(), st(Role::Normal)),
+                (
+                    r.state.clone(),
+                    st(if r.state == "ready" {
+                        Role::Normal
+                    } else {
+                        Role::Warning
+                    }),
+                ),
+                (schema.to_owned(), st(schema_role)),
+                (
+                    if r.registered { "yes" } else { "no" }.to_owned(),
+                    st(Role::Normal),
+                ),
+                (
+                    r.rank.map_or("-".to_owned(), |n| n.to_string()),
+                    st(Role::Normal),
+                ),
+                (problems, st(p_role)),
+            ],
+            &w,
+            theme,
+        ));
+    }
+    let list_area = Rect {
+        height: inner.height.saturating_sub(DETAIL_LINES),
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(lines), list_area);
+    let detail_area = Rect {
+        y: inner.y + list_area.height,
+        height: inner.height - list_area.height,
+        ..inner
+    };
+    summary(frame, detail_area, state);
+}
+
+/// The selected connection in a few lines under the list.
+fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
+    let theme = &state.theme;
+    let Some(r) = selected_connection(state) else {
+        return;
+    };
+    let Some(view) = state.snap().and_then(|s| s.connection(&r.id)) else {
+        return;
+    };
+    let width = usize::from(area.width);
+    let rule = "─".repeat(width);
+    let rule = if theme.ascii { "-".repeat(width) } else { rule };
+    let mut lines = vec![Line::styled(rule, theme.style(Role::Dim))];
+    let c = &view.connection;
+    let facts = format!(
+        "{}: {} · category {} · {} · rank {}",
+        c.id,
+        c.description
+            .as_deref()
+            .filter(|d| !d.is_empty())
+            .unwrap_or(&c.name),
+        c.content_category.as_deref().unwrap_or("none"),
+        c.ingested_items_count
+            .map_or("items unknown".to_owned(), |n| format!("{n} items")),
+        r.rank.map_or("none".to_owned(), |n| n.to_string()),
+    );
+    lines.push(Line::styled(
+        truncate(&facts, width, theme),
+        theme.style(Role::Normal),
+    ));
+    let problems = problem_lines(state, &r.id, width, false);
+    if problems.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "{} doctor found no problem with this connection.",
+                theme.glyphs().ok
+            ),
+            theme.style(Role::Ok),
+        ));
+    } else {
+        lines.extend(problems);
+    }
+    lines.push(Line::styled(
+        "enter: schema, labels and fixes",
+        theme.style(Role::Dim),
+    ));
+    let max = usize::from(area.height);
+    if lines.len() > max {
+        lines.truncate(max.saturating_sub(1));
+        lines.push(Line::styled(
+            format!("{} enter shows all", theme.glyphs().ellipsis),
+            theme.style(Role::Dim),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+const SCHEMA_COLS: [Col; 3] = [
+    Col::flex("PROPERTY", 14, 1, 28),
+    Col::fixed("TYPE", 16),
+    Col::flex("LABELS", 12, 2, 0),
+];
+
+/// The schema and problems of one connection (scrolls with j/k).
+fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
+    let theme = &state.theme;
+    let b = block(theme, format!(" Connection {id}  (esc: back) "));
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(view) = state.snap().and_then(|s| s.connection(id)) else {
+        frame.render_widget(Paragraph::new("This connection no longer exists."), inner);
+        return;
+    };
+    let width = usize::from(inner.width);
+    let c = &view.connection;
+    let row_ = state.connections.rows.iter().find(|r| r.id == id);
+    let (schema, schema_role) = schema_status(view);
+    let mut lines = vec![Line::styled(c.name.clone(), theme.style(Role::Heading))];
+    for l in wrap(c.description.as_deref().unwrap_or_default(), width) {
+        if !l.is_empty() {
+            lines.push(Line::raw(l));
+        }
+    }
+    let facts = format!(
+        "state {} · category {} · contract {} · {} · rank {} · {}",
+        c.state.as_str(),
+        c.content_category.as_deref().unwrap_or("none"),
+        s::contract_text(view.contract),
+        if row_.is_some_and(|r| r.registered) {
+            "registered as a profile source"
+        } else {
+            "not a profile source"
+        },
+        row_.and_then(|r| r.rank)
+            .map_or("none".to_owned(), |n| n.to_string()),
+        c.ingested_items_count
+            .map_or("items unknown".to_owned(), |n| format!("{n} items")),
+    );
+    lines.extend(wrap(&facts, width).into_iter().map(Line::raw));
+    lines.push(Line::from(vec![
+        Span::raw("schema: "),
+        Span::styled(schema, theme.style(schema_role)),
+    ]));
+    lines.push(Line::raw(""));
+    match (&view.schema, &view.schema_error) {
+        (Some(schema), _) => {
+            let w = widths(inner.width, &SCHEMA_COLS);
+            lines.push(heading(&SCHEMA_COLS, &w, theme));
+            for p in &schema.properties {
+                let labels = if p.labels.is_empty() {
+                    "(custom)".to_owned()
+                } else {
+                    p.labels.join(", ")
+                };
+                lines.push(row(
+                    vec![
+                        (p.name.clone(), theme.style(Role::Normal)),
+                        (p.kind.clone(), theme.style(Role::Dim)),
+                        (
+                            labels,
+                            theme.style(if p.labels.is_empty() {
+                                Role::Dim
+                            } else {
+                                Role::Normal
+                            }),
+                        ),
+                    ],
+                    &w,
+                    theme,
+                ));
+            }
+            for problem in &view.schema_problems {
+                lines.push(Line::styled(
+                    format!("{} {problem}", theme.glyphs().fail),
+                    theme.style(Role::Error),
+                ));
+            }
+        }
+        (None, Some(e)) => lines.push(Line::styled(
+            format!("The schema could not be read: {e}"),
+            theme.style(Role::Warning),
+        )),
+        (None, None) => lines.push(Line::styled(
+            "No schema is registered, so the connection cannot take items.",
+            theme.style(Role::Warning),
+        )),
+    }
+    lines.push(Line::raw(""));
+    let problems = problem_lines(state, id, width, true);
+    if problems.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "{} doctor found no problem with this connection.",
+                theme.glyphs().ok
+            ),
+            theme.style(Role::Ok),
+        ));
+    } else {
+        lines.push(Line::styled("Problems", theme.style(Role::Heading)));
+        lines.extend(problems);
+    }
+    let scroll = state
+        .connections
+        .detail_scroll
+        .min(lines.len().saturating_sub(1));
+    let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,170 @@
+//! The Profile sources pane: source id, name, kind, web URL, rank, built-in and orphan flags.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::problem_lines;
+use crate::tui::state::AppState;
+use crate::tui::strings as s;
+use crate::tui::theme::Role;
+use crate::tui::ui::DETAIL_LINES;
+use crate::tui::update::selected_source;
+use crate::tui::widgets::{Col, block, heading, load_placeholder, row, truncate, widths};
+
+const COLS: [Col; 6] = [
+    Col::flex("SOURCE ID", 13, 1, 36),
+    Col::flex("NAME", 14, 2, 36),
+    Col::fixed("KIND", 9),
+    Col::flex("WEB URL", 12, 2, 0),
+    Col::fixed("RANK", 4),
+    Col::fixed("FLAGS", 8),
+];
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+    let theme = &state.theme;
+    let c = &state.sources;
+    let title = if c.filter.input.text.is_empty() && !c.filter.editing {
+        format!(" {} ({}) ", s::PANE_TITLES[1], c.rows.len())
+    } else {
+        format!(
+            " {} ({} of {})  filter: {}{} ",
+            s::PANE_TITLES[1],
+            c.visible.len(),
+            c.rows.len(),
+            c.filter.input.text,
+            if c.filter.editing { "_" } else { "" }
+        )
+    };
+    let b = block(theme, title);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if load_placeholder(frame, inner, state, &state.snapshot, s::LOADING_TENANT) {
+        return;
+    }
+    let w = widths(inner.width, &COLS);
+    let height = usize::from(inner.height.saturating_sub(1 + DETAIL_LINES)).max(1);
+    let mut lines = vec![heading(&COLS, &w, theme)];
+    if c.visible.is_empty() {
+        lines.push(Line::styled(
+            if c.rows.is_empty() {
+                "No profile sources. Press R to register a connection."
+            } else {
+                "No source matches the filter (esc clears it)."
+            },
+            theme.style(Role::Dim),
+        ));
+    }
+    for (n, &i) in c
+        .visible
+        .iter()
+        .enumerate()
+        .skip(c.list.offset)
+        .take(height)
+    {
+        let Some(r) = c.rows.get(i) else { continue };
+        let sel = n == c.list.selected;
+        let st = |role: Role| {
+            let base = theme.style(role);
+            if sel {
+                base.patch(theme.style(Role::Selected))
+            } else {
+                base
+            }
+        };
+        let (flags, role) = if r.orphan {
+            ("orphan", Role::Error)
+        } else if r.built_in {
+            ("built-in", Role::Dim)
+        } else {
+            ("", Role::Normal)
+        };
+        lines.push(row(
+            vec![
+                (r.source_id.clone(), st(Role::Normal)),
+                (r.display_name.clone().unwrap_or_default(), st(Role::Normal)),
+                (r.kind.clone().unwrap_or_default(), st(Role::Dim)),
+                (r.web_url.clone().unwrap_or_default(), st(Role::Normal)),
+                (
+                    r.rank.map_or("-".to_owned(), |n| n.to_string()),
+                    st(Role::Normal),
+                ),
+                (flags.to_owned(), st(role)),
+            ],
+            &w,
+            theme,
+        ));
+    }
+    let list_area = Rect {
+        height: inner.height.saturating_sub(DETAIL_LINES),
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(lines), list_area);
+    let detail = Rect {
+        y: inner.y + list_area.height,
+        height: inner.height - list_area.height,
+        ..inner
+    };
+    summary(frame, detail, state);
+}
+
+fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
+    let theme = &state.theme;
+    let Some(r) = selected_source(state) else {
+        return;
+    };
+    let width = usize::from(area.width);
+    let rule = if theme.ascii { "-" } else { "─" }.repeat(width);
+    let mut lines = vec![
+        Line::styled(rule, theme.style(Role::Dim)),
+        Line::from(vec![
+            Span::styled(
+                r.display_name
+                    .clone()
+                    .unwrap_or_else(|| r.source_id.clone()),
+                theme.style(Role::Heading),
+            ),
+            Span::raw(format!("  sourceId {}", r.source_id)),
+        ]),
+        Line::raw(truncate(
+            &format!(
+                "web URL {} · rank {}",
+                r.web_url.as_deref().unwrap_or("none"),
+                r.rank
+                    .map_or("none (not in the precedence list)".to_owned(), |n| n
+                        .to_string())
+            ),
+            width,
+            theme,
+        )),
+    ];
+    if r.orphan {
+        lines.push(Line::styled(
+            truncate(
+                &format!(
+                    "{} orphan: no connection '{}' exists; the source feeds nothing.",
+                    theme.glyphs().fail,
+                    r.source_id
+                ),
+                width,
+                theme,
+            ),
+            theme.style(Role::Error),
+        ));
+    }
+    if r.built_in {
+        lines.push(Line::styled(
+            "built-in: managed by Microsoft 365; it can be ranked, not edited or removed.",
+            theme.style(Role::Dim),
+        ));
+    }
+    lines.extend(
+        problem_lines(state, &r.source_id, width, false)
+            .into_iter()
+            .filter(|_| !r.orphan),
+    );
+    lines.truncate(usize::from(area.height));
+    frame.render_widget(Paragraph::new(lines), area);
+}

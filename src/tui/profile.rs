@@ -1,0 +1,541 @@
+//! View models: one person's explanation from `ops::explain` as table rows, and the typed
+//! per-user inputs (Entra ID plus each connector's item) that reorder impact previews recompose.
+
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value as Json;
+
+use crate::graph::users::USER_SELECT;
+use crate::graph::{GraphClient, GraphError};
+use crate::ops::explain::Explanation;
+use crate::ops::snapshot::{Snapshot, engine_schema};
+use crate::people::compose::{
+    PropertyCatalog, PropertyKind, Rule, SourceEntities, SourceTable, UserSources, Value,
+    collection_kind,
+};
+use crate::people::entities::entities_from_entra_user;
+use crate::people::ids::SourceId;
+use crate::people::item::{ItemLayout, entities_from_item, item_id_for_upn};
+use crate::people::source_url::builtin_source;
+
+/// Item reads in flight at once while loading impact inputs.
+const ITEM_READS: usize = 16;
+
+/// A people connection whose items feed profiles, with how its items are laid out.
+#[derive(Debug, Clone)]
+pub struct ConnectorSource {
+    pub source_id: SourceId,
+    pub connection_id: String,
+    pub layout: ItemLayout,
+}
+
+/// The people connections of a snapshot whose schema can be read as a people contract.
+pub fn connector_sources(snapshot: &Snapshot) -> Vec<ConnectorSource> {
+    snapshot
+        .connections
+        .iter()
+        .filter_map(|c| {
+            let schema = engine_schema(c.schema.as_ref()?)?;
+            let layout = ItemLayout::from_schema(&schema).ok()?;
+            Some(ConnectorSource {
+                source_id: SourceId::new(c.connection.id.clone()).ok()?,
+                connection_id: c.connection.id.clone(),
+                layout,
+            })
+        })
+        .collect()
+}
+
+/// The name a source is shown by: its profile source's display name, a built-in's name, or
+/// its id.
+pub fn source_name(snapshot: &Snapshot, id: &SourceId) -> String {
+    // The name admins use; the built-in's display name is long for a column.
+    if id.is_entra() {
+        return "Entra ID".to_owned();
+    }
+    snapshot
+        .source(id.as_str())
+        .and_then(|s| s.display_name.clone())
+        .or_else(|| builtin_source(id).map(|b| b.name.to_owned()))
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// Entra's entities and each connector's item for one user (a connector with no item for
+/// them contributes nothing).
+async fn sources_for_user(
+    client: &GraphClient,
+    connectors: &[ConnectorSource],
+    user: &Json,
+) -> Result<Vec<SourceEntities>, GraphError> {
+    let mut out = vec![entities_from_entra_user(user)];
+    let upn = user
+        .get("userPrincipalName")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    if upn.is_empty() {
+        return Ok(out);
+    }
+    let item_id = item_id_for_upn(upn);
+    let items = futures::future::try_join_all(
+        connectors
+            .iter()
+            .map(|c| client.get_item(&c.connection_id, &item_id)),
+    )
+    .await?;
+    for (c, item) in connectors.iter().zip(items) {
+        if let Some(item) = item {
+            let properties = Json::Object(item.properties);
+            out.push(entities_from_item(
+                &c.layout,
+                &properties,
+                c.source_id.clone(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// One row of the explanation table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplainRow {
+    /// Short label (`jobTitle`, `department`, `emails`).
+    pub label: String,
+    /// The full path (`positions/detail/jobTitle`).
+    pub path: String,
+    /// The composed value as shown (`""` for an empty string).
+    pub value: String,
+    /// Where it came from.
+    pub source: String,
+    /// The other sources' values, highest first: "Microsoft Entra ID: Software Engineer".
+    pub others: Vec<String>,
+    pub rule: Rule,
+    /// What Microsoft 365's own profile shows, when it could be read.
+    pub actual: Option<String>,
+}
+
+impl ExplainView {
+    /// Lines the profile table takes: each row, its other values, its mismatch note.
+    pub fn line_count(&self) -> usize {
+        self.rows
+            .iter()
+            .map(|r| 1 + r.others.len() + usize::from(r.mismatch()))
+            .sum()
+    }
+}
+
+impl ExplainRow {
+    /// True when the actual profile was read and shows something else.
+    pub fn mismatch(&self) -> bool {
+        self.actual.as_ref().is_some_and(|a| *a != self.value)
+    }
+}
+
+/// Why the actual profile is not beside the computed one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActualProfile {
+    /// Read and compared.
+    Compared,
+    /// The profile API refuses app-only sign-ins.
+    NeedsDelegated,
+    /// Reading it failed.
+    Failed(String),
+}
+
+/// A user's composed profile, property by property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplainView {
+    pub upn: String,
+    pub display_name: String,
+    pub rows: Vec<ExplainRow>,
+    /// Each source with data for the user, highest rank first.
+    pub sources: Vec<String>,
+    pub actual: ActualProfile,
+}
+
+/// Short labels for the paths admins read most, in the order they are listed.
+const KNOWN: [(&str, &str); 12] = [
+    ("positions/detail/jobTitle", "jobTitle"),
+    ("positions/detail/company/department", "department"),
+    ("positions/detail/company/officeLocation", "officeLocation"),
+    ("positions/detail/company/displayName", "company"),
+    ("positions/detail/employeeId", "employeeId"),
+    ("positions/detail/employeeType", "employeeType"),
+    ("positions/detail/startMonthYear", "startMonthYear"),
+    ("positions/manager/userPrincipalName", "manager"),
+    ("names/displayName", "displayName"),
+    ("names/first", "givenName"),
+    ("names/last", "surname"),
+    ("account/userPrincipalName", "userPrincipalName"),
+];
+
+/// The short label of a property path (`positions/detail/jobTitle` -> `jobTitle`).
+pub fn label_for(path: &str) -> String {
+    if let Some((_, l)) = KNOWN.iter().find(|(p, _)| *p == path) {
+        return (*l).to_owned();
+    }
+    let rest = path
+        .strip_prefix("positions/detail/company/")
+        .or_else(|| path.strip_prefix("positions/detail/"))
+        .or_else(|| path.strip_prefix("positions/"))
+        .unwrap_or(path);
+    rest.to_owned()
+}
+
+fn order_key(path: &str) -> (usize, usize, String) {
+    if let Some(i) = KNOWN.iter().position(|(p, _)| *p == path) {
+        return (0, i, String::new());
+    }
+    let collection = path.split('/').next().unwrap_or(path);
+    let group = match collection {
+        "positions" => 1,
+        "names" => 2,
+        "account" => 3,
+        _ if collection_kind(collection) == PropertyKind::Multi => 5,
+        _ => 4,
+    };
+    (group, 0, path.to_owned())
+}
+
+/// The name a source is shown by, from what `ops::explain` reports (a built-in's name or a
+/// source id).
+fn display_source(snapshot: &Snapshot, name: &str) -> String {
+    if name == "Microsoft Entra ID" || name == crate::people::source_url::ENTRA_SOURCE_ID {
+        return "Entra ID".to_owned();
+    }
+    match SourceId::new(name) {
+        Ok(id) if snapshot.source(name).is_some() => source_name(snapshot, &id),
+        _ => name.to_owned(),
+    }
+}
+
+/// A value as one line; `""` stays visible as an empty string.
+pub fn show_json(value: &Json) -> String {
+    crate::ops::explain::summarize(value)
+}
+
+/// The view of an explanation from `ops::explain`: one row per single-valued property (with
+/// the values it shadowed) and one per item of a multi-valued property.
+pub fn explain_view(snapshot: &Snapshot, explanation: &Explanation) -> ExplainView {
+    let mut lines: Vec<&crate::ops::explain::PropertyLine> =
+        explanation.properties.iter().collect();
+    lines.sort_by_key(|l| order_key(&l.property));
+    let mut rows = Vec::new();
+    for l in lines {
+        let source = l.source.as_deref().map_or_else(
+            || "-".to_owned(),
+            |s| {
+                s.split(", ")
+                    .map(|part| display_source(snapshot, part))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        );
+        let actual = explanation
+            .mismatches
+            .iter()
+            .find(|m| m.property == l.property)
+            .map(|m| show_json(&m.actual));
+        match &l.value {
+            Json::Array(items) if l.rule == Rule::OrderedUnion || l.rule == Rule::NoValue => {
+                for (i, item) in items.iter().enumerate() {
+                    rows.push(ExplainRow {
+                        label: if i == 0 {
+                            label_for(&l.property)
+                        } else {
+                            String::new()
+                        },
+                        path: l.property.clone(),
+                        value: show_json(item),
+                        source: if i == 0 {
+                            source.clone()
+                        } else {
+                            String::new()
+                        },
+                        others: Vec::new(),
+                        rule: l.rule,
+                        actual: None,
+                    });
+                }
+            }
+            value => rows.push(ExplainRow {
+                label: label_for(&l.property),
+                path: l.property.clone(),
+                value: show_json(value),
+                source,
+                others: l
+                    .shadowed
+                    .iter()
+                    .map(|sh| {
+                        format!(
+                            "{}: {}",
+                            display_source(snapshot, &sh.source),
+                            show_json(&sh.value)
+                        )
+                    })
+                    .collect(),
+                rule: l.rule,
+                actual,
+            }),
+        }
+    }
+    let sources = explanation
+        .sources
+        .iter()
+        .map(|n| {
+            let name = display_source(snapshot, &n.source);
+            match n.status {
+                "used" => name,
+                "noItem" => format!("{name} (no item)"),
+                "otherAccount" => format!("{name} (item names another account)"),
+                "noMailbox" => format!("{name} (ignored: no mailbox)"),
+                _ => format!("{name} (unreadable)"),
+            }
+        })
+        .collect();
+    let actual = if explanation.profile_api == "read" {
+        ActualProfile::Compared
+    } else if explanation.profile_api.contains("delegated") {
+        ActualProfile::NeedsDelegated
+    } else {
+        ActualProfile::Failed(
+            explanation
+                .profile_api
+                .trim_start_matches("not read: ")
+                .to_owned(),
+        )
+    };
+    ExplainView {
+        upn: explanation.upn.clone(),
+        display_name: explanation
+            .display_name
+            .clone()
+            .unwrap_or_else(|| explanation.upn.clone()),
+        rows,
+        sources,
+        actual,
+    }
+}
+
+/// Explains one person with `ops::explain` against the snapshot on screen.
+pub async fn explain(
+    client: &GraphClient,
+    snapshot: &Snapshot,
+    upn: &str,
+) -> Result<ExplainView, String> {
+    let explanation = crate::ops::explain::explain_with(client, snapshot, upn)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(explain_view(snapshot, &explanation))
+}
+
+/// Every loaded user's per-source values in typed form, built once and recomposed per staged
+/// precedence edit.
+#[derive(Debug, Clone, Default)]
+pub struct ImpactInputs {
+    pub catalog: PropertyCatalog,
+    pub table: SourceTable,
+    pub users: Vec<UserSources>,
+}
+
+impl ImpactInputs {
+    /// Adds one user's sources, interning paths the way `explain_entities` does (leaf paths of
+    /// the current single-valued entity, whole items of multi-valued collections).
+    pub fn add_user(&mut self, sources: &[SourceEntities]) {
+        let mut user = UserSources::new();
+        for src in sources {
+            let key = self.table.intern(&src.source_id);
+            let mut values = Vec::new();
+            for (collection, entities) in &src.collections {
+                if collection_kind(collection) == PropertyKind::Multi {
+                    let id = self.catalog.intern(collection, PropertyKind::Multi);
+                    values.extend(
+                        entities
+                            .iter()
+                            .filter(|e| !e.is_null())
+                            .map(|e| (id, Value::from_json(e))),
+                    );
+                    continue;
+                }
+                let current = entities
+                    .iter()
+                    .find(|e| e.is_object() && e.get("isCurrent") != Some(&Json::Bool(false)));
+                if let Some(entity) = current {
+                    let mut path = collection.clone();
+                    flatten(entity, &mut path, true, &mut |p, leaf| {
+                        let id = self.catalog.intern(p, PropertyKind::Single);
+                        values.push((id, Value::from_json(leaf)));
+                    });
+                }
+            }
+            user = user.with(key, values);
+        }
+        self.users.push(user);
+    }
+}
+
+/// Calls `leaf` for every leaf (scalars, nulls, arrays) below the top of `value` with its
+/// slash path; `id`, `source` and `sources` at the top describe the instance and are skipped.
+fn flatten(value: &Json, path: &mut String, top: bool, leaf: &mut dyn FnMut(&str, &Json)) {
+    match value {
+        Json::Object(map) => {
+            for (k, v) in map {
+                if top && ["id", "source", "sources"].contains(&k.as_str()) {
+                    continue;
+                }
+                let len = path.len();
+                path.push('/');
+                path.push_str(k);
+                flatten(v, path, false, leaf);
+                path.truncate(len);
+            }
+        }
+        other if !top => leaf(path, other),
+        _ => {}
+    }
+}
+
+/// Reads every user and each connector's item for them (bounded concurrency), reporting
+/// progress as users complete.
+pub async fn load_impact_inputs(
+    client: &GraphClient,
+    snapshot: &Snapshot,
+    progress: impl Fn(usize, usize),
+) -> Result<ImpactInputs, String> {
+    let users: Vec<Json> = client
+        .user_pages::<Json>(USER_SELECT, crate::graph::users::MAX_PAGE)
+        .map_ok(|page| futures::stream::iter(page.into_iter().map(Ok)))
+        .try_flatten()
+        .try_collect()
+        .await
+        .map_err(|e: GraphError| e.to_string())?;
+    let connectors = Arc::new(connector_sources(snapshot));
+    let total = users.len();
+    progress(0, total);
+    let mut inputs = ImpactInputs::default();
+    // Owned futures (no borrowing closure in the combinator) keep the stream Send.
+    let reads: Vec<_> = users
+        .into_iter()
+        .map(|u| {
+            let client = client.clone();
+            let connectors = connectors.clone();
+            async move { sources_for_user(&client, &connectors, &u).await }
+        })
+        .collect();
+    let mut results = futures::stream::iter(reads).buffered(ITEM_READS);
+    let mut done = 0;
+    while let Some(sources) = results.next().await {
+        let sources = sources.map_err(|e| e.to_string())?;
+        inputs.add_user(&sources);
+        done += 1;
+        if done % 50 == 0 || done == total {
+            progress(done, total);
+        }
+    }
+    Ok(inputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::people::precedence::{PrecedenceList, impact};
+    use serde_json::json;
+
+    fn hr() -> SourceId {
+        SourceId::new("contosohr").unwrap()
+    }
+
+    fn alex() -> Vec<SourceEntities> {
+        vec![
+            SourceEntities::new(SourceId::entra())
+                .with(
+                    "positions",
+                    json!({"detail": {"jobTitle": "Software Engineer"}, "isCurrent": true}),
+                )
+                .with(
+                    "emails",
+                    json!({"address": "alexw@contoso.com", "type": "work"}),
+                ),
+            SourceEntities::new(hr()).with(
+                "positions",
+                json!({"detail": {"jobTitle": "Senior Software Engineer"}}),
+            ),
+        ]
+    }
+
+    #[test]
+    fn impact_inputs_match_the_explanation_paths() {
+        let mut inputs = ImpactInputs::default();
+        inputs.add_user(&alex());
+        assert!(inputs.catalog.get("positions/detail/jobTitle").is_some());
+        assert!(inputs.catalog.get("emails").is_some());
+        let hr_first = PrecedenceList::from_sources([&hr(), &SourceId::entra()]);
+        let entra_first = PrecedenceList::from_sources([&SourceId::entra(), &hr()]);
+        let result = impact(
+            &hr_first,
+            &entra_first,
+            &inputs.catalog,
+            &inputs.table,
+            &inputs.users,
+        );
+        assert_eq!(result.changed_users, [0]);
+        assert_eq!(result.per_property[0].property, "positions/detail/jobTitle");
+    }
+
+    #[test]
+    fn the_view_labels_values_others_and_mismatches() {
+        use crate::ops::explain::{Mismatch, PropertyLine, Shadowed, SourceNote};
+        let explanation = Explanation {
+            upn: "alexw@contoso.com".into(),
+            display_name: Some("Alex".into()),
+            properties: vec![
+                PropertyLine {
+                    property: "emails".into(),
+                    value: json!([{"address": "alexw@contoso.com", "type": "work"}, {"address": "a@b.c"}]),
+                    source: Some("Microsoft Entra ID, contosohr".into()),
+                    rank: Some(1),
+                    rule: Rule::OrderedUnion,
+                    shadowed: vec![],
+                },
+                PropertyLine {
+                    property: "positions/detail/jobTitle".into(),
+                    value: json!("Senior Software Engineer"),
+                    source: Some("contosohr".into()),
+                    rank: Some(1),
+                    rule: Rule::HighestRank,
+                    shadowed: vec![Shadowed {
+                        source: "Microsoft Entra ID".into(),
+                        value: json!("Software Engineer"),
+                    }],
+                },
+            ],
+            mismatches: vec![Mismatch {
+                property: "positions/detail/jobTitle".into(),
+                expected: json!("Senior Software Engineer"),
+                actual: json!("Software Engineer"),
+                hint: String::new(),
+            }],
+            sources: vec![SourceNote {
+                source: "contosohr".into(),
+                rank: Some(1),
+                status: "noItem",
+                detail: String::new(),
+            }],
+            profile_api: "read".into(),
+        };
+        let view = explain_view(&Snapshot::default(), &explanation);
+        let title = &view.rows[0];
+        assert_eq!(title.label, "jobTitle", "positions first");
+        assert_eq!(title.others, ["Entra ID: Software Engineer"]);
+        assert!(title.mismatch());
+        assert_eq!(view.rows[1].value, "alexw@contoso.com");
+        assert_eq!(view.rows[1].source, "Entra ID, contosohr");
+        assert_eq!(
+            view.rows[2].label, "",
+            "later items of a collection are not relabelled"
+        );
+        assert_eq!(view.sources, ["contosohr (no item)"]);
+        assert_eq!(view.actual, ActualProfile::Compared);
+        assert_eq!(view.line_count(), 5);
+    }
+}

@@ -1,0 +1,479 @@
+//! Everything the console shows, as plain data: panes, popups, wizards, jobs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::action::PaneId;
+use super::identity::Identity;
+use super::keymap::Keymap;
+use super::people_index::PeopleIndex;
+use super::profile::{ExplainView, ImpactInputs};
+use super::theme::Theme;
+use crate::config::SyncInput;
+use crate::ops::StepReport;
+use crate::ops::doctor::Problem;
+use crate::ops::register::RegisterPlan;
+use crate::ops::remove::{RemovePlan, Scope};
+use crate::ops::snapshot::Snapshot;
+use crate::ops::views::{ConnectionRow, SourceRow};
+use crate::people::precedence::{Impact, PrecedenceList};
+
+/// Data that is read from Graph.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum LoadState<T> {
+    /// Not asked for yet.
+    #[default]
+    Idle,
+    /// Being read.
+    Loading,
+    /// Read.
+    Loaded(T),
+    /// Reading failed; the message says why.
+    Failed(String),
+}
+
+impl<T> LoadState<T> {
+    /// The data, when loaded.
+    pub fn loaded(&self) -> Option<&T> {
+        match self {
+            Self::Loaded(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// True while loading.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, Self::Loading)
+    }
+}
+
+/// What the header says about the session.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionInfo {
+    /// Tenant id or domain.
+    pub tenant: String,
+    /// The Graph host.
+    pub graph_host: String,
+    /// Running against the in-process demo emulator.
+    pub demo: bool,
+    /// Every write refused.
+    pub read_only: bool,
+    /// Configured sync inputs per connection id (from the current context).
+    pub sync_inputs: BTreeMap<String, SyncInput>,
+}
+
+/// A one-line text field (the cursor is always at the end).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextInput {
+    pub text: String,
+}
+
+impl TextInput {
+    /// A field holding `text`.
+    pub fn with(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
+    }
+}
+
+/// Selection and scroll of a list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListState {
+    pub selected: usize,
+    /// First row shown.
+    pub offset: usize,
+}
+
+impl ListState {
+    /// Moves the selection by `delta` rows within `len` rows, keeping it inside a window of
+    /// `height` rows.
+    pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
+        if len == 0 {
+            *self = Self::default();
+            return;
+        }
+        let target = self.selected.saturating_add_signed(delta).min(len - 1);
+        self.select(target, len, height);
+    }
+
+    /// Selects row `i` (clamped) and scrolls it into view.
+    pub fn select(&mut self, i: usize, len: usize, height: usize) {
+        self.selected = i.min(len.saturating_sub(1));
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        // After a shrink, do not leave empty space below the last row.
+        self.offset = self.offset.min(len.saturating_sub(height));
+    }
+}
+
+/// A list filter being typed or applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub input: TextInput,
+    /// Keys go to the field.
+    pub editing: bool,
+}
+
+/// The Connections pane.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectionsState {
+    pub rows: Vec<ConnectionRow>,
+    /// Indices into `rows` that pass the filter.
+    pub visible: Vec<usize>,
+    pub list: ListState,
+    pub filter: Filter,
+    /// The connection whose schema detail is open.
+    pub detail: Option<String>,
+    pub detail_scroll: usize,
+}
+
+/// The Profile sources pane.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourcesState {
+    pub rows: Vec<SourceRow>,
+    pub visible: Vec<usize>,
+    pub list: ListState,
+    pub filter: Filter,
+}
+
+/// The impact preview of the staged order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum ImpactState {
+    /// Nothing staged.
+    #[default]
+    None,
+    /// Staged, but the users' source values are still being read.
+    WaitingForInputs,
+    /// Being recomputed off the UI thread.
+    Computing,
+    /// For the current staged order.
+    Ready(Arc<Impact>),
+}
+
+/// A precedence order edited locally and not applied yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Staged {
+    /// The setting it will be written to.
+    pub setting_id: String,
+    /// The list the edit started from: apply refuses if Graph no longer holds it.
+    pub base: PrecedenceList,
+    /// The edited order.
+    pub list: PrecedenceList,
+}
+
+impl Staged {
+    /// True when the edit changes something.
+    pub fn changed(&self) -> bool {
+        self.base != self.list
+    }
+
+    /// The 0-based index entry `i` of the edited list had in the base list, when it moved.
+    pub fn moved_from(&self, i: usize) -> Option<usize> {
+        let entry = self.list.entries().get(i)?;
+        let from = self.base.entries().iter().position(|e| e == entry)?;
+        (from != i).then_some(from)
+    }
+}
+
+/// The Precedence pane.
+#[derive(Debug, Clone, Default)]
+pub struct PrecedenceState {
+    pub list: ListState,
+    /// The edited copy; `None` when nothing is staged.
+    pub staged: Option<Staged>,
+    /// Bumped on every staged edit, so late impact results are dropped.
+    pub generation: u64,
+    pub impact: ImpactState,
+    pub inputs: LoadState<Arc<ImpactInputs>>,
+    /// Users read so far and in all, while the inputs load.
+    pub inputs_progress: (usize, usize),
+}
+
+/// The composed profile of one person.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfileState {
+    pub upn: String,
+    pub name: String,
+    pub view: LoadState<Arc<ExplainView>>,
+    pub scroll: usize,
+}
+
+/// The People pane.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleState {
+    pub users: LoadState<()>,
+    pub index: PeopleIndex,
+    pub search: Filter,
+    pub list: ListState,
+    /// The person whose profile is open.
+    pub profile: Option<ProfileState>,
+    /// The delegated-sign-in notice was shown once this session.
+    pub auth_notice_shown: bool,
+}
+
+/// The Syncs pane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncsState {
+    pub list: ListState,
+}
+
+/// An information or error box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub error: bool,
+}
+
+/// The command palette.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaletteState {
+    pub input: TextInput,
+    pub selected: usize,
+}
+
+/// A precedence write waiting for "yes".
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplyConfirm {
+    pub plan: crate::ops::reorder::ReorderPlan,
+}
+
+/// A precedence write refused because the list changed remotely.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictState {
+    pub expected: PrecedenceList,
+    pub actual: PrecedenceList,
+}
+
+/// Where a removal wizard is.
+#[derive(Debug, Clone)]
+pub enum RemovalStep {
+    /// Reading what exists now.
+    Planning,
+    /// Reading what exists failed.
+    PlanFailed(String),
+    /// The plan, for review.
+    Review(RemovePlan),
+    /// Type the id to confirm.
+    TypeId { plan: RemovePlan, typed: TextInput },
+    /// The steps are running.
+    Running { steps: Vec<StepReport> },
+    /// Finished, or stopped on a failed step (retry finishes the job).
+    Report {
+        steps: Vec<StepReport>,
+        error: Option<String>,
+    },
+}
+
+/// The guided removal of a connector (or of a profile source only).
+#[derive(Debug, Clone)]
+pub struct RemovalWizard {
+    pub id: String,
+    pub scope: Scope,
+    pub step: RemovalStep,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Field {
+    pub label: &'static str,
+    pub input: TextInput,
+    /// What is wrong with the value (checked as it is typed).
+    pub error: Option<String>,
+    /// What is right or expected.
+    pub note: Option<String>,
+}
+
+impl Field {
+    /// An empty field.
+    pub fn new(label: &'static str) -> Self {
+        Self {
+            label,
+            ..Self::default()
+        }
+    }
+}
+
+/// A form of text fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Form {
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// A problem with the whole form (shown under it).
+    pub error: Option<String>,
+}
+
+impl Form {
+    /// The value of field `i`, trimmed.
+    pub fn value(&self, i: usize) -> &str {
+        self.fields.get(i).map_or("", |f| f.input.text.trim())
+    }
+}
+
+/// Where the new-connection wizard is.
+#[derive(Debug, Clone)]
+pub enum SetupStage {
+    /// The form.
+    Editing,
+    /// `ops::setup` is creating the connection and waiting for its schema.
+    Running { steps: Vec<StepReport> },
+    /// Finished, or stopped with the reason.
+    Done {
+        steps: Vec<StepReport>,
+        error: Option<String>,
+    },
+}
+
+/// Creating a connection with its schema.
+#[derive(Debug, Clone)]
+pub struct NewConnectionWizard {
+    pub form: Form,
+    pub stage: SetupStage,
+}
+
+/// Where the register wizard is.
+#[derive(Debug, Clone)]
+pub enum RegisterStage {
+    Editing,
+    Planning,
+    Review(Box<RegisterPlan>),
+    Running,
+    Done(Result<Vec<StepReport>, String>),
+}
+
+/// Registering a connection as a profile source.
+#[derive(Debug, Clone)]
+pub struct RegisterWizard {
+    pub form: Form,
+    pub stage: RegisterStage,
+}
+
+/// Editing a profile source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditSourceForm {
+    pub source_id: String,
+    pub form: Form,
+    pub saving: bool,
+}
+
+/// A box over the panes; the top of the stack gets the keys.
+#[derive(Debug, Clone)]
+pub enum Popup {
+    Help {
+        scroll: usize,
+    },
+    Palette(PaletteState),
+    Message(Message),
+    ConfirmApply(ApplyConfirm),
+    Conflict(ConflictState),
+    MoveTo(TextInput),
+    Removal(Box<RemovalWizard>),
+    NewConnection(Box<NewConnectionWizard>),
+    Register(Box<RegisterWizard>),
+    EditSource(EditSourceForm),
+    /// The profile API needs a delegated sign-in.
+    SignInNeeded,
+}
+
+/// Background work shown in the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: u64,
+    pub label: String,
+}
+
+/// A transient line in the footer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// The whole console.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub info: SessionInfo,
+    pub identity: LoadState<Identity>,
+    pub keymap: Arc<Keymap>,
+    pub theme: Theme,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub pane: PaneId,
+    pub snapshot: LoadState<Arc<Snapshot>>,
+    /// A reload is running while the previous snapshot stays on screen.
+    pub refreshing: bool,
+    pub problems: Vec<Problem>,
+    pub connections: ConnectionsState,
+    pub sources: SourcesState,
+    pub precedence: PrecedenceState,
+    pub people: PeopleState,
+    pub syncs: SyncsState,
+    pub popups: Vec<Popup>,
+    pub jobs: Vec<Job>,
+    pub next_job: u64,
+    pub status: Option<Status>,
+    pub mouse: bool,
+    /// Spinner frame.
+    pub frame: usize,
+    pub quit: bool,
+    /// Something changed since the last draw.
+    pub dirty: bool,
+}
+
+impl AppState {
+    /// A console that has loaded nothing yet.
+    pub fn new(info: SessionInfo, keymap: Arc<Keymap>, theme: Theme, size: (u16, u16)) -> Self {
+        Self {
+            info,
+            identity: LoadState::Idle,
+            keymap,
+            theme,
+            size,
+            pane: PaneId::Connections,
+            snapshot: LoadState::Idle,
+            refreshing: false,
+            problems: Vec::new(),
+            connections: ConnectionsState::default(),
+            sources: SourcesState::default(),
+            precedence: PrecedenceState::default(),
+            people: PeopleState::default(),
+            syncs: SyncsState::default(),
+            popups: Vec::new(),
+            jobs: Vec::new(),
+            next_job: 1,
+            status: None,
+            mouse: false,
+            frame: 0,
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    /// The snapshot, when loaded.
+    pub fn snap(&self) -> Option<&Arc<Snapshot>> {
+        self.snapshot.loaded()
+    }
+
+    /// True while something animates (a spinner needs ticks).
+    pub fn busy(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+
+    /// The precedence list shown: the staged copy, else the tenant's.
+    pub fn shown_list(&self) -> PrecedenceList {
+        self.precedence
+            .staged
+            .as_ref()
+            .map(|s| s.list.clone())
+            .or_else(|| self.snap().map(|s| s.list()))
+            .unwrap_or_default()
+    }
+
+    /// Rows a pane's list gets at the current size (see `ui::layout`).
+    pub fn list_height(&self) -> usize {
+        super::ui::list_height(self.pane, self.size)
+    }
+}

@@ -1,0 +1,225 @@
+//! Every user-facing text of the console, in one place.
+
+/// Pane titles, in Tab order.
+pub const PANE_TITLES: [&str; 5] = [
+    "Connections",
+    "Profile sources",
+    "Precedence",
+    "People",
+    "Syncs",
+];
+
+pub const APP: &str = "peoplectl";
+pub const READ_ONLY_BADGE: &str = " READ-ONLY ";
+pub const DEMO: &str = "demo";
+pub const APP_ONLY: &str = "app-only";
+pub const DELEGATED: &str = "delegated";
+pub const SIGNING_IN: &str = "signing in…";
+pub const LOADING: &str = "Loading…";
+pub const LOADING_TENANT: &str = "Reading connections, profile sources and precedence from Graph…";
+
+// Jobs shown in the header.
+pub const JOB_SIGN_IN: &str = "signing in";
+pub const JOB_TENANT: &str = "reading tenant";
+pub const JOB_USERS: &str = "loading users";
+pub const JOB_INPUTS: &str = "reading source values";
+pub const JOB_IMPACT: &str = "computing impact";
+pub const JOB_APPLY: &str = "applying precedence";
+
+pub fn job_explain(upn: &str) -> String {
+    format!("explaining {upn}")
+}
+pub fn job_plan_remove(id: &str) -> String {
+    format!("planning removal of {id}")
+}
+pub fn job_remove(id: &str) -> String {
+    format!("removing {id}")
+}
+pub fn job_plan_register(id: &str) -> String {
+    format!("checking {id}")
+}
+pub fn job_register(id: &str) -> String {
+    format!("registering {id}")
+}
+pub fn job_setup(id: &str) -> String {
+    format!("creating {id}")
+}
+pub fn job_save_source(id: &str) -> String {
+    format!("saving {id}")
+}
+
+// Status lines.
+pub const MOUSE_ON: &str = "Mouse on: wheel scrolls, click a tab to switch.";
+pub const MOUSE_OFF: &str = "Mouse off.";
+pub const NO_FILTER_HERE: &str = "This pane has no filter.";
+pub const REFRESHING: &str = "Reading everything from Graph again…";
+pub const DISCARDED: &str = "Staged order discarded; nothing was written.";
+pub const NOTHING_STAGED: &str = "Nothing staged: move an entry with K/J first.";
+pub const APPLYING: &str = "Applying the precedence order…";
+pub const NOT_APPLIED: &str = "Not applied; the staged order is kept.";
+pub const CONFLICT_RELOADED: &str =
+    "Staged order dropped; showing the list Graph holds now. Stage your change again.";
+pub const WAITING_FOR_TENANT: &str = "Still reading the tenant; try again in a moment.";
+pub const NO_PRECEDENCE_SETTING: &str =
+    "The tenant has no precedence setting yet: registering a source creates it.";
+pub const REMOVAL_CANCELLED: &str = "Removal cancelled; nothing was changed.";
+pub const REMOVAL_RUNNING: &str =
+    "The removal is running; it stops at the first failed step, which you can retry.";
+pub const NOTHING_CHANGED: &str = "Nothing changed.";
+pub const NOTHING_WRITTEN: &str = "Nothing was written.";
+
+pub fn applied(entries: usize) -> String {
+    format!("Precedence applied ({entries} entries).")
+}
+pub fn removed(id: &str) -> String {
+    format!("'{id}' removed.")
+}
+pub fn saved(id: &str) -> String {
+    format!("Profile source '{id}' saved.")
+}
+pub fn refresh_failed(e: &str) -> String {
+    format!("Refresh failed, showing the last read: {e}")
+}
+pub fn rank_out_of_range(len: usize) -> String {
+    format!("Type a rank from 1 to {len}.")
+}
+pub fn type_exactly(id: &str) -> String {
+    format!("Type exactly '{id}' to confirm.")
+}
+
+// Read-only.
+pub const READ_ONLY_TITLE: &str = "Read-only session";
+pub fn read_only_refusal(what: &str) -> String {
+    format!("peoplectl was started with --read-only: {what} is not allowed. Nothing was written.")
+}
+pub const WHAT_CREATE: &str = "creating a connection";
+pub const WHAT_REGISTER: &str = "registering a profile source";
+pub const WHAT_EDIT: &str = "editing a profile source";
+pub const WHAT_APPLY: &str = "changing the precedence list";
+pub fn what_remove(id: &str) -> String {
+    format!("removing '{id}'")
+}
+
+// Features not in this build.
+pub const SYNC_TITLE: &str = "Sync";
+pub fn sync_not_in_build() -> Vec<String> {
+    vec![
+        "The sync engine is not in this build yet, so syncs cannot be started, watched or cancelled here.".into(),
+        "Nothing was started.".into(),
+    ]
+}
+pub const NEW_CONNECTION_TITLE: &str = "New connection";
+pub const FIELD_SCHEMA: &str = "Schema";
+pub const SCHEMA_NOTE: &str = "labels (current contract), preview (2025) or none";
+pub const SETUP_RUNNING: &str =
+    "Creating the connection and waiting for Microsoft 365 to provision its schema…";
+pub const SETUP_DONE: &str =
+    "Done. Register it as a profile source (R) so its data reaches profiles.";
+
+// Forms.
+pub const FIELD_CONNECTION_ID: &str = "Connection id";
+pub const FIELD_NAME: &str = "Name";
+pub const FIELD_DESCRIPTION: &str = "Description";
+pub const FIELD_WEB_URL: &str = "Web URL";
+pub const FIELD_DISPLAY_NAME: &str = "Display name";
+pub const FIELD_POSITION: &str = "Rank";
+pub const CONNECTION_ID_RULES: &str = "3-32 letters or digits, not starting with 'Microsoft'";
+pub const ID_OK: &str = "valid id";
+pub const WEB_URL_NOTE: &str = "https:// link to the source system";
+pub const POSITION_NOTE: &str = "top, bottom or a rank (1 = highest)";
+pub const FIX_ID_FIRST: &str = "Fix the connection id first.";
+pub const NAME_REQUIRED: &str = "A name is required.";
+pub const EDIT_TITLE: &str = "Edit profile source";
+pub const REMOVE_TITLE: &str = "Remove";
+pub const REGISTER_TITLE: &str = "Register as a profile source";
+pub const MOVE_TO_TITLE: &str = "Move to rank";
+pub fn built_in_not_editable(id: &str) -> String {
+    format!("'{id}' is a built-in source; Microsoft 365 manages its name and link.")
+}
+pub fn built_in_not_removable(id: &str) -> String {
+    format!("'{id}' is a built-in source and cannot be removed.")
+}
+
+// Popups.
+pub const HELP_TITLE: &str = "Keys";
+pub const PALETTE_TITLE: &str = "Commands";
+pub const APPLY_TITLE: &str = "Apply precedence order?";
+pub const APPLY_FAILED_TITLE: &str = "Precedence not applied";
+pub const CONFLICT_TITLE: &str = "The precedence list changed in Graph";
+pub const CONFLICT_BODY: &str = "Someone changed the list since it was read. Nothing was written; your order is not applied over theirs.";
+pub const CONFLICT_HINT: &str = "enter: drop my staged order and reload   esc: keep it for now";
+pub const SIGN_IN_TITLE: &str = "Profile API needs delegated sign-in";
+pub fn sign_in_body() -> Vec<String> {
+    vec![
+        "Microsoft 365's own view of a profile (GET /users/{id}/profile) is served only to a signed-in admin; this session is signed in app-only.".into(),
+        "Delegated sign-in with a device code (`peoplectl auth login`) is coming in a later build.".into(),
+        "The composed view shown is computed by peoplectl from the sources themselves: Entra ID and each connector's item, under the current precedence list.".into(),
+    ]
+}
+pub const REMOVAL_TITLE: &str = "Remove";
+pub fn removal_title(id: &str, source_only: bool) -> String {
+    if source_only {
+        format!("Remove profile source '{id}' (the connection stays)")
+    } else {
+        format!("Remove connector '{id}'")
+    }
+}
+pub const REMOVAL_PLANNING: &str = "Reading what exists now…";
+pub const REMOVAL_REVIEW_HINT: &str = "enter: continue   esc: cancel (nothing is written)";
+pub const REMOVAL_READ_ONLY_HINT: &str = "read-only session: review only   esc: close";
+pub fn removal_type_id(id: &str) -> String {
+    format!(
+        "Type the id ({id}) and press enter to remove. esc cancels; nothing is written until then."
+    )
+}
+pub const REMOVAL_NOTHING: &str = "Nothing to do: every step is already done.";
+pub const REMOVAL_DONE: &str = "Done. Every step finished.";
+pub const REMOVAL_FAILED_HINT: &str =
+    "A step failed. The steps done stay done. r/enter: retry (finishes the job)   esc: close";
+pub const PROFILE_NOTE_COMPUTED: &str =
+    "computed from sources (actual profile needs delegated sign-in)";
+pub const PROFILE_NOTE_COMPARED: &str = "compared with Microsoft 365's profile";
+
+pub fn step_label(step: &str) -> &'static str {
+    match step {
+        "precedence" => "precedence entry",
+        "profileSource" => "profile source",
+        "connection" => "connection",
+        "schema" => "schema",
+        _ => "step",
+    }
+}
+
+pub fn status_word(status: crate::ops::StepStatus) -> &'static str {
+    use crate::ops::StepStatus;
+    match status {
+        StepStatus::Planned => "planned",
+        StepStatus::Running => "running",
+        StepStatus::Done => "done",
+        StepStatus::AlreadyDone => "already done",
+        StepStatus::Failed => "FAILED",
+    }
+}
+
+pub fn rule_text(rule: crate::people::compose::Rule) -> &'static str {
+    use crate::people::compose::Rule;
+    match rule {
+        Rule::OnlySource => "only source",
+        Rule::HighestRank => "higher rank",
+        Rule::EmptyStringWins => "\"\" is a value",
+        Rule::NullDoesNotOverride => "null skipped",
+        Rule::UserSourceNeverOverrides => "user never wins",
+        Rule::OrderedUnion => "all, by rank",
+        Rule::NoValue => "no value",
+    }
+}
+
+pub fn contract_text(c: crate::people::schema::Contract) -> &'static str {
+    use crate::people::schema::Contract;
+    match c {
+        Contract::Labels => "labels",
+        Contract::Preview => "preview",
+        Contract::Draft2025 => "draft",
+        Contract::None => "-",
+    }
+}

@@ -1,0 +1,267 @@
+//! The frame: header, tabs, the shown pane, footer hints, popups on top. Drawn from `&AppState`.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::action::{Action, PaneId};
+use super::identity::SignIn;
+use super::state::{AppState, LoadState};
+use super::strings as s;
+use super::theme::Role;
+use super::update::{editing_filter, popup_accepts, takes_text};
+use super::widgets::{spinner, truncate};
+use super::{panes, popups};
+
+/// The header's row.
+pub const HEADER_ROW: u16 = 0;
+/// The tab row.
+pub const TABS_ROW: u16 = 1;
+
+/// Lines below a list that panes keep for the selected row's details.
+pub const DETAIL_LINES: u16 = 7;
+
+/// The tab label of a pane (fixed width, so clicks map to tabs without the state).
+fn tab_label(p: PaneId, staged: bool) -> String {
+    let title = match p {
+        PaneId::Sources => "Sources",
+        other => s::PANE_TITLES[other.index()],
+    };
+    format!(
+        " {} {title}{} ",
+        p.index() + 1,
+        if staged { "*" } else { " " }
+    )
+}
+
+/// The pane whose tab covers column `col`.
+pub fn tab_at(col: u16) -> Option<PaneId> {
+    let mut x = 0u16;
+    for p in PaneId::ALL {
+        let w = u16::try_from(tab_label(p, false).width()).unwrap_or(0);
+        if col >= x && col < x + w {
+            return Some(p);
+        }
+        x += w;
+    }
+    None
+}
+
+/// The pane body: everything between the tab row and the footer.
+pub fn body(size: (u16, u16)) -> Rect {
+    Rect {
+        x: 0,
+        y: 2,
+        width: size.0,
+        height: size.1.saturating_sub(3),
+    }
+}
+
+/// How many list rows a pane shows at this size (the same arithmetic its draw uses).
+pub fn list_height(pane: PaneId, size: (u16, u16)) -> usize {
+    // Border (2) and table heading (1).
+    let inner = body(size).height.saturating_sub(3);
+    let rows = match pane {
+        PaneId::Connections | PaneId::Sources | PaneId::Precedence => {
+            inner.saturating_sub(DETAIL_LINES)
+        }
+        // The search line.
+        PaneId::People => inner.saturating_sub(1),
+        // The not-in-this-build banner.
+        PaneId::Syncs => inner.saturating_sub(3),
+    };
+    usize::from(rows.max(1))
+}
+
+/// Draws the whole console.
+pub fn draw(frame: &mut Frame, state: &AppState) {
+    let area = frame.area();
+    if area.width < 20 || area.height < 6 {
+        frame.render_widget(Paragraph::new("peoplectl: the terminal is too small"), area);
+        return;
+    }
+    header(frame, state, Rect { height: 1, ..area });
+    tabs(
+        frame,
+        state,
+        Rect {
+            y: 1,
+            height: 1,
+            ..area
+        },
+    );
+    let body = body((area.width, area.height));
+    match state.pane {
+        PaneId::Connections => panes::connections::draw(frame, body, state),
+        PaneId::Sources => panes::sources::draw(frame, body, state),
+        PaneId::Precedence => panes::precedence::draw(frame, body, state),
+        PaneId::People => panes::people::draw(frame, body, state),
+        PaneId::Syncs => panes::syncs::draw(frame, body, state),
+    }
+    footer(
+        frame,
+        state,
+        Rect {
+            y: area.height - 1,
+            height: 1,
+            ..area
+        },
+    );
+    for popup in &state.popups {
+        popups::draw(frame, body, state, popup);
+    }
+}
+
+fn header(frame: &mut Frame, state: &AppState, area: Rect) {
+    let theme = &state.theme;
+    let base = theme.style(Role::Header);
+    let sep = format!(" {} ", theme.glyphs().sep);
+    let who = match &state.identity {
+        LoadState::Loaded(i) => format!(
+            "{} ({})",
+            i.name,
+            match i.sign_in {
+                SignIn::AppOnly => s::APP_ONLY,
+                SignIn::Delegated => s::DELEGATED,
+                SignIn::Unknown => "?",
+            }
+        ),
+        LoadState::Failed(_) => "not signed in".to_owned(),
+        _ => s::SIGNING_IN.to_owned(),
+    };
+    // Right side: badge and jobs; the left side gets what is left.
+    let mut right: Vec<Span> = Vec::new();
+    if let Some(job) = state.jobs.first() {
+        let more = if state.jobs.len() > 1 {
+            format!(" +{}", state.jobs.len() - 1)
+        } else {
+            String::new()
+        };
+        right.push(Span::styled(
+            format!("{} {}{more} ", spinner(state), job.label),
+            base,
+        ));
+    }
+    if state.info.read_only {
+        right.push(Span::styled(s::READ_ONLY_BADGE, theme.style(Role::Badge)));
+    }
+    let right_w: usize = right.iter().map(|s| s.content.width()).sum();
+    let tenant = if state.info.demo {
+        format!("{} ({})", state.info.tenant, s::DEMO)
+    } else {
+        state.info.tenant.clone()
+    };
+    let left = format!(
+        " {}{sep}{tenant}{sep}{who}{sep}{}",
+        s::APP,
+        state.info.graph_host
+    );
+    let room = usize::from(area.width).saturating_sub(right_w + 1);
+    let left = truncate(&left, room, theme);
+    let pad = usize::from(area.width).saturating_sub(left.width() + right_w);
+    let mut spans = vec![
+        Span::styled(left, base.add_modifier(ratatui::style::Modifier::BOLD)),
+        Span::styled(" ".repeat(pad), base),
+    ];
+    spans.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+}
+
+fn tabs(frame: &mut Frame, state: &AppState, area: Rect) {
+    let theme = &state.theme;
+    let staged = state
+        .precedence
+        .staged
+        .as_ref()
+        .is_some_and(super::state::Staged::changed);
+    let spans: Vec<Span> = PaneId::ALL
+        .iter()
+        .map(|&p| {
+            let label = tab_label(p, p == PaneId::Precedence && staged);
+            let role = if p == state.pane {
+                Role::TabActive
+            } else {
+                Role::Tab
+            };
+            Span::styled(label, theme.style(role))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The footer: a status line when there is one, else key hints for where the focus is.
+fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
+    let theme = &state.theme;
+    let width = usize::from(area.width);
+    if let Some(st) = &state.status {
+        let style = if st.error {
+            theme.style(Role::Error)
+        } else {
+            theme.style(Role::Normal)
+        };
+        let text = truncate(&format!(" {}", st.text), width, theme);
+        frame.render_widget(Paragraph::new(Line::styled(text, style)), area);
+        return;
+    }
+    let sections: Vec<&str> = match state.popups.last() {
+        Some(p) if takes_text(p) => vec!["input"],
+        Some(_) => vec!["popup"],
+        None if editing_filter(state) => vec!["input"],
+        None => vec![state.pane.section(), "global"],
+    };
+    // Hints as (key, desc); the last section's (global: help, quit) are kept at the end and
+    // always fit, the pane's fill the room before them.
+    let mut groups: Vec<Vec<(String, &str)>> = Vec::new();
+    // A key the pane binds hides the global binding of the same key.
+    let mut seen: Vec<String> = Vec::new();
+    for section in &sections {
+        let mut g = Vec::new();
+        for b in state.keymap.section(section) {
+            let Some(hint) = b.hint.as_deref() else {
+                continue;
+            };
+            // A filter is one field: no "next field" there.
+            let form_only = matches!(b.action, Action::NextField | Action::PrevField);
+            if form_only && state.popups.is_empty() {
+                continue;
+            }
+            if let (true, Some(p)) = (*section == "popup", state.popups.last()) {
+                if !popup_accepts(p, &b.action) {
+                    continue;
+                }
+            }
+            let key = b.keys.first().map(ToString::to_string).unwrap_or_default();
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key.clone());
+            g.push((key, hint));
+        }
+        groups.push(g);
+    }
+    let hint_w = |(k, d): &(String, &str)| k.width() + 1 + d.width() + 2;
+    let tail: Vec<(String, &str)> = if groups.len() > 1 {
+        groups.pop().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let tail_w: usize = tail.iter().map(hint_w).sum();
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1 + tail_w;
+    for h in groups.into_iter().flatten() {
+        let w = hint_w(&h);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(h.0, theme.style(Role::Key)));
+        spans.push(Span::raw(format!(" {}  ", h.1)));
+    }
+    for h in tail {
+        spans.push(Span::styled(h.0, theme.style(Role::Key)));
+        spans.push(Span::raw(format!(" {}  ", h.1)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

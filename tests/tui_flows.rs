@@ -1,0 +1,537 @@
+//! Headless console flows against the in-process demo emulator, driven by actions (no
+//! terminal): what the admin does in the panes really changes (or never changes) the tenant.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use peoplectl::cli::connect::client_for_emulator;
+use peoplectl::emulator::{self, EmulatorConfig, EmulatorHandle, SeedKind};
+use peoplectl::people::compose::Rule;
+use peoplectl::people::source_url::ENTRA_SOURCE_ID;
+use peoplectl::tui::action::{Action, PaneId};
+use peoplectl::tui::app::App;
+use peoplectl::tui::keymap::{KeyChord, Keymap};
+use peoplectl::tui::state::{
+    AppState, ImpactState, LoadState, Popup, RegisterStage, RemovalStep, SessionInfo, SetupStage,
+};
+use peoplectl::tui::theme::Theme;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+async fn demo_app(read_only: bool) -> (App, EmulatorHandle) {
+    let handle = emulator::start(EmulatorConfig {
+        seed: SeedKind::Demo,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator");
+    let client = client_for_emulator(&handle).expect("client");
+    let info = SessionInfo {
+        tenant: handle.tenant_domain().to_owned(),
+        graph_host: client.host(),
+        demo: true,
+        read_only,
+        ..SessionInfo::default()
+    };
+    let mut app = App::new(
+        client,
+        info,
+        Arc::new(Keymap::default()),
+        Theme::default(),
+        (80, 24),
+    );
+    app.start();
+    let loaded = app
+        .run_until(WAIT, |s| {
+            s.snap().is_some()
+                && matches!(s.people.users, LoadState::Loaded(()))
+                && s.identity.loaded().is_some()
+                && s.jobs.is_empty()
+        })
+        .await;
+    assert!(loaded, "the demo tenant loads: {:?}", app.state.jobs);
+    (app, handle)
+}
+
+fn key(app: &mut App, k: &str) {
+    app.dispatch(Action::Key(KeyChord::parse(k).expect("key")));
+}
+
+fn keys(app: &mut App, ks: &str) {
+    for k in ks.split(' ') {
+        key(app, k);
+    }
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.dispatch(Action::Key(KeyChord::char(c)));
+    }
+}
+
+fn nameless_urls(handle: &EmulatorHandle) -> Vec<String> {
+    handle
+        .inspect()
+        .settings()
+        .into_iter()
+        .find(|s| s.name.is_none())
+        .map(|s| s.prioritized_source_urls)
+        .unwrap_or_default()
+}
+
+fn select_connection(app: &mut App, id: &str) {
+    key(app, "1");
+    key(app, "g");
+    let pos = app
+        .state
+        .connections
+        .visible
+        .iter()
+        .position(|&i| app.state.connections.rows[i].id == id)
+        .expect("connection listed");
+    for _ in 0..pos {
+        key(app, "j");
+    }
+}
+
+#[tokio::test]
+async fn reorder_then_apply_changes_the_setting_after_showing_the_impact() {
+    let (mut app, handle) = demo_app(false).await;
+    let before = nameless_urls(&handle);
+    assert!(before[0].contains("contosohr"));
+    keys(&mut app, "3 J");
+    assert_eq!(app.state.pane, PaneId::Precedence);
+    let ready = app
+        .run_until(WAIT, |s| {
+            matches!(s.precedence.impact, ImpactState::Ready(_))
+        })
+        .await;
+    assert!(
+        ready,
+        "the impact is computed: {:?}",
+        app.state.precedence.impact
+    );
+    let ImpactState::Ready(impact) = &app.state.precedence.impact else {
+        unreachable!()
+    };
+    assert_eq!(impact.users, 318);
+    let title = impact
+        .per_property
+        .iter()
+        .find(|p| p.property == "positions/detail/jobTitle")
+        .expect("jobTitle changes when Entra outranks Workday");
+    assert!(
+        title.changed >= 15,
+        "the promotions Workday knows: {}",
+        title.changed
+    );
+    assert_eq!(
+        nameless_urls(&handle),
+        before,
+        "nothing written while staged"
+    );
+    keys(&mut app, "a y");
+    let done = app
+        .run_until(WAIT, |s| s.precedence.staged.is_none() && s.jobs.is_empty())
+        .await;
+    assert!(done);
+    let after = nameless_urls(&handle);
+    assert!(after[0].contains(ENTRA_SOURCE_ID), "{after:?}");
+    assert!(after[1].contains("contosohr"), "{after:?}");
+    assert_eq!(after.len(), before.len(), "nothing lost");
+    assert!(
+        app.state.shown_list().entries()[0]
+            .source_id()
+            .is_some_and(peoplectl::people::ids::SourceId::is_entra),
+        "the pane shows the list Graph holds now"
+    );
+}
+
+#[tokio::test]
+async fn a_remote_change_is_shown_as_a_conflict_and_never_overwritten() {
+    let (mut app, handle) = demo_app(false).await;
+    keys(&mut app, "3 j J");
+    // Someone else changes the list meanwhile.
+    let other = client_for_emulator(&handle).expect("client");
+    let mut theirs = nameless_urls(&handle);
+    theirs.swap(0, 2);
+    let id = handle.inspect().settings()[0].id.clone();
+    other
+        .update_precedence(&id, &theirs)
+        .await
+        .expect("their write");
+    keys(&mut app, "a y");
+    let shown = app
+        .run_until(WAIT, |s| {
+            matches!(s.popups.last(), Some(Popup::Conflict(_)))
+        })
+        .await;
+    assert!(shown, "conflict popup: {:?}", app.state.popups);
+    let Some(Popup::Conflict(c)) = app.state.popups.last() else {
+        unreachable!()
+    };
+    assert_eq!(c.actual.to_strings(), theirs);
+    assert_eq!(nameless_urls(&handle), theirs, "their list stays");
+    // Reload: the pane now shows their list with nothing staged.
+    key(&mut app, "enter");
+    assert!(app.run_until(WAIT, |s| s.jobs.is_empty()).await);
+    assert!(app.state.precedence.staged.is_none());
+    assert_eq!(app.state.shown_list().to_strings(), theirs);
+}
+
+fn removal_step(s: &AppState) -> Option<&RemovalStep> {
+    match s.popups.last() {
+        Some(Popup::Removal(w)) => Some(&w.step),
+        _ => None,
+    }
+}
+
+fn no_trace(handle: &EmulatorHandle, id: &str) {
+    let inspect = handle.inspect();
+    assert!(inspect.connection(id).is_none(), "connection {id} gone");
+    assert!(
+        !inspect.sources().iter().any(|s| s.source_id == id),
+        "source {id} gone"
+    );
+    assert!(
+        !nameless_urls(handle)
+            .iter()
+            .any(|u| u.contains(&format!("'{id}'"))),
+        "{id} not in precedence"
+    );
+}
+
+#[tokio::test]
+async fn the_removal_wizard_leaves_no_trace_in_any_of_the_three_lists() {
+    let (mut app, handle) = demo_app(false).await;
+    select_connection(&mut app, "talentlegacy");
+    key(&mut app, "d");
+    assert!(
+        app.run_until(WAIT, |s| matches!(
+            removal_step(s),
+            Some(RemovalStep::Review(_))
+        ))
+        .await
+    );
+    // Esc at the review writes nothing.
+    key(&mut app, "esc");
+    assert!(handle.inspect().connection("talentlegacy").is_some());
+    key(&mut app, "d");
+    assert!(
+        app.run_until(WAIT, |s| matches!(
+            removal_step(s),
+            Some(RemovalStep::Review(_))
+        ))
+        .await
+    );
+    key(&mut app, "enter");
+    type_text(&mut app, "talentlegacy");
+    key(&mut app, "enter");
+    let finished = app
+        .run_until(WAIT, |s| {
+            matches!(
+                removal_step(s),
+                Some(RemovalStep::Report { error: None, .. })
+            ) && s.jobs.is_empty()
+        })
+        .await;
+    assert!(finished, "{:?}", removal_step(&app.state));
+    no_trace(&handle, "talentlegacy");
+    assert!(
+        !app.state
+            .connections
+            .rows
+            .iter()
+            .any(|r| r.id == "talentlegacy"),
+        "the pane was refreshed"
+    );
+    key(&mut app, "enter");
+    assert!(app.state.popups.is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_step_shows_its_error_and_retry_finishes_the_job() {
+    let (mut app, handle) = demo_app(false).await;
+    // The profile source delete is refused once (403 is not retried by the client).
+    handle
+        .faults()
+        .fail_next("DELETE", "*profileSources*", 1, 403);
+    select_connection(&mut app, "contosohr");
+    key(&mut app, "d");
+    assert!(
+        app.run_until(WAIT, |s| matches!(
+            removal_step(s),
+            Some(RemovalStep::Review(_))
+        ))
+        .await
+    );
+    key(&mut app, "enter");
+    type_text(&mut app, "contosohr");
+    key(&mut app, "enter");
+    let failed = app
+        .run_until(WAIT, |s| {
+            matches!(
+                removal_step(s),
+                Some(RemovalStep::Report { error: Some(_), .. })
+            )
+        })
+        .await;
+    assert!(failed, "{:?}", removal_step(&app.state));
+    let Some(RemovalStep::Report { steps, .. }) = removal_step(&app.state) else {
+        unreachable!()
+    };
+    assert_eq!(steps[0].status, peoplectl::ops::StepStatus::Done);
+    assert_eq!(steps[1].status, peoplectl::ops::StepStatus::Failed);
+    assert!(
+        handle.inspect().connection("contosohr").is_some(),
+        "stopped at the failure"
+    );
+    key(&mut app, "r");
+    let finished = app
+        .run_until(WAIT, |s| {
+            matches!(
+                removal_step(s),
+                Some(RemovalStep::Report { error: None, .. })
+            ) && s.jobs.is_empty()
+        })
+        .await;
+    assert!(finished, "{:?}", removal_step(&app.state));
+    no_trace(&handle, "contosohr");
+}
+
+#[tokio::test]
+async fn removing_a_source_only_keeps_the_connection() {
+    let (mut app, handle) = demo_app(false).await;
+    key(&mut app, "2");
+    let pos = app
+        .state
+        .sources
+        .rows
+        .iter()
+        .position(|r| r.source_id == "talentlegacy")
+        .expect("listed");
+    for _ in 0..pos {
+        key(&mut app, "j");
+    }
+    key(&mut app, "d");
+    assert!(
+        app.run_until(WAIT, |s| matches!(
+            removal_step(s),
+            Some(RemovalStep::Review(_))
+        ))
+        .await
+    );
+    key(&mut app, "enter");
+    type_text(&mut app, "talentlegacy");
+    key(&mut app, "enter");
+    assert!(
+        app.run_until(WAIT, |s| {
+            matches!(
+                removal_step(s),
+                Some(RemovalStep::Report { error: None, .. })
+            ) && s.jobs.is_empty()
+        })
+        .await
+    );
+    let inspect = handle.inspect();
+    assert!(
+        inspect.connection("talentlegacy").is_some(),
+        "the connection stays"
+    );
+    assert!(
+        !inspect
+            .sources()
+            .iter()
+            .any(|s| s.source_id == "talentlegacy")
+    );
+    assert!(
+        !nameless_urls(&handle)
+            .iter()
+            .any(|u| u.contains("talentlegacy"))
+    );
+}
+
+#[tokio::test]
+async fn register_and_edit_a_source_from_the_panes() {
+    let (mut app, handle) = demo_app(false).await;
+    select_connection(&mut app, "learningpeople");
+    key(&mut app, "R");
+    // Focus starts on the web URL: the connection id is filled in.
+    type_text(&mut app, "http://learn.contoso.com");
+    key(&mut app, "enter");
+    let Some(Popup::Register(w)) = app.state.popups.last() else {
+        panic!("register form expected")
+    };
+    assert!(w.form.error.as_deref().is_some_and(|e| e.contains("https")));
+    key(&mut app, "ctrl-u");
+    type_text(&mut app, "https://learn.contoso.com");
+    key(&mut app, "enter");
+    let reviewed = app
+        .run_until(WAIT, |s| {
+            matches!(s.popups.last(), Some(Popup::Register(w)) if matches!(w.stage, RegisterStage::Review(_)))
+        })
+        .await;
+    assert!(reviewed);
+    key(&mut app, "y");
+    let done = app
+        .run_until(WAIT, |s| {
+            matches!(s.popups.last(), Some(Popup::Register(w)) if matches!(w.stage, RegisterStage::Done(Ok(_))))
+                && s.jobs.is_empty()
+        })
+        .await;
+    assert!(done);
+    assert!(
+        nameless_urls(&handle)[0].contains("learningpeople"),
+        "ranked at the top"
+    );
+    key(&mut app, "esc");
+
+    key(&mut app, "2");
+    let pos = app
+        .state
+        .sources
+        .visible
+        .iter()
+        .position(|&i| app.state.sources.rows[i].source_id == "learningpeople")
+        .expect("listed");
+    for _ in 0..pos {
+        key(&mut app, "j");
+    }
+    key(&mut app, "e");
+    key(&mut app, "ctrl-u");
+    type_text(&mut app, "Learning Portal");
+    key(&mut app, "enter");
+    assert!(
+        app.run_until(WAIT, |s| s.popups.is_empty() && s.jobs.is_empty())
+            .await
+    );
+    let source = handle
+        .inspect()
+        .sources()
+        .into_iter()
+        .find(|s| s.source_id == "learningpeople")
+        .expect("source");
+    assert_eq!(source.display_name.as_deref(), Some("Learning Portal"));
+}
+
+#[tokio::test]
+async fn the_new_connection_wizard_creates_the_connection_and_its_schema() {
+    let (mut app, handle) = demo_app(false).await;
+    keys(&mut app, "1 n");
+    type_text(&mut app, "workdayhr");
+    key(&mut app, "tab");
+    type_text(&mut app, "Workday HR");
+    key(&mut app, "enter");
+    let done = app
+        .run_until(WAIT, |s| {
+            matches!(s.popups.last(), Some(Popup::NewConnection(w)) if matches!(w.stage, SetupStage::Done { .. }))
+                && s.jobs.is_empty()
+        })
+        .await;
+    assert!(done, "{:?}", app.state.popups.last());
+    let Some(Popup::NewConnection(w)) = app.state.popups.last() else {
+        unreachable!()
+    };
+    assert!(
+        matches!(&w.stage, SetupStage::Done { error: None, .. }),
+        "{:?}",
+        w.stage
+    );
+    let created = handle.inspect().connection("workdayhr").expect("created");
+    assert_eq!(created.content_category, "people");
+    assert!(!created.schema_properties.is_empty(), "schema registered");
+    assert!(
+        app.state
+            .connections
+            .rows
+            .iter()
+            .any(|r| r.id == "workdayhr"),
+        "the pane lists it"
+    );
+}
+
+#[tokio::test]
+async fn read_only_writes_nothing() {
+    let (mut app, handle) = demo_app(true).await;
+    let before = nameless_urls(&handle);
+    keys(&mut app, "3 J a");
+    assert!(matches!(app.state.popups.last(), Some(Popup::Message(m)) if m.error));
+    key(&mut app, "esc");
+    select_connection(&mut app, "contosohr");
+    key(&mut app, "d");
+    assert!(
+        app.run_until(WAIT, |s| matches!(
+            removal_step(s),
+            Some(RemovalStep::Review(_))
+        ))
+        .await
+    );
+    key(&mut app, "enter");
+    assert!(app.run_until(WAIT, |s| s.jobs.is_empty()).await);
+    assert_eq!(nameless_urls(&handle), before);
+    assert!(handle.inspect().connection("contosohr").is_some());
+}
+
+async fn explain(app: &mut App, query: &str) -> Arc<peoplectl::tui::profile::ExplainView> {
+    keys(app, "4 esc esc /");
+    key(app, "ctrl-u");
+    type_text(app, query);
+    key(app, "enter");
+    let loaded = app
+        .run_until(WAIT, |s| {
+            s.people
+                .profile
+                .as_ref()
+                .is_some_and(|p| p.view.loaded().is_some())
+        })
+        .await;
+    assert!(loaded, "{:?}", app.state.people.profile);
+    if matches!(app.state.popups.last(), Some(Popup::SignInNeeded)) {
+        key(app, "esc");
+    }
+    app.state
+        .people
+        .profile
+        .as_ref()
+        .and_then(|p| p.view.loaded().cloned())
+        .expect("view")
+}
+
+#[tokio::test]
+async fn searching_a_person_explains_who_wins_and_why() {
+    let (mut app, _handle) = demo_app(false).await;
+    let alex = explain(&mut app, "alex wilber").await;
+    let title = alex
+        .rows
+        .iter()
+        .find(|r| r.label == "jobTitle")
+        .expect("jobTitle");
+    assert_eq!(title.value, "Senior Software Engineer");
+    assert_eq!(title.source, "Contoso HR (Workday)");
+    assert_eq!(title.rule, Rule::HighestRank);
+    assert!(
+        title
+            .others
+            .iter()
+            .any(|o| o == "Entra ID: Software Engineer"),
+        "{:?}",
+        title.others
+    );
+    let tomas = explain(&mut app, "tomas.herrera").await;
+    let title = tomas
+        .rows
+        .iter()
+        .find(|r| r.label == "jobTitle")
+        .expect("jobTitle");
+    assert_eq!(
+        title.value, "\"\" (empty string)",
+        "an empty string is a value"
+    );
+    assert_eq!(title.rule, Rule::EmptyStringWins);
+    assert!(
+        title
+            .others
+            .iter()
+            .any(|o| o == "Entra ID: Operations Analyst")
+    );
+}
