@@ -1,5 +1,11 @@
 //! The sync run: connection check, validation pass, user matching, plan (delta and guarded
 //! deletes), then a second pass that builds changed items and feeds the executor.
+//!
+//! Who is deleted: people the state store holds whom no row of the input names. A row that
+//! fails validation, or names someone not in the tenant, still names its person, so a bad
+//! night in the export never deletes anyone (rows keyed by object id name a person only
+//! once matched, since the item id comes from the UPN). The guard is checked before any
+//! request is sent: above it, nothing at all is written.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
