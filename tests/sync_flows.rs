@@ -230,13 +230,13 @@ async fn a_cancelled_sync_resumes_without_resending_what_landed() {
 }
 
 #[tokio::test]
-async fn throttling_is_honoured_and_every_item_lands() {
-    let mut config = sync_support::config(200);
+async fn throttling_is_honoured_every_item_lands_and_the_rate_is_remembered() {
+    let mut config = sync_support::config(500);
     config.ingest_rps = Some(60.0);
     let env = env_with(config).await;
     people_connection(&env.client, CONN, Contract::Labels, &[]).await;
     let input = path(&env, "hr.csv");
-    write_csv(&input, &people(&env, 1..=150));
+    write_csv(&input, &people(&env, 1..=300));
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     let collect = tokio::spawn(async move {
         let mut throttled_events = 0;
@@ -255,7 +255,7 @@ async fn throttling_is_honoured_and_every_item_lands() {
     )
     .await
     .unwrap();
-    assert_eq!((report.put, report.failed), (150, 0));
+    assert_eq!((report.put, report.failed), (300, 0));
     let emulator_429s = env
         .emu
         .inspect()
@@ -264,11 +264,29 @@ async fn throttling_is_honoured_and_every_item_lands() {
         .throttled;
     assert!(
         emulator_429s > 0,
-        "the bucket of 60 must run dry for 150 items"
+        "the bucket of 60 must run dry for 300 items"
     );
     assert_eq!(report.throttled, emulator_429s);
     assert!(collect.await.unwrap() >= 1);
-    assert_eq!(env.emu.inspect().item_count(CONN), 150);
+    assert_eq!(env.emu.inspect().item_count(CONN), 300);
+
+    // The next sync starts at the rate this one learned: no burst of 429s to find it again.
+    let opts = options(&env, CONN, &input);
+    let learned: f64 = StateStore::open(&opts.state_path(), env.emu.tenant_id(), CONN)
+        .unwrap()
+        .setting("ingestRate")
+        .unwrap()
+        .expect("a learned rate")
+        .parse()
+        .unwrap();
+    assert!(
+        (50.0..80.0).contains(&learned),
+        "learned {learned}/s for a limit of 60/s"
+    );
+    write_csv(&input, &people(&env, 1..=450));
+    let next = sync(&env, &input).await;
+    assert_eq!((next.put, next.unchanged), (150, 300));
+    assert_eq!(next.throttled, 0);
 }
 
 #[tokio::test]
@@ -538,4 +556,29 @@ async fn a_sync_killed_mid_flight_resumes_and_loses_nothing() {
     assert_eq!(item_puts(&env) - puts_before, 800 - recorded);
     assert_eq!(env.emu.inspect().item_count(CONN), 800, "nothing is lost");
     assert_eq!(state_count(&env), 800);
+}
+
+#[tokio::test]
+async fn a_sync_stopped_while_reading_plans_nothing_from_the_partial_input() {
+    let env = env(100).await;
+    people_connection(&env.client, CONN, Contract::Labels, &[]).await;
+    let input = path(&env, "hr.csv");
+    write_csv(&input, &people(&env, 1..=80));
+    assert_eq!(sync(&env, &input).await.put, 80);
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let before = item_puts(&env);
+    let report = run(
+        &env.client,
+        &options(&env, CONN, &input),
+        EventSink::none(),
+        cancel,
+    )
+    .await
+    .unwrap();
+    assert!(report.cancelled);
+    assert_eq!((report.put, report.deleted, report.to_delete), (0, 0, 0));
+    assert_eq!(item_puts(&env), before);
+    assert_eq!(env.emu.inspect().item_count(CONN), 80);
+    assert_eq!(state_count(&env), 80);
 }

@@ -35,6 +35,9 @@ pub struct ControlConfig {
     pub default_retry_after: Duration,
     /// The rate ceiling never drops below this (items per second).
     pub min_rate: f64,
+    /// A ceiling to start from (items per second), e.g. what the last sync of the connection
+    /// learned; without one the first throttle teaches it.
+    pub initial_rate: Option<f64>,
 }
 
 impl Default for ControlConfig {
@@ -48,6 +51,7 @@ impl Default for ControlConfig {
             rate_growth_per_s: 0.02,
             default_retry_after: Duration::from_secs(1),
             min_rate: 0.5,
+            initial_rate: None,
         }
     }
 }
@@ -105,13 +109,17 @@ impl Controller {
     /// A controller starting at `now`.
     pub fn new(cfg: ControlConfig, now: Instant) -> Self {
         let limit = small(cfg.initial.clamp(cfg.min.max(1), cfg.max.max(1)));
+        let rate_cap = cfg
+            .initial_rate
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|r| r.max(cfg.min_rate));
         Self {
             cfg,
             limit,
             in_flight: 0,
             paused_until: None,
             fastest: None,
-            rate_cap: None,
+            rate_cap,
             next_slot: None,
             epoch: 0,
             cycle_start: now,
@@ -294,10 +302,14 @@ mod tests {
     }
 
     /// Sends `items` through the controller against the bucket, in virtual time.
-    fn simulate(items: u64, rate: f64, latency_ms: f64) -> SimResult {
+    fn simulate(items: u64, rate: f64, latency_ms: f64, initial_rate: Option<f64>) -> SimResult {
         let start = Instant::now();
         let at = |t: f64| start + Duration::from_secs_f64(t);
-        let mut c = Controller::new(ControlConfig::default(), start);
+        let cfg = ControlConfig {
+            initial_rate,
+            ..ControlConfig::default()
+        };
+        let mut c = Controller::new(cfg, start);
         let mut bucket = Bucket {
             rate,
             tokens: rate,
@@ -378,7 +390,7 @@ mod tests {
         for (rate, latency) in [(200.0, 20.0), (25.0, 20.0), (200.0, 80.0), (1000.0, 5.0)] {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let items = (rate * 60.0) as u64;
-            let r = simulate(items, rate, latency);
+            let r = simulate(items, rate, latency, None);
             #[allow(clippy::cast_precision_loss)]
             let achieved = r.done as f64 / r.seconds / rate;
             #[allow(clippy::cast_precision_loss)]
@@ -394,6 +406,18 @@ mod tests {
                 share_429 * 100.0
             );
         }
+    }
+
+    #[test]
+    fn a_remembered_rate_avoids_the_first_burst_of_429s() {
+        let cold = simulate(1000, 200.0, 20.0, None);
+        let warm = simulate(1000, 200.0, 20.0, Some(200.0));
+        assert!(
+            cold.throttled > 0,
+            "a cold start finds the limit by hitting it"
+        );
+        assert_eq!(warm.throttled, 0, "a warm start paces below it");
+        assert_eq!(warm.done, 1000);
     }
 
     #[test]

@@ -1,5 +1,11 @@
 //! The sync run: connection check, validation pass, user matching, plan (delta and guarded
 //! deletes), then a second pass that builds changed items and feeds the executor.
+//!
+//! Who is deleted: people the state store holds whom no row of the input names. A row that
+//! fails validation, or names someone not in the tenant, still names its person, so a bad
+//! night in the export never deletes anyone (rows keyed by object id name a person only
+//! once matched, since the item id comes from the UPN). The guard is checked before any
+//! request is sent: above it, nothing at all is written.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
@@ -105,6 +111,9 @@ impl SyncOptions {
         state_path(&self.data_dir, &self.context, &self.connection)
     }
 }
+
+/// The state setting holding the ingest rate the executor learned.
+const INGEST_RATE: &str = "ingestRate";
 
 /// The default delete guard: 5% of the connection's items, at least 10.
 pub fn default_max_deletes(items: u64) -> u64 {
@@ -702,6 +711,8 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
+    // The caller's client may have been throttled before (the TUI keeps one): count ours.
+    let throttled_before = client.stats().throttled();
     events
         .send(SyncEvent::Phase {
             phase: Phase::Connecting,
@@ -759,6 +770,22 @@ pub async fn run(
         let cancel = cancel.clone();
         blocking(move || scan(&cx, index, &cancel)).await??
     };
+    // Stopped while reading: the input was not seen whole, so nothing may be planned from it
+    // (a half-read file would look like people leaving).
+    if cancel.is_cancelled() {
+        return Ok(Finish {
+            cx: &cx,
+            client,
+            options,
+            throttled_before,
+            mode: LookupMode::Skipped,
+            contract,
+            state_file,
+            cancelled: true,
+        }
+        .report()
+        .await);
+    }
 
     events
         .send(SyncEvent::Phase {
@@ -767,14 +794,31 @@ pub async fn run(
         .await;
     let keep_extras = needs_object_id(contract) || cx.key_kind == KeyKind::ObjectId;
     let mut extras = Extras::default();
-    let mode = resolve(
-        client,
-        options.lookup,
-        cx.key_kind,
-        &mut scan,
-        keep_extras.then_some(&mut extras),
-    )
-    .await?;
+    let resolved = tokio::select! {
+        r = resolve(
+            client,
+            options.lookup,
+            cx.key_kind,
+            &mut scan,
+            keep_extras.then_some(&mut extras),
+        ) => Some(r?),
+        () = cancel.cancelled() => None,
+    };
+    let mode = resolved.unwrap_or(LookupMode::Skipped);
+    if cancel.is_cancelled() {
+        return Ok(Finish {
+            cx: &cx,
+            client,
+            options,
+            throttled_before,
+            mode,
+            contract,
+            state_file,
+            cancelled: true,
+        }
+        .report()
+        .await);
+    }
     let Scan {
         mut index,
         oid_index,
@@ -897,6 +941,14 @@ pub async fn run(
                 phase: Phase::Sending,
             })
             .await;
+        // Start from the rate the last sync of this connection learned: no burst of 429s
+        // to find the limit again.
+        let mut exec_config = options.exec.clone();
+        if exec_config.control.initial_rate.is_none() {
+            exec_config.control.initial_rate = store
+                .setting(INGEST_RATE)?
+                .and_then(|v| v.parse::<f64>().ok());
+        }
         let writer = store.into_writer();
         let (tx, rx) = mpsc::channel::<Job>(256);
         let producer = spawn_producer(Some(tx), deletes);
@@ -914,7 +966,7 @@ pub async fn run(
                 events: &events,
                 tally: &cx.tally,
                 issues: &cx.issues,
-                config: options.exec.clone(),
+                config: exec_config,
             };
             executor.run(rx, &cancel, started).await
         };
@@ -922,54 +974,91 @@ pub async fn run(
         let produced = producer
             .await
             .map_err(|e| SyncError::Internal(e.to_string()))?;
-        writer.finish().await?;
-        outcome?;
+        let store = writer.finish().await?;
+        let outcome = outcome?;
         produced?;
+        if let Some(rate) = outcome.rate_cap {
+            store.set_setting(INGEST_RATE, &format!("{rate:.3}"))?;
+        }
     } else {
         drop(store);
     }
 
-    let cancelled = cancel.is_cancelled();
-    tally
-        .throttled
-        .fetch_add(client.stats().throttled(), Ordering::Relaxed);
-    let counts = tally.snapshot();
-    let seconds = started.elapsed().as_secs_f64();
-    events.send(SyncEvent::Phase { phase: Phase::Done }).await;
-    events
-        .send(SyncEvent::Progress(Progress {
-            phase: Phase::Done,
-            counts: counts.clone(),
-            rate: 0.0,
-            eta_seconds: None,
-            concurrency: 0,
-            rate_cap: None,
-            elapsed_seconds: seconds,
-        }))
-        .await;
-    let (errors, errors_omitted) = cx.issues.take();
-    Ok(SyncReport {
-        connection: options.connection.clone(),
-        rows: counts.rows,
-        valid: counts.valid,
-        invalid: counts.invalid,
-        unmatched: counts.unmatched,
-        unchanged: counts.unchanged,
-        put: counts.put,
-        deleted: counts.deleted,
-        failed: counts.failed,
-        throttled: counts.throttled,
-        seconds,
-        errors,
-        errors_omitted,
-        dry_run: options.dry_run,
-        to_put: counts.to_put,
-        to_delete: counts.to_delete,
-        cancelled,
-        lookup: mode,
+    Ok(Finish {
+        cx: &cx,
+        client,
+        options,
+        throttled_before,
+        mode,
         contract,
         state_file,
-    })
+        cancelled: cancel.is_cancelled(),
+    }
+    .report()
+    .await)
+}
+
+/// What the report is made from.
+struct Finish<'a> {
+    cx: &'a Shared,
+    client: &'a GraphClient,
+    options: &'a SyncOptions,
+    throttled_before: u64,
+    mode: LookupMode,
+    contract: Contract,
+    state_file: String,
+    cancelled: bool,
+}
+
+impl Finish<'_> {
+    async fn report(self) -> SyncReport {
+        let tally = &self.cx.tally;
+        tally.throttled.fetch_add(
+            self.client
+                .stats()
+                .throttled()
+                .saturating_sub(self.throttled_before),
+            Ordering::Relaxed,
+        );
+        let counts = tally.snapshot();
+        let seconds = self.cx.started.elapsed().as_secs_f64();
+        let events = &self.cx.events;
+        events.send(SyncEvent::Phase { phase: Phase::Done }).await;
+        events
+            .send(SyncEvent::Progress(Progress {
+                phase: Phase::Done,
+                counts: counts.clone(),
+                rate: 0.0,
+                eta_seconds: None,
+                concurrency: 0,
+                rate_cap: None,
+                elapsed_seconds: seconds,
+            }))
+            .await;
+        let (errors, errors_omitted) = self.cx.issues.take();
+        SyncReport {
+            connection: self.options.connection.clone(),
+            rows: counts.rows,
+            valid: counts.valid,
+            invalid: counts.invalid,
+            unmatched: counts.unmatched,
+            unchanged: counts.unchanged,
+            put: counts.put,
+            deleted: counts.deleted,
+            failed: counts.failed,
+            throttled: counts.throttled,
+            seconds,
+            errors,
+            errors_omitted,
+            dry_run: self.options.dry_run,
+            to_put: counts.to_put,
+            to_delete: counts.to_delete,
+            cancelled: self.cancelled,
+            lookup: self.mode,
+            contract: self.contract,
+            state_file: self.state_file,
+        }
+    }
 }
 
 async fn blocking<T: Send + 'static>(

@@ -81,10 +81,12 @@ pub enum ExecError {
 }
 
 /// How a run of the executor ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ExecOutcome {
     /// Stopped by the cancellation token before every job was done.
     pub cancelled: bool,
+    /// The pacing ceiling learned (items per second), to start from next time.
+    pub rate_cap: Option<f64>,
 }
 
 struct Pending {
@@ -355,7 +357,10 @@ impl Executor<'_> {
         if let Some(e) = fatal {
             return Err(ExecError::Fatal(e));
         }
-        Ok(ExecOutcome { cancelled })
+        Ok(ExecOutcome {
+            cancelled,
+            rate_cap: ctl.rate_cap(),
+        })
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -1,5 +1,31 @@
 //! The mapping file (TOML): which input column feeds the account key, each profile entity field
 //! and each custom property; parsing with located errors, and the default mapping.
+//!
+//! The format is assets/demo/README.md's, extended (every demo file stays valid):
+//!
+//! ```toml
+//! [input]                  # optional
+//! format = "csv"           # or "jsonl"; default: from the file extension
+//! missingColumns = "error" # or "ignore": drop fields whose column the CSV header lacks
+//!
+//! [key]
+//! column = "Email"
+//! kind = "userPrincipalName"   # or "objectId" (item ids still come from the user's UPN)
+//!
+//! [position]   # jobTitle role level employeeId employeeType description startMonthYear
+//!              # endMonthYear companyName department division costCenter officeLocation manager
+//! [names]      # displayName first last middle nickname initials title suffix maiden
+//! [emails]     # work personal main other unknown = column; ';' separates several values
+//! [phones]     # home business mobile other assistant homeFax businessFax otherFax pager radio
+//! [addresses.work]   # also .home and .other: street city state postalCode countryOrRegion
+//!                    # postOfficeBox
+//! [skills]     # column, separator (default ";"), proficiency (one value for every skill)
+//! [notes]      # column: a plain-text note
+//! [custom]     # schema property name = column
+//! ```
+//!
+//! Any column value may be a list of alternatives (`work = ["mail", "email"]`): the first
+//! column the input has is used. An empty cell means "no value" (the field is left out).
 
 use std::collections::BTreeMap;
 use std::fmt;

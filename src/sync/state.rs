@@ -219,6 +219,30 @@ impl StateStore {
         }
     }
 
+    /// A remembered setting (`ingestRate`, ...).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StateError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [format!("setting.{key}")],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Remembers a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StateError> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![format!("setting.{key}"), value],
+            )
+            .map(drop)
+            .map_err(|e| self.sql(e))
+    }
+
     /// Items recorded.
     pub fn count(&self) -> Result<u64, StateError> {
         self.conn
@@ -456,6 +480,10 @@ mod tests {
         assert_eq!(b.last_error.as_deref(), Some("400 bad"));
         let c = s.get("c").unwrap().unwrap();
         assert_eq!(c.hash, None);
+        assert_eq!(s.setting("ingestRate").unwrap(), None);
+        s.set_setting("ingestRate", "24.5").unwrap();
+        s.set_setting("ingestRate", "25").unwrap();
+        assert_eq!(s.setting("ingestRate").unwrap().as_deref(), Some("25"));
         s.apply(&[
             put("b", "h4"),
             Record::Deleted {
