@@ -358,3 +358,34 @@ async fn explain_shows_why_the_winner_won() {
         .unwrap_err();
     assert!(err.to_string().contains("nobody@contoso.com"));
 }
+
+#[tokio::test]
+async fn the_removal_plan_measures_which_users_change() {
+    let env = env(SeedKind::Demo).await;
+    let impact = peoplectl::ops::remove::removal_impact(&env.client, "contosohr", None)
+        .await
+        .unwrap();
+    assert_eq!(impact.users, env.emu.inspect().users_count());
+    assert!(!impact.sampled);
+    let title = impact
+        .per_property
+        .iter()
+        .find(|p| p.property == "positions/detail/jobTitle")
+        .expect("removing the top HR source changes titles");
+    // At least the 15 promotions and 3 empty titles the demo plants come from contosohr.
+    assert!(title.changed >= 18, "{impact:?}");
+    assert!(impact.changed_users >= title.changed);
+
+    // A limit reads fewer users and says so.
+    let sampled = peoplectl::ops::remove::removal_impact(&env.client, "contosohr", Some(50))
+        .await
+        .unwrap();
+    assert_eq!(sampled.users, 50);
+    assert!(sampled.sampled);
+
+    // The orphan has no items: removing it changes nobody.
+    let none = peoplectl::ops::remove::removal_impact(&env.client, "oldpayroll", None)
+        .await
+        .unwrap();
+    assert_eq!(none.changed_users, 0);
+}

@@ -265,6 +265,7 @@ fn plan(id: &str) -> RemovePlan {
                 detail: format!("{s} planned"),
             })
             .collect(),
+        impact: None,
     }
 }
 

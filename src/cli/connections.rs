@@ -195,7 +195,7 @@ async fn create(session: &Session, args: CreateArgs) -> Result<Exit, CliError> {
     .await;
     let _ = printer.await;
     let steps = result?;
-    super::sources::print_steps(session, id.as_str(), false, &steps)?;
+    super::sources::print_steps(session, id.as_str(), false, &steps, None)?;
     Ok(Exit::Ok)
 }
 

@@ -6,7 +6,8 @@ use clap::Args;
 
 use super::sources::print_steps;
 use super::{CliError, Exit, Session};
-use crate::ops::remove::{Scope, execute_remove, plan_remove};
+use crate::ops::impact::ImpactSummary;
+use crate::ops::remove::{Scope, execute_remove, plan_remove, removal_impact};
 use crate::ops::{Event, Progress, StepStatus};
 
 #[derive(Debug, Args)]
@@ -19,6 +20,9 @@ pub struct RemoveArgs {
     /// Do not ask to type the connection id (needed when there is no terminal).
     #[arg(long)]
     pub yes: bool,
+    /// Most users read to measure the impact (0 skips it).
+    #[arg(long, default_value_t = 5000, value_name = "N")]
+    pub impact_users: usize,
 }
 
 pub(super) async fn run(session: &Session, args: RemoveArgs) -> Result<Exit, CliError> {
@@ -28,6 +32,7 @@ pub(super) async fn run(session: &Session, args: RemoveArgs) -> Result<Exit, Cli
         Scope::Connector,
         args.dry_run,
         args.yes,
+        args.impact_users,
     )
     .await
 }
@@ -38,7 +43,7 @@ pub(super) async fn remove_source_only(
     source_id: &str,
     dry_run: bool,
 ) -> Result<Exit, CliError> {
-    remove(session, source_id, Scope::SourceOnly, dry_run, true).await
+    remove(session, source_id, Scope::SourceOnly, dry_run, true, 0).await
 }
 
 async fn remove(
@@ -47,23 +52,31 @@ async fn remove(
     scope: Scope,
     dry_run: bool,
     yes: bool,
+    impact_users: usize,
 ) -> Result<Exit, CliError> {
-    let plan = plan_remove(&session.client, id).await?;
+    let mut plan = plan_remove(&session.client, id).await?;
+    if impact_users > 0 && !plan.nothing_to_do() {
+        match removal_impact(&session.client, id, Some(impact_users)).await {
+            Ok(impact) => plan.impact = Some(impact),
+            // The impact informs; it does not stand in the way of a removal.
+            Err(e) => eprintln!("warning: could not measure the impact: {e}"),
+        }
+    }
     let planned: Vec<_> = match scope {
         Scope::Connector => plan.steps.clone(),
         Scope::SourceOnly => plan.steps[..2].to_vec(),
     };
     if dry_run {
-        print_steps(session, id, true, &planned)?;
+        print_steps(session, id, true, &planned, plan.impact.as_ref())?;
         return Ok(Exit::Ok);
     }
     if planned.iter().all(|s| s.status == StepStatus::AlreadyDone) {
-        print_steps(session, id, false, &planned)?;
+        print_steps(session, id, false, &planned, None)?;
         return Ok(Exit::Ok);
     }
     session.check_writable(&format!("remove '{id}'"))?;
     if !yes {
-        confirm(session, id, &planned)?;
+        confirm(session, id, &planned, plan.impact.as_ref())?;
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let show_progress = !session.printer.json() && std::io::stderr().is_terminal();
@@ -86,7 +99,7 @@ async fn remove(
     });
     let (report, error) = execute_remove(&session.client, id, scope, &Progress::channel(tx)).await;
     let _ = printer.await;
-    print_steps(session, id, false, &report.steps)?;
+    print_steps(session, id, false, &report.steps, plan.impact.as_ref())?;
     match error {
         None => Ok(Exit::Ok),
         Some(e) => {
@@ -104,7 +117,12 @@ async fn remove(
 }
 
 /// Asks the admin to type the id; refuses (exit 4) when there is no terminal to ask on.
-fn confirm(session: &Session, id: &str, steps: &[crate::ops::StepReport]) -> Result<(), CliError> {
+fn confirm(
+    session: &Session,
+    id: &str,
+    steps: &[crate::ops::StepReport],
+    impact: Option<&ImpactSummary>,
+) -> Result<(), CliError> {
     if !std::io::stdin().is_terminal() {
         return Err(CliError::Refused(format!(
             "removing '{id}' needs confirmation: run it on a terminal, or pass --yes"
@@ -114,6 +132,9 @@ fn confirm(session: &Session, id: &str, steps: &[crate::ops::StepReport]) -> Res
     let _ = writeln!(err, "This will:");
     for s in steps.iter().filter(|s| s.status == StepStatus::Planned) {
         let _ = writeln!(err, "  - {}", s.detail);
+    }
+    if let Some(impact) = impact {
+        let _ = writeln!(err, "Impact: {}.", impact.text);
     }
     let _ = write!(err, "Type the connection id ({id}) to confirm: ");
     let _ = err.flush();

@@ -110,12 +110,12 @@ async fn register(session: &Session, args: RegisterArgs) -> Result<Exit, CliErro
     )
     .await?;
     if args.dry_run {
-        print_steps(session, &plan.source_id, true, &plan.steps)?;
+        print_steps(session, &plan.source_id, true, &plan.steps, None)?;
         return Ok(Exit::Ok);
     }
     session.check_writable("register a profile source")?;
     let steps = execute_register(&session.client, &plan, &Progress::none()).await?;
-    print_steps(session, &plan.source_id, false, &steps)?;
+    print_steps(session, &plan.source_id, false, &steps, None)?;
     Ok(Exit::Ok)
 }
 
@@ -125,6 +125,7 @@ pub(super) fn print_steps(
     subject: &str,
     dry_run: bool,
     steps: &[StepReport],
+    impact: Option<&crate::ops::impact::ImpactSummary>,
 ) -> Result<(), CliError> {
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
@@ -132,12 +133,15 @@ pub(super) fn print_steps(
         connection: &'a str,
         dry_run: bool,
         steps: &'a [StepReport],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        impact: Option<&'a crate::ops::impact::ImpactSummary>,
     }
     session.printer.result(
         &Doc {
             connection: subject,
             dry_run,
             steps,
+            impact,
         },
         || {
             let mut t = Table::new(["STEP", "STATUS", "DETAIL"]);
@@ -149,6 +153,21 @@ pub(super) fn print_steps(
                 ]);
             }
             let mut out = Printer::table(&t);
+            if let Some(impact) = impact {
+                let text = format!(
+                    "Impact: {} of {} users{} see a different profile: {}.",
+                    impact.changed_users,
+                    impact.users,
+                    if impact.sampled { " read so far" } else { "" },
+                    impact.text
+                );
+                out.push_str(&super::table::wrap(
+                    &text,
+                    super::table::terminal_width(),
+                    0,
+                ));
+                out.push('\n');
+            }
             if dry_run {
                 out.push_str("Dry run: nothing was changed.\n");
             }

@@ -3,6 +3,7 @@
 
 pub mod doctor;
 pub mod explain;
+pub mod impact;
 pub mod register;
 pub mod remove;
 pub mod reorder;

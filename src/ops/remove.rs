@@ -6,8 +6,9 @@
 
 use serde::Serialize;
 
+use super::impact::{ImpactSummary, load_impact_inputs};
 use super::reorder::write_list;
-use super::snapshot::read_precedence;
+use super::snapshot::{read_precedence, read_snapshot};
 use super::{Event, OpsError, Progress, StepReport, StepStatus};
 use crate::graph::connections::ExternalConnection;
 use crate::graph::sources::ProfileSource;
@@ -29,6 +30,9 @@ pub struct RemovePlan {
     #[serde(skip)]
     pub existing_connection: Option<ExternalConnection>,
     pub steps: Vec<StepReport>,
+    /// Users whose composed profile changes, when computed ([`removal_impact`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<ImpactSummary>,
 }
 
 impl RemovePlan {
@@ -113,7 +117,23 @@ pub async fn plan_remove(
         source,
         existing_connection: connection,
         steps,
+        impact: None,
     })
+}
+
+/// Users whose composed profile changes when the connector goes: it leaves the precedence
+/// list and its items leave every profile. Reads at most `limit` users (each needs one item
+/// read per people connector), and says when it stopped short.
+pub async fn removal_impact(
+    client: &GraphClient,
+    connection_id: &str,
+    limit: Option<usize>,
+) -> Result<ImpactSummary, OpsError> {
+    let id = source_id(connection_id)?;
+    let snapshot = read_snapshot(client).await?;
+    let inputs = load_impact_inputs(client, &snapshot, limit, |_| {}).await?;
+    let impact = inputs.removal(&snapshot.list(), &id);
+    Ok(ImpactSummary::new(&impact, &inputs))
 }
 
 /// What to remove.

@@ -1118,6 +1118,20 @@ pub fn explain_entities(
 ) -> Vec<Provenance> {
     let mut table = SourceTable::new();
     let mut catalog = PropertyCatalog::new();
+    let user = user_sources(&mut catalog, &mut table, sources);
+    let composer = Composer::new(&catalog, Ranking::new(&table, precedence));
+    composer.explain(&user, &catalog, &table)
+}
+
+/// One user's JSON profile entities in the typed core's form, interning property paths and
+/// sources as it goes: single-valued collections by leaf path of each source's current entity
+/// (`positions/detail/jobTitle`), multi-valued ones whole (`emails`). Explanations and reorder
+/// impact over many users both read users this way, so their paths agree.
+pub fn user_sources(
+    catalog: &mut PropertyCatalog,
+    table: &mut SourceTable,
+    sources: &[SourceEntities],
+) -> UserSources {
     let mut user = UserSources::new();
     for src in sources {
         let key = table.intern(&src.source_id);
@@ -1146,8 +1160,7 @@ pub fn explain_entities(
         }
         user = user.with(key, values);
     }
-    let composer = Composer::new(&catalog, Ranking::new(&table, precedence));
-    composer.explain(&user, &catalog, &table)
+    user
 }
 
 fn flatten(

@@ -8,16 +8,20 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::action::{Action, ApplyFailure};
 use super::identity;
 use super::people_index::{PEOPLE_SELECT, UserRow};
-use super::profile::{self, ImpactInputs};
+use super::profile;
 use crate::graph::GraphClient;
 use crate::graph::sources::ProfileSourcePatch;
+use crate::ops::impact::{ImpactInputs, load_impact_inputs};
 use crate::ops::register::{RegisterPlan, RegisterRequest, execute_register, plan_register};
-use crate::ops::remove::{Scope, execute_remove, plan_remove};
+use crate::ops::remove::{Scope, execute_remove, plan_remove, removal_impact};
+
+/// Most users read to measure a removal's impact before the wizard's review.
+const IMPACT_USERS: usize = 5000;
 use crate::ops::reorder::{ReorderPlan, apply};
 use crate::ops::setup::{SetupRequest, execute_setup};
 use crate::ops::snapshot::{Snapshot, read_snapshot};
 use crate::ops::{OpsError, Progress};
-use crate::people::precedence::{PrecedenceList, impact};
+use crate::people::precedence::PrecedenceList;
 use crate::sync::CancellationToken;
 
 /// Background work.
@@ -221,11 +225,16 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
             });
         }
         Work::LoadImpactInputs { snapshot, expected } => {
-            let result = profile::load_impact_inputs(client, &snapshot, expected, |done, total| {
-                let _ = tx.send(Action::ImpactInputsProgress { done, total });
+            let result = load_impact_inputs(client, &snapshot, None, |done| {
+                let _ = tx.send(Action::ImpactInputsProgress {
+                    done,
+                    total: expected.max(done),
+                });
             })
             .await;
-            send(Action::ImpactInputsLoaded(result.map(Arc::new)));
+            send(Action::ImpactInputsLoaded(
+                result.map(Arc::new).map_err(|e| e.to_string()),
+            ));
         }
         Work::ComputeImpact {
             generation,
@@ -233,16 +242,8 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
             after,
             inputs,
         } => {
-            let computed = tokio::task::spawn_blocking(move || {
-                impact(
-                    &before,
-                    &after,
-                    &inputs.catalog,
-                    &inputs.table,
-                    &inputs.users,
-                )
-            })
-            .await;
+            let computed =
+                tokio::task::spawn_blocking(move || inputs.reorder(&before, &after)).await;
             if let Ok(impact) = computed {
                 send(Action::ImpactComputed {
                     generation,
@@ -261,12 +262,19 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
             });
             send(Action::ReorderApplied(result));
         }
-        Work::PlanRemove(id) => send(Action::RemovePlanned(
-            plan_remove(client, &id)
-                .await
-                .map(Box::new)
-                .map_err(|e| ops_message(&e)),
-        )),
+        Work::PlanRemove(id) => {
+            let planned = match plan_remove(client, &id).await {
+                Ok(mut plan) => {
+                    if !plan.nothing_to_do() {
+                        // The impact informs the review; failing to measure it blocks nothing.
+                        plan.impact = removal_impact(client, &id, Some(IMPACT_USERS)).await.ok();
+                    }
+                    Ok(Box::new(plan))
+                }
+                Err(e) => Err(ops_message(&e)),
+            };
+            send(Action::RemovePlanned(planned));
+        }
         Work::ExecuteRemove { id, scope } => {
             let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
             let forward = {

@@ -1,50 +1,13 @@
 //! View models: a person's explanation as table rows, and the per-user inputs of impact previews.
 
-use std::sync::Arc;
-
-use futures::StreamExt;
 use serde_json::Value as Json;
 
-use crate::graph::users::USER_SELECT;
-use crate::graph::{GraphClient, GraphError};
+use crate::graph::GraphClient;
 use crate::ops::explain::Explanation;
-use crate::ops::snapshot::{Snapshot, engine_schema};
-use crate::people::compose::{
-    PropertyCatalog, PropertyKind, Rule, SourceEntities, SourceTable, UserSources, Value,
-    collection_kind,
-};
-use crate::people::entities::entities_from_entra_user;
+use crate::ops::snapshot::Snapshot;
+use crate::people::compose::{PropertyKind, Rule, collection_kind};
 use crate::people::ids::SourceId;
-use crate::people::item::{ItemLayout, entities_from_item, item_id_for_upn};
 use crate::people::source_url::builtin_source;
-
-/// Item reads in flight at once while loading impact inputs.
-const ITEM_READS: usize = 8;
-
-/// A people connection whose items feed profiles, with how its items are laid out.
-#[derive(Debug, Clone)]
-pub struct ConnectorSource {
-    pub source_id: SourceId,
-    pub connection_id: String,
-    pub layout: ItemLayout,
-}
-
-/// The people connections of a snapshot whose schema can be read as a people contract.
-pub fn connector_sources(snapshot: &Snapshot) -> Vec<ConnectorSource> {
-    snapshot
-        .connections
-        .iter()
-        .filter_map(|c| {
-            let schema = engine_schema(c.schema.as_ref()?)?;
-            let layout = ItemLayout::from_schema(&schema).ok()?;
-            Some(ConnectorSource {
-                source_id: SourceId::new(c.connection.id.clone()).ok()?,
-                connection_id: c.connection.id.clone(),
-                layout,
-            })
-        })
-        .collect()
-}
 
 /// The name a source is shown by: its profile source's display name, a built-in's name, or
 /// its id.
@@ -58,41 +21,6 @@ pub fn source_name(snapshot: &Snapshot, id: &SourceId) -> String {
         .and_then(|s| s.display_name.clone())
         .or_else(|| builtin_source(id).map(|b| b.name.to_owned()))
         .unwrap_or_else(|| id.to_string())
-}
-
-/// Entra's entities and each connector's item for one user (a connector with no item for
-/// them contributes nothing).
-async fn sources_for_user(
-    client: &GraphClient,
-    connectors: &[ConnectorSource],
-    user: &Json,
-) -> Result<Vec<SourceEntities>, GraphError> {
-    let mut out = vec![entities_from_entra_user(user)];
-    let upn = user
-        .get("userPrincipalName")
-        .and_then(Json::as_str)
-        .unwrap_or_default();
-    if upn.is_empty() {
-        return Ok(out);
-    }
-    let item_id = item_id_for_upn(upn);
-    let items = futures::future::try_join_all(
-        connectors
-            .iter()
-            .map(|c| client.get_item(&c.connection_id, &item_id)),
-    )
-    .await?;
-    for (c, item) in connectors.iter().zip(items) {
-        if let Some(item) = item {
-            let properties = Json::Object(item.properties);
-            out.push(entities_from_item(
-                &c.layout,
-                &properties,
-                c.source_id.clone(),
-            ));
-        }
-    }
-    Ok(out)
 }
 
 /// One row of the explanation table.
@@ -328,111 +256,11 @@ pub async fn explain(
     Ok(explain_view(snapshot, &explanation))
 }
 
-/// Every loaded user's per-source values in typed form, built once and recomposed per staged
-/// precedence edit.
-#[derive(Debug, Clone, Default)]
-pub struct ImpactInputs {
-    pub catalog: PropertyCatalog,
-    pub table: SourceTable,
-    pub users: Vec<UserSources>,
-}
-
-impl ImpactInputs {
-    /// Adds one user's sources, interning paths the way `explain_entities` does (leaf paths of
-    /// the current single-valued entity, whole items of multi-valued collections).
-    pub fn add_user(&mut self, sources: &[SourceEntities]) {
-        let mut user = UserSources::new();
-        for src in sources {
-            let key = self.table.intern(&src.source_id);
-            let mut values = Vec::new();
-            for (collection, entities) in &src.collections {
-                if collection_kind(collection) == PropertyKind::Multi {
-                    let id = self.catalog.intern(collection, PropertyKind::Multi);
-                    values.extend(
-                        entities
-                            .iter()
-                            .filter(|e| !e.is_null())
-                            .map(|e| (id, Value::from_json(e))),
-                    );
-                    continue;
-                }
-                let current = entities
-                    .iter()
-                    .find(|e| e.is_object() && e.get("isCurrent") != Some(&Json::Bool(false)));
-                if let Some(entity) = current {
-                    let mut path = collection.clone();
-                    flatten(entity, &mut path, true, &mut |p, leaf| {
-                        let id = self.catalog.intern(p, PropertyKind::Single);
-                        values.push((id, Value::from_json(leaf)));
-                    });
-                }
-            }
-            user = user.with(key, values);
-        }
-        self.users.push(user);
-    }
-}
-
-/// Calls `leaf` for every leaf (scalars, nulls, arrays) below the top of `value` with its
-/// slash path; `id`, `source` and `sources` at the top describe the instance and are skipped.
-fn flatten(value: &Json, path: &mut String, top: bool, leaf: &mut dyn FnMut(&str, &Json)) {
-    match value {
-        Json::Object(map) => {
-            for (k, v) in map {
-                if top && ["id", "source", "sources"].contains(&k.as_str()) {
-                    continue;
-                }
-                let len = path.len();
-                path.push('/');
-                path.push_str(k);
-                flatten(v, path, false, leaf);
-                path.truncate(len);
-            }
-        }
-        other if !top => leaf(path, other),
-        _ => {}
-    }
-}
-
-/// Reads every user and each connector's item for them (bounded concurrency), reporting
-/// progress as users complete.
-pub async fn load_impact_inputs(
-    client: &GraphClient,
-    snapshot: &Snapshot,
-    expected: usize,
-    progress: impl Fn(usize, usize),
-) -> Result<ImpactInputs, String> {
-    let connectors = Arc::new(connector_sources(snapshot));
-    progress(0, expected);
-    let mut inputs = ImpactInputs::default();
-    let mut done = 0;
-    // Page by page, so only one page of user JSON is held at a time.
-    let pages = client.user_pages::<Json>(USER_SELECT, crate::graph::users::MAX_PAGE);
-    futures::pin_mut!(pages);
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e: GraphError| e.to_string())?;
-        // Owned futures (no borrowing closure in the combinator) keep the stream Send.
-        let reads: Vec<_> = page
-            .into_iter()
-            .map(|u| {
-                let client = client.clone();
-                let connectors = connectors.clone();
-                async move { sources_for_user(&client, &connectors, &u).await }
-            })
-            .collect();
-        let mut results = futures::stream::iter(reads).buffered(ITEM_READS);
-        while let Some(sources) = results.next().await {
-            inputs.add_user(&sources.map_err(|e| e.to_string())?);
-            done += 1;
-        }
-        progress(done, expected.max(done));
-    }
-    Ok(inputs)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::impact::ImpactInputs;
+    use crate::people::compose::SourceEntities;
     use crate::people::precedence::{PrecedenceList, impact};
     use serde_json::json;
 

@@ -64,6 +64,20 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, w: &RemovalWizard) 
                 )
             };
             lines.extend(wrap(&consequence, width).into_iter().map(Line::raw));
+            if let Some(impact) = &plan.impact {
+                let text = format!(
+                    "Impact: {} of {} users{} see a different profile: {}.",
+                    impact.changed_users,
+                    impact.users,
+                    if impact.sampled { " read so far" } else { "" },
+                    impact.text
+                );
+                lines.extend(
+                    wrap(&text, width)
+                        .into_iter()
+                        .map(|l| Line::styled(l, theme.style(Role::Heading))),
+                );
+            }
             lines.push(Line::styled(
                 "The steps run in this order, so precedence never names a deleted source.",
                 theme.style(Role::Dim),
