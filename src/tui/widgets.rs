@@ -249,6 +249,28 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// Splits a pane's inner area into its list and the detail panel of `detail_lines` below it.
+pub fn split_detail(inner: Rect, detail_lines: u16) -> (Rect, Rect) {
+    let list = Rect {
+        height: inner.height.saturating_sub(detail_lines),
+        ..inner
+    };
+    let detail = Rect {
+        y: inner.y + list.height,
+        height: inner.height - list.height,
+        ..inner
+    };
+    (list, detail)
+}
+
+/// A horizontal rule across `width` columns (ASCII when glyphs are off).
+pub fn rule<'a>(theme: &Theme, width: usize) -> Line<'a> {
+    Line::styled(
+        if theme.ascii { "-" } else { "─" }.repeat(width),
+        theme.style(Role::Dim),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

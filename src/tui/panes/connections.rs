@@ -14,7 +14,9 @@ use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
 use crate::tui::update::selected_connection;
-use crate::tui::widgets::{Col, block, heading, load_placeholder, row, truncate, widths, wrap};
+use crate::tui::widgets::{
+    self, Col, block, heading, load_placeholder, row, truncate, widths, wrap,
+};
 
 const COLS: [Col; 8] = [
     Col::fixed("ID", 14),
@@ -152,16 +154,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             theme,
         ));
     }
-    let list_area = Rect {
-        height: inner.height.saturating_sub(DETAIL_LINES),
-        ..inner
-    };
+    let (list_area, detail_area) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
-    let detail_area = Rect {
-        y: inner.y + list_area.height,
-        height: inner.height - list_area.height,
-        ..inner
-    };
     summary(frame, detail_area, state);
 }
 
@@ -175,9 +169,7 @@ fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
         return;
     };
     let width = usize::from(area.width);
-    let rule = "─".repeat(width);
-    let rule = if theme.ascii { "-".repeat(width) } else { rule };
-    let mut lines = vec![Line::styled(rule, theme.style(Role::Dim))];
+    let mut lines = vec![widgets::rule(theme, width)];
     let c = &view.connection;
     let facts = format!(
         "{}: {} · category {} · {} · rank {}",

@@ -14,7 +14,7 @@ use crate::tui::state::{AppState, ImpactState, LoadState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
-use crate::tui::widgets::{Col, block, heading, load_placeholder, row, truncate, widths};
+use crate::tui::widgets::{self, Col, block, heading, load_placeholder, row, truncate, widths};
 
 const COLS: [Col; 6] = [
     Col::fixed("", 1),
@@ -152,16 +152,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             theme,
         ));
     }
-    let list_area = Rect {
-        height: inner.height.saturating_sub(DETAIL_LINES),
-        ..inner
-    };
+    let (list_area, detail) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
-    let detail = Rect {
-        y: inner.y + list_area.height,
-        height: inner.height - list_area.height,
-        ..inner
-    };
     panel(frame, detail, state);
 }
 
@@ -230,8 +222,7 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
     let g = theme.glyphs();
     let p = &state.precedence;
     let width = usize::from(area.width);
-    let rule = if theme.ascii { "-" } else { "─" }.repeat(width);
-    let mut lines = vec![Line::styled(rule, theme.style(Role::Dim))];
+    let mut lines = vec![widgets::rule(theme, width)];
     if let Some(staged) = p.staged.as_ref().filter(|s| s.changed()) {
         let changes = staged.base.diff(&staged.list);
         let moves: Vec<String> = changes

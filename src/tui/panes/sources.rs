@@ -11,7 +11,7 @@ use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
 use crate::tui::update::selected_source;
-use crate::tui::widgets::{Col, block, heading, load_placeholder, row, truncate, widths};
+use crate::tui::widgets::{self, Col, block, heading, load_placeholder, row, truncate, widths};
 
 const COLS: [Col; 6] = [
     Col::flex("SOURCE ID", 13, 1, 36),
@@ -97,16 +97,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             theme,
         ));
     }
-    let list_area = Rect {
-        height: inner.height.saturating_sub(DETAIL_LINES),
-        ..inner
-    };
+    let (list_area, detail) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
-    let detail = Rect {
-        y: inner.y + list_area.height,
-        height: inner.height - list_area.height,
-        ..inner
-    };
     summary(frame, detail, state);
 }
 
@@ -116,9 +108,8 @@ fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
         return;
     };
     let width = usize::from(area.width);
-    let rule = if theme.ascii { "-" } else { "─" }.repeat(width);
     let mut lines = vec![
-        Line::styled(rule, theme.style(Role::Dim)),
+        widgets::rule(theme, width),
         Line::from(vec![
             Span::styled(
                 r.display_name

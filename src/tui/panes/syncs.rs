@@ -11,7 +11,9 @@ use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
 use crate::tui::update::sync_connections;
-use crate::tui::widgets::{Col, block, heading, load_placeholder, row, spinner, truncate, widths};
+use crate::tui::widgets::{
+    self, Col, block, heading, load_placeholder, row, spinner, truncate, widths,
+};
 
 const COLS: [Col; 5] = [
     Col::fixed("CONNECTION", 14),
@@ -201,24 +203,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             theme,
         ));
     }
-    let list_area = Rect {
-        height: inner.height.saturating_sub(DETAIL_LINES),
-        ..inner
-    };
+    let (list_area, detail) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
-    let detail = Rect {
-        y: inner.y + list_area.height,
-        height: inner.height - list_area.height,
-        ..inner
-    };
     panel(frame, detail, state, ids.get(state.syncs.list.selected));
 }
 
 fn panel(frame: &mut Frame, area: Rect, state: &AppState, id: Option<&String>) {
     let theme = &state.theme;
     let width = usize::from(area.width);
-    let rule = if theme.ascii { "-" } else { "─" }.repeat(width);
-    let mut lines = vec![Line::styled(rule, theme.style(Role::Dim))];
+    let mut lines = vec![widgets::rule(theme, width)];
     if let Some(run) = id.and_then(|id| state.syncs.runs.get(id)) {
         lines.extend(counter_lines(state, run, width));
         for i in run.issues.iter().take(2) {
