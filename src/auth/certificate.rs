@@ -1,6 +1,7 @@
 //! Certificate sign-in: a client assertion (RS256 JWT) signed in Rust with aws-lc-rs, so no
-//! OpenSSL system library is needed. The certificate file is PEM: the certificate and its
-//! private key (PKCS#8 or PKCS#1).
+//! OpenSSL system library is needed. The certificate file is PEM (the certificate and its
+//! private key, PKCS#8 or PKCS#1) or PKCS#12 (`.pfx`/`.p12`, password from
+//! `AZURE_CLIENT_CERTIFICATE_PASSWORD`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -52,7 +53,39 @@ impl CertificateAssertion {
                 "the certificate file holds no usable private key: {e}"
             ))
         })?;
-        let key = match &key {
+        Self::from_parts(cert.as_ref(), &key, client_id, audience)
+    }
+
+    /// Reads a PKCS#12 (`.pfx`) archive holding a private key and its certificate.
+    pub fn from_pkcs12(
+        data: &[u8],
+        password: &str,
+        client_id: &str,
+        audience: &str,
+    ) -> Result<Self, AuthError> {
+        use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
+        let store = KeyStore::from_pkcs12(data, password, Pkcs12ImportPolicy::Relaxed).map_err(|_| {
+            AuthError::Config(
+                "the PKCS#12 file could not be opened: wrong password (AZURE_CLIENT_CERTIFICATE_PASSWORD) or not a PKCS#12 file".into(),
+            )
+        })?;
+        let (_, chain) = store
+            .private_key_chain()
+            .ok_or_else(|| AuthError::Config("the PKCS#12 file holds no private key".into()))?;
+        let cert = chain.certs().first().ok_or_else(|| {
+            AuthError::Config("the PKCS#12 file holds no certificate for its key".into())
+        })?;
+        let key = PrivateKeyDer::Pkcs8(chain.key().as_der().to_vec().into());
+        Self::from_parts(cert.as_der(), &key, client_id, audience)
+    }
+
+    fn from_parts(
+        cert: &[u8],
+        key: &PrivateKeyDer<'_>,
+        client_id: &str,
+        audience: &str,
+    ) -> Result<Self, AuthError> {
+        let key = match key {
             PrivateKeyDer::Pkcs8(k) => RsaKeyPair::from_pkcs8(k.secret_pkcs8_der()),
             PrivateKeyDer::Pkcs1(k) => RsaKeyPair::from_der(k.secret_pkcs1_der()),
             _ => {
@@ -62,8 +95,7 @@ impl CertificateAssertion {
             }
         }
         .map_err(|e| AuthError::Config(format!("the private key is not a usable RSA key: {e}")))?;
-        let digest =
-            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, cert.as_ref());
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, cert);
         Ok(Self {
             key,
             x5t: b64(digest.as_ref()),
@@ -134,8 +166,17 @@ pub fn certificate_credential(
         "{}/{tenant_id}/oauth2/v2.0/token",
         authority_url.trim_end_matches('/')
     );
-    let assertion = CertificateAssertion::from_pem(&pem, client_id, &audience)
-        .map_err(|e| AuthError::Config(format!("certificate {}: {e}", path.display())))?;
+    let pkcs12 = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("pfx") || e.eq_ignore_ascii_case("p12"));
+    let assertion = if pkcs12 {
+        let password = std::env::var("AZURE_CLIENT_CERTIFICATE_PASSWORD").unwrap_or_default();
+        CertificateAssertion::from_pkcs12(&pem, &password, client_id, &audience)
+    } else {
+        CertificateAssertion::from_pem(&pem, client_id, &audience)
+    }
+    .map_err(|e| AuthError::Config(format!("certificate {}: {e}", path.display())))?;
     let credential = ClientAssertionCredential::new(
         tenant_id.to_owned(),
         client_id.to_owned(),
@@ -207,6 +248,37 @@ mod tests {
                 &decode(parts[2]),
             )
             .unwrap();
+    }
+
+    #[test]
+    fn pkcs12_archives_give_the_same_assertion_key() {
+        use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["peoplectl".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let mut store = KeyStore::new();
+        let chain = PrivateKeyChain::new(
+            vec![1u8; 20],
+            PrivateKey::from_der(&key.serialize_der()).unwrap(),
+            [Certificate::from_der(cert.der()).unwrap()],
+        );
+        store.add_entry("app", KeyStoreEntry::PrivateKeyChain(chain));
+        let pfx = store.writer("s3cret").write().unwrap();
+
+        let from_pfx = CertificateAssertion::from_pkcs12(&pfx, "s3cret", "a", "b").unwrap();
+        let pem = format!("{}{}", cert.pem(), key.serialize_pem());
+        let from_pem = CertificateAssertion::from_pem(pem.as_bytes(), "a", "b").unwrap();
+        assert_eq!(from_pfx.x5t, from_pem.x5t);
+        let err = CertificateAssertion::from_pkcs12(&pfx, "Nz7-guess", "a", "b")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("password"), "{err}");
+        assert!(
+            !err.contains("Nz7-guess"),
+            "the password is not echoed: {err}"
+        );
     }
 
     #[test]
