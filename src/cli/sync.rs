@@ -328,6 +328,13 @@ fn render(r: &SyncReport) -> String {
             r.to_put, r.to_delete
         ));
     }
+    if r.deletes_held > 0 {
+        out.push_str(&format!(
+            "Kept {} items no readable row names: some rows could not be read and might name them. \
+             Fix those rows and sync again to delete them.\n",
+            r.deletes_held
+        ));
+    }
     if !r.errors.is_empty() {
         out.push_str("\nRows and items that need attention:\n");
         for e in &r.errors {

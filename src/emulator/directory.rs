@@ -314,7 +314,9 @@ impl Directory {
                 1 + n % 28
             )),
             business_phones: vec![format!("+1 425 555 {:04}", n % 10_000)],
-            mobile_phone: (n % 3 == 0).then(|| format!("+1 206 555 {:04}", n % 10_000)),
+            mobile_phone: n
+                .is_multiple_of(3)
+                .then(|| format!("+1 206 555 {:04}", n % 10_000)),
             city: Some("Redmond".to_owned()),
             state: Some("WA".to_owned()),
             country: Some("United States".to_owned()),

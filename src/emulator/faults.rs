@@ -93,8 +93,10 @@ pub struct RouteCounters {
     pub throttled: u64,
     /// 5xx answers.
     pub server_errors: u64,
-    /// Connections closed without an answer.
+    /// Connections closed without an answer (the request was not applied).
     pub dropped: u64,
+    /// Requests applied whose answer was then lost (the connection closed instead).
+    pub lost_answers: u64,
 }
 
 /// A copy of the counters at one moment.
@@ -119,6 +121,7 @@ impl CounterSnapshot {
                 throttled: acc.throttled + c.throttled,
                 server_errors: acc.server_errors + c.server_errors,
                 dropped: acc.dropped + c.dropped,
+                lost_answers: acc.lost_answers + c.lost_answers,
             })
     }
 }
@@ -129,6 +132,7 @@ struct CounterCells {
     throttled: AtomicU64,
     server_errors: AtomicU64,
     dropped: AtomicU64,
+    lost_answers: AtomicU64,
 }
 
 /// What a scripted fault does to a matching request.
@@ -143,6 +147,9 @@ pub enum FaultAction {
     },
     /// Close the connection without answering.
     Drop,
+    /// Apply the request, then close the connection instead of answering: the client cannot
+    /// tell whether its write happened (the case retries must be safe for).
+    LoseAnswer,
 }
 
 /// "Make the next N requests matching METHOD + PATH fail" (tests of a fault at step X).
@@ -183,7 +190,7 @@ impl FaultRule {
     pub fn status(mut self, status: u16) -> Self {
         let retry_after_s = match self.action {
             FaultAction::Status { retry_after_s, .. } => retry_after_s,
-            FaultAction::Drop => None,
+            FaultAction::Drop | FaultAction::LoseAnswer => None,
         };
         self.action = FaultAction::Status {
             status,
@@ -205,6 +212,13 @@ impl FaultRule {
     #[must_use]
     pub fn drop_connection(mut self) -> Self {
         self.action = FaultAction::Drop;
+        self
+    }
+
+    /// Apply the request, then close the connection instead of answering.
+    #[must_use]
+    pub fn lose_answer(mut self) -> Self {
+        self.action = FaultAction::LoseAnswer;
         self
     }
 
@@ -246,6 +260,8 @@ pub(crate) enum Decision {
         retry_after_s: Option<u64>,
     },
     Drop,
+    /// Handle the request, then drop the connection.
+    LoseAnswer,
 }
 
 struct Bucket {
@@ -285,6 +301,11 @@ struct FaultState {
     spike_ms: u64,
     fault_rate: f64,
     drop_rate: f64,
+    lose_rate: f64,
+    throttle_rate: f64,
+    throttle_retry_after_s: Option<u64>,
+    /// Random 503s carry `Retry-After: 1..=this` half the time; 0 = never.
+    fault_retry_after_max_s: u64,
     ingest_rps: Option<f64>,
     ingest_overrides: HashMap<String, Option<f64>>,
     buckets: HashMap<String, Bucket>,
@@ -324,6 +345,10 @@ impl Faults {
                 spike_ms: 0,
                 fault_rate: clamp_probability(config.fault_rate),
                 drop_rate: clamp_probability(config.drop_rate),
+                lose_rate: 0.0,
+                throttle_rate: 0.0,
+                throttle_retry_after_s: Some(1),
+                fault_retry_after_max_s: 3,
                 ingest_rps: valid_rate(config.ingest_rps),
                 ingest_overrides: HashMap::new(),
                 buckets: HashMap::new(),
@@ -363,9 +388,28 @@ impl Faults {
         self.lock().fault_rate = clamp_probability(probability);
     }
 
+    /// Random 503s carry `Retry-After: 1..=max_s` half the time (3 by default); 0 = never.
+    /// Clients honour it by pausing, so a long storm of them costs minutes.
+    pub fn set_fault_retry_after_max_s(&self, max_s: u64) {
+        self.lock().fault_retry_after_max_s = max_s;
+    }
+
     /// Probability of closing the connection without a response.
     pub fn set_drop_rate(&self, probability: f64) {
         self.lock().drop_rate = clamp_probability(probability);
+    }
+
+    /// Probability of applying a request and then closing the connection without its answer.
+    pub fn set_lose_rate(&self, probability: f64) {
+        self.lock().lose_rate = clamp_probability(probability);
+    }
+
+    /// Probability of a 429 on any request (a throttling storm), with this `Retry-After`
+    /// (`None`: no header, as Graph sometimes sends; clients then back off on their own).
+    pub fn set_throttle_rate(&self, probability: f64, retry_after_s: Option<u64>) {
+        let mut state = self.lock();
+        state.throttle_rate = clamp_probability(probability);
+        state.throttle_retry_after_s = retry_after_s;
     }
 
     /// Item writes per second for every connection without its own rate; `None` = unlimited.
@@ -431,6 +475,8 @@ impl Faults {
         state.spike_probability = 0.0;
         state.fault_rate = 0.0;
         state.drop_rate = 0.0;
+        state.lose_rate = 0.0;
+        state.throttle_rate = 0.0;
     }
 
     /// The next schema operation on `connection_id` ends `failed` with `message`.
@@ -455,6 +501,7 @@ impl Faults {
                         throttled: cells.throttled.load(Ordering::Relaxed),
                         server_errors: cells.server_errors.load(Ordering::Relaxed),
                         dropped: cells.dropped.load(Ordering::Relaxed),
+                        lost_answers: cells.lost_answers.load(Ordering::Relaxed),
                     },
                 )
             })
@@ -469,6 +516,7 @@ impl Faults {
             cells.throttled.store(0, Ordering::Relaxed);
             cells.server_errors.store(0, Ordering::Relaxed);
             cells.dropped.store(0, Ordering::Relaxed);
+            cells.lost_answers.store(0, Ordering::Relaxed);
         }
     }
 
@@ -487,6 +535,13 @@ impl Faults {
         let cells = &self.counters[class.index()];
         cells.requests.fetch_add(1, Ordering::Relaxed);
         cells.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request that was applied but whose answer was not sent.
+    pub(crate) fn record_lost_answer(&self, class: RouteClass) {
+        let cells = &self.counters[class.index()];
+        cells.requests.fetch_add(1, Ordering::Relaxed);
+        cells.lost_answers.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Latency to add and whether to fail the request. `can_drop` is false inside `$batch`.
@@ -510,6 +565,7 @@ impl Faults {
             }
             let decision = match action {
                 FaultAction::Drop if can_drop => Decision::Drop,
+                FaultAction::LoseAnswer => Decision::LoseAnswer,
                 // Inside a batch there is no connection to drop: the gateway would time out.
                 FaultAction::Drop => Decision::Fail {
                     status: 504,
@@ -525,14 +581,35 @@ impl Faults {
             };
             return (delay, decision);
         }
+        // Random faults model Graph's gateway, not the identity platform: sign-in stays up
+        // (scripted rules can still fail it).
+        if matches!(
+            RouteClass::of_path(path),
+            RouteClass::Token | RouteClass::DeviceLogin
+        ) {
+            return (delay, Decision::Proceed);
+        }
         if can_drop && state.drop_rate > 0.0 && rand::random_bool(state.drop_rate) {
             return (delay, Decision::Drop);
+        }
+        if state.lose_rate > 0.0 && rand::random_bool(state.lose_rate) {
+            return (delay, Decision::LoseAnswer);
+        }
+        if state.throttle_rate > 0.0 && rand::random_bool(state.throttle_rate) {
+            return (
+                delay,
+                Decision::Fail {
+                    status: 429,
+                    retry_after_s: state.throttle_retry_after_s,
+                },
+            );
         }
         if state.fault_rate > 0.0 && rand::random_bool(state.fault_rate) {
             let decision = if rand::random_bool(0.5) {
                 Decision::Fail {
                     status: 503,
-                    retry_after_s: rand::random_bool(0.5).then(|| rand::random_range(1..=3)),
+                    retry_after_s: (state.fault_retry_after_max_s > 0 && rand::random_bool(0.5))
+                        .then(|| rand::random_range(1..=state.fault_retry_after_max_s)),
                 }
             } else {
                 Decision::Fail {

@@ -165,6 +165,23 @@ impl Inspector {
             .collect()
     }
 
+    /// Accepted PUTs and DELETEs per item id of a connection since it was created (or
+    /// [`Inspector::reset_item_writes`]), deleted items included.
+    pub fn item_writes(&self, connection_id: &str) -> std::collections::HashMap<String, u64> {
+        self.app
+            .read()
+            .connection(connection_id)
+            .map(|c| c.item_writes.clone())
+            .unwrap_or_default()
+    }
+
+    /// Zeroes the write counts of a connection's items.
+    pub fn reset_item_writes(&self, connection_id: &str) {
+        if let Some(c) = self.app.write().connection_mut(connection_id) {
+            c.item_writes.clear();
+        }
+    }
+
     /// Every profile property setting.
     pub fn settings(&self) -> Vec<SettingInfo> {
         self.app
@@ -192,5 +209,94 @@ impl Inspector {
     /// Request counters per route class.
     pub fn counters(&self) -> CounterSnapshot {
         self.app.faults.counters()
+    }
+}
+
+/// The three admin lists at one moment, as a reader of the tenant could have seen them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantMoment {
+    /// Position in the journal, from 0.
+    pub seq: usize,
+    /// `prioritizedSourceUrls` of the nameless setting (empty when there is none).
+    pub precedence: Vec<String>,
+    /// The source ids the precedence entries name (entries that name none are left out).
+    pub precedence_source_ids: Vec<String>,
+    /// Every profile source's `sourceId`, built-ins included.
+    pub source_ids: Vec<String>,
+    /// Every connection id.
+    pub connection_ids: Vec<String>,
+}
+
+impl TenantMoment {
+    /// Precedence entries naming a source that does not exist at this moment.
+    pub fn dangling_precedence(&self) -> Vec<String> {
+        self.precedence_source_ids
+            .iter()
+            .filter(|id| !self.source_ids.iter().any(|s| s.eq_ignore_ascii_case(id)))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Every distinct admin-visible state of the tenant since the journal was started.
+#[derive(Debug, Default)]
+pub(crate) struct Journal {
+    on: std::sync::atomic::AtomicBool,
+    moments: std::sync::Mutex<Vec<TenantMoment>>,
+}
+
+impl Journal {
+    pub fn is_on(&self) -> bool {
+        self.on.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn moments(&self) -> std::sync::MutexGuard<'_, Vec<TenantMoment>> {
+        self.moments
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Called with the write lock held, so moments are recorded in the order they happened.
+    pub fn record(&self, state: &super::state::State) {
+        let precedence = state
+            .precedence()
+            .map(|p| p.prioritized_source_urls.clone())
+            .unwrap_or_default();
+        let mut moments = self.moments();
+        let moment = TenantMoment {
+            seq: moments.len(),
+            precedence_source_ids: precedence
+                .iter()
+                .filter_map(|u| super::state::referenced_source_id(u))
+                .collect(),
+            precedence,
+            source_ids: state.sources.iter().map(|s| s.source_id.clone()).collect(),
+            connection_ids: state.connections.values().map(|c| c.id.clone()).collect(),
+        };
+        let unchanged = moments.last().is_some_and(|last| {
+            last.precedence == moment.precedence
+                && last.source_ids == moment.source_ids
+                && last.connection_ids == moment.connection_ids
+        });
+        if !unchanged {
+            moments.push(moment);
+        }
+    }
+}
+
+impl Inspector {
+    /// Starts (or restarts) recording every admin-visible state: precedence, sources and
+    /// connections after each write. The state now is the first moment.
+    pub fn start_journal(&self) {
+        let journal = &self.app.journal;
+        journal.moments().clear();
+        journal.on.store(true, std::sync::atomic::Ordering::Release);
+        // Taking the write lock records the current state.
+        drop(self.app.write());
+    }
+
+    /// The moments recorded since [`Inspector::start_journal`].
+    pub fn journal(&self) -> Vec<TenantMoment> {
+        self.app.journal.moments().clone()
     }
 }

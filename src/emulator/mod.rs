@@ -31,7 +31,7 @@ use axum_server::tls_rustls::RustlsConfig;
 pub use config::{EmulatorArgs, EmulatorConfig, SeedKind};
 pub use errors::EmulatorError;
 pub use faults::{CounterSnapshot, FaultAction, FaultRule, Faults, RouteClass, RouteCounters};
-pub use inspect::{ConnectionInfo, Inspector, SettingInfo, SourceInfo};
+pub use inspect::{ConnectionInfo, Inspector, SettingInfo, SourceInfo, TenantMoment};
 
 use directory::Directory;
 use server::{App, EmulatorService, MakeEmulatorService};

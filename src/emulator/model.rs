@@ -451,6 +451,9 @@ pub(crate) struct Connection {
     pub items: HashMap<String, Item>,
     /// Items per contributing user id, for the profile API.
     pub items_by_user: HashMap<String, HashSet<String>>,
+    /// Accepted PUTs and DELETEs per item id (kept after a delete), so tests can tell which
+    /// items a client sent again.
+    pub item_writes: HashMap<String, u64>,
 }
 
 impl Connection {
@@ -493,6 +496,11 @@ impl Connection {
         self.operations
             .iter()
             .any(|op| matches!(op.status, OperationStatus::InProgress { .. }))
+    }
+
+    /// Counts one accepted write of an item.
+    pub fn note_item_write(&mut self, id: &str) {
+        *self.item_writes.entry(id.to_owned()).or_default() += 1;
     }
 
     pub fn insert_item(&mut self, item: Item) {

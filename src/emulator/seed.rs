@@ -391,6 +391,7 @@ fn build_connection(
         operations,
         items: HashMap::new(),
         items_by_user: HashMap::new(),
+        item_writes: HashMap::new(),
     };
     if !raw.items.is_empty() {
         let Some(schema) = connection.active_schema.clone() else {

@@ -22,6 +22,7 @@ use super::config::EmulatorConfig;
 use super::directory::Directory;
 use super::errors::{GraphError, RequestIds};
 use super::faults::{Decision, Faults, RouteClass};
+use super::inspect::Journal;
 use super::routes::{self, GraphRequest};
 use super::state::{State as TenantState, Tenant};
 
@@ -42,6 +43,36 @@ pub(crate) struct App {
     pub client_secret: String,
     /// Certificates registered as the app's credentials (client assertions).
     pub certificates: Mutex<Vec<super::certs::AppCertificate>>,
+    /// Every admin-visible state, when tests ask for it.
+    pub journal: Journal,
+}
+
+/// A write lock on the tenant state that records the state in the journal when released, so
+/// the journal sees every state a reader could have seen, in order.
+pub(crate) struct StateWriteGuard<'a> {
+    state: RwLockWriteGuard<'a, TenantState>,
+    journal: &'a Journal,
+}
+
+impl std::ops::Deref for StateWriteGuard<'_> {
+    type Target = TenantState;
+    fn deref(&self) -> &TenantState {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for StateWriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut TenantState {
+        &mut self.state
+    }
+}
+
+impl Drop for StateWriteGuard<'_> {
+    fn drop(&mut self) {
+        if self.journal.is_on() {
+            self.journal.record(&self.state);
+        }
+    }
 }
 
 impl App {
@@ -65,6 +96,7 @@ impl App {
             token_key: rand::random(),
             client_secret: auth::new_client_secret(),
             certificates: Mutex::new(Vec::new()),
+            journal: Journal::default(),
         }
     }
 
@@ -77,14 +109,18 @@ impl App {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The tenant state for writing, with due schema operations settled first.
-    pub fn write(&self) -> RwLockWriteGuard<'_, TenantState> {
+    /// The tenant state for writing, with due schema operations settled first. When the
+    /// journal is on, the state is recorded as the guard is released.
+    pub fn write(&self) -> StateWriteGuard<'_> {
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         if self.pending_operations.load(Ordering::Acquire) > 0 {
             let pending = state.settle(Instant::now());
             self.pending_operations.store(pending, Ordering::Release);
         }
-        state
+        StateWriteGuard {
+            state,
+            journal: &self.journal,
+        }
     }
 
     pub fn note_pending_operation(&self) {
@@ -105,7 +141,14 @@ pub(crate) fn fault_error(status: u16, retry_after_s: Option<u64>) -> GraphError
             error.header(header::RETRY_AFTER, secs.max(1).to_string())
         }
         Some(secs) => GraphError::throttled(secs),
-        None => error,
+        // A 429 without Retry-After: Graph sends these too, and clients must back off alone.
+        None => {
+            let mut error = error;
+            error
+                .headers
+                .retain(|(name, _)| name != header::RETRY_AFTER);
+            error
+        }
     }
 }
 
@@ -257,13 +300,19 @@ where
                 } => fault_error(status, retry_after_s)
                     .to_reply(&ids)
                     .into_response(),
-                Decision::Proceed => {
+                Decision::Proceed | Decision::LoseAnswer => {
                     let mut request = request.map(Body::new);
                     request.extensions_mut().insert(ids.clone());
-                    match router.call(request).await {
+                    let response = match router.call(request).await {
                         Ok(response) => response,
                         Err(never) => match never {},
+                    };
+                    if decision == Decision::LoseAnswer {
+                        app.faults.record_lost_answer(class);
+                        tracing::debug!(%method, %path, status = response.status().as_u16(), "applied, answer lost (fault injection)");
+                        return Err(ConnectionDropped);
                     }
+                    response
                 }
             };
             decorate(&mut response, &ids);

@@ -4,6 +4,7 @@
 pub mod doctor;
 pub mod explain;
 pub mod impact;
+mod lock;
 pub mod register;
 pub mod remove;
 pub mod reorder;

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::lock::precedence_lock;
 use super::reorder::write_list;
 use super::snapshot::{PrecedenceSetting, read_precedence};
 use super::{OpsError, Progress, StepReport, StepStatus};
@@ -176,6 +177,7 @@ pub async fn execute_register(
     progress.step("profileSource", steps[0].status, steps[0].detail.clone());
 
     let id = SourceId::new(plan.source_id.clone()).map_err(|e| OpsError::Invalid(e.to_string()))?;
+    let _lock = precedence_lock(client).await?;
     let current = read_precedence(client).await?;
     let step = if current
         .as_ref()

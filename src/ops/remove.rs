@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::impact::{ImpactSummary, load_impact_inputs};
+use super::lock::precedence_lock;
 use super::reorder::write_list;
 use super::snapshot::{read_precedence, read_snapshot};
 use super::{Event, OpsError, Progress, StepReport, StepStatus};
@@ -205,6 +206,7 @@ async fn remove_from_precedence(
     connection_id: &str,
 ) -> Result<(StepStatus, String), OpsError> {
     let id = source_id(connection_id)?;
+    let _lock = precedence_lock(client).await?;
     let Some(setting) = read_precedence(client).await? else {
         return Ok((StepStatus::AlreadyDone, "no precedence setting".into()));
     };
@@ -235,7 +237,9 @@ async fn delete_source(
     connection_id: &str,
 ) -> Result<(StepStatus, String), OpsError> {
     let id = source_id(connection_id)?;
-    // The guard: a source still named by the list would leave it pointing at nothing.
+    // The guard: a source still named by the list would leave it pointing at nothing. Held
+    // under the precedence lock so no peoplectl can list it again between check and delete.
+    let _lock = precedence_lock(client).await?;
     if let Some(setting) = read_precedence(client).await? {
         if setting.list.index_of(&id).is_some() {
             return Err(OpsError::Refused(format!(

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::OpsError;
+use super::lock::precedence_lock;
 use super::snapshot::{PrecedenceSetting, read_precedence};
 use crate::graph::GraphClient;
 use crate::people::ids::SourceId;
@@ -110,6 +111,7 @@ pub async fn apply(
     client: &GraphClient,
     plan: &ReorderPlan,
 ) -> Result<PrecedenceSetting, OpsError> {
+    let _lock = precedence_lock(client).await?;
     let current = read_precedence(client)
         .await?
         .ok_or_else(|| OpsError::Refused("the precedence setting no longer exists".into()))?;
@@ -132,7 +134,8 @@ pub async fn apply(
 }
 
 /// Writes a list to the nameless setting, creating the setting when there is none. A list that
-/// would be empty becomes Entra ID alone: the setting is patched, never deleted.
+/// would be empty becomes Entra ID alone: the setting is patched, never deleted. The caller
+/// holds the precedence lock across its read and this write.
 pub(crate) async fn write_list(
     client: &GraphClient,
     setting_id: Option<&str>,

@@ -35,6 +35,11 @@ pub struct ControlConfig {
     pub default_retry_after: Duration,
     /// The rate ceiling never drops below this (items per second).
     pub min_rate: f64,
+    /// A throttle cycle shorter than this is too short to measure a rate from: the window
+    /// halves and the pause is honoured, but the rate ceiling stays. Without it, 429s that do
+    /// not depend on our rate (a tenant-wide storm) would ratchet the ceiling down to
+    /// `min_rate`, each short cycle measuring less than the last.
+    pub min_cycle: Duration,
     /// A ceiling to start from (items per second), e.g. what the last sync of the connection
     /// learned; without one the first throttle teaches it.
     pub initial_rate: Option<f64>,
@@ -51,6 +56,7 @@ impl Default for ControlConfig {
             rate_growth_per_s: 0.02,
             default_retry_after: Duration::from_secs(1),
             min_rate: 0.5,
+            min_cycle: Duration::from_secs(1),
             initial_rate: None,
         }
     }
@@ -101,8 +107,14 @@ pub struct Controller {
     epoch: u64,
     cycle_start: Instant,
     cycle_successes: u64,
+    /// Requests started in the cycle: whether we were pushing the ceiling.
+    cycle_starts: u64,
+    /// The pause the cycle began with (no request could start during it).
+    cycle_pause: Duration,
     last_growth: Instant,
     throttle_events: u64,
+    /// The highest rate measured over a throttle cycle.
+    best_accepted: f64,
 }
 
 impl Controller {
@@ -124,8 +136,11 @@ impl Controller {
             epoch: 0,
             cycle_start: now,
             cycle_successes: 0,
+            cycle_starts: 0,
+            cycle_pause: Duration::ZERO,
             last_growth: now,
             throttle_events: 0,
+            best_accepted: 0.0,
         }
     }
 
@@ -179,6 +194,7 @@ impl Controller {
             self.next_slot = Some(slot + interval);
         }
         self.in_flight += 1;
+        self.cycle_starts += 1;
         Permit::Go(Ticket { epoch: self.epoch })
     }
 
@@ -239,20 +255,38 @@ impl Controller {
         let elapsed = now
             .saturating_duration_since(self.cycle_start)
             .as_secs_f64();
-        if elapsed > 0.0 {
+        if elapsed > 0.0 && elapsed >= self.cfg.min_cycle.as_secs_f64() {
             // Over a whole cycle (pause included) the successes are what the service let
             // through: its rate, as long as we kept it busy.
             #[allow(clippy::cast_precision_loss)]
             let accepted = self.cycle_successes as f64 / elapsed;
-            let cap = (accepted * self.cfg.probe_factor).max(self.cfg.min_rate);
-            self.rate_cap = Some(match self.rate_cap {
-                // Never raise the ceiling on a throttle.
-                Some(old) => cap.min(old),
-                None => cap,
-            });
+            let active = (elapsed - self.cycle_pause.as_secs_f64()).max(elapsed * 0.1);
+            #[allow(clippy::cast_precision_loss)]
+            let attempted = self.cycle_starts as f64 / active;
+            self.best_accepted = self.best_accepted.max(accepted);
+            // A 429 while we started well under the ceiling is not about our pace (the
+            // window was what held us): it says nothing about the rate Graph allows.
+            let pushing = self.rate_cap.is_none_or(|cap| attempted >= 0.8 * cap);
+            // Never below half the best rate Graph has accepted: when 429s come whatever our
+            // rate (another app's storm), each cycle measures a little less than the last,
+            // and without a floor the ceiling would ratchet down to `min_rate`.
+            let cap = (accepted * self.cfg.probe_factor)
+                .max(self.best_accepted * 0.5)
+                .max(self.cfg.min_rate);
+            if pushing {
+                self.rate_cap = Some(match self.rate_cap {
+                    // Never raise the ceiling on a throttle.
+                    Some(old) => cap.min(old),
+                    None => cap,
+                });
+            }
         }
-        self.cycle_start = now;
-        self.cycle_successes = 0;
+        if elapsed >= self.cfg.min_cycle.as_secs_f64() {
+            self.cycle_start = now;
+            self.cycle_successes = 0;
+            self.cycle_starts = 0;
+            self.cycle_pause = wait;
+        }
         self.next_slot = None;
         self.last_growth = now + wait;
     }
@@ -303,10 +337,29 @@ mod tests {
 
     /// Sends `items` through the controller against the bucket, in virtual time.
     fn simulate(items: u64, rate: f64, latency_ms: f64, initial_rate: Option<f64>) -> SimResult {
+        simulate_with_storm(items, rate, latency_ms, initial_rate, None)
+    }
+
+    /// As [`simulate`], and every `storm_every`-th request also gets a 429 without
+    /// Retry-After, whatever the rate (another app's storm).
+    fn simulate_with_storm(
+        items: u64,
+        rate: f64,
+        latency_ms: f64,
+        initial_rate: Option<f64>,
+        storm_every: Option<u64>,
+    ) -> SimResult {
         let start = Instant::now();
         let at = |t: f64| start + Duration::from_secs_f64(t);
         let cfg = ControlConfig {
             initial_rate,
+            // A storm's 429s pause for this long each: short, so the test measures the
+            // ceiling rather than the pauses.
+            default_retry_after: if storm_every.is_some() {
+                Duration::from_millis(50)
+            } else {
+                ControlConfig::default().default_retry_after
+            },
             ..ControlConfig::default()
         };
         let mut c = Controller::new(cfg, start);
@@ -328,7 +381,11 @@ mod tests {
                         unsent -= 1;
                         requests += 1;
                         let arrive = t + latency_ms / 1000.0;
-                        let answer = bucket.take(arrive);
+                        let answer = if storm_every.is_some_and(|n| requests % n == 0) {
+                            Err(0)
+                        } else {
+                            bucket.take(arrive)
+                        };
                         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                         let key = (arrive * 1e6) as u64;
                         pending.push(Reverse((key, ticket.epoch, answer)));
@@ -371,7 +428,7 @@ mod tests {
                         c.complete(
                             at(t),
                             ticket,
-                            Outcome::Throttled(Some(Duration::from_secs(secs))),
+                            Outcome::Throttled((secs > 0).then(|| Duration::from_secs(secs))),
                         );
                     }
                 }
@@ -406,6 +463,20 @@ mod tests {
                 share_429 * 100.0
             );
         }
+    }
+
+    #[test]
+    fn a_storm_of_429s_unrelated_to_our_rate_does_not_ratchet_the_ceiling_down() {
+        // No real limit; one request in twelve throttled anyway, without Retry-After.
+        let r = simulate_with_storm(20_000, 1e9, 20.0, None, Some(12));
+        #[allow(clippy::cast_precision_loss)]
+        let rate = r.done as f64 / r.seconds;
+        assert_eq!(r.done, 20_000);
+        // Random loss keeps the window small (as it does TCP's), so this is far from the
+        // unthrottled 3,200/s; what matters is that the ceiling does not ratchet down with
+        // every cycle. Lowering it on every 429 managed 9 items/s here (and kept falling);
+        // lowering it only when we were pushing it, never under half the best, about 95.
+        assert!(rate > 60.0, "{rate:.1} items/s");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! Who is deleted: people the state store holds whom no row of the input names. A row that
 //! fails validation, or names someone not in the tenant, still names its person, so a bad
 //! night in the export never deletes anyone (rows keyed by object id name a person only
-//! once matched, since the item id comes from the UPN). The guard is checked before any
+//! once matched, since the item id comes from the UPN). A row that cannot be read at all
+//! (ragged, not UTF-8, too long) names nobody we can tell, so while any such row exists no one
+//! is deleted; the report says how many deletes were held. The guard is checked before any
 //! request is sent: above it, nothing at all is written.
 
 use std::collections::{BTreeMap, HashMap};
@@ -335,6 +337,8 @@ struct Scan {
     /// Keys of valid rows for batched lookups; `None` when there were too many to keep.
     lookup_keys: Option<Vec<String>>,
     valid_keys: u64,
+    /// Bad rows whose key could not be read: any of them might name a stored person.
+    keyless_invalid: u64,
 }
 
 /// Pass 1: reads every row, validates it, notes its key; for UPN keys under the labels
@@ -344,6 +348,7 @@ fn scan(cx: &Shared, mut index: KeyIndex, cancel: &CancellationToken) -> Result<
     let mut oid_index = KeyIndex::new();
     let mut lookup_keys = Some(Vec::new());
     let mut valid_keys = 0u64;
+    let mut keyless_invalid = 0u64;
     let early_hash =
         cx.key_kind == KeyKind::UserPrincipalName && !needs_object_id(cx.layout.contract);
     let mut last_progress = Instant::now();
@@ -360,6 +365,7 @@ fn scan(cx: &Shared, mut index: KeyIndex, cancel: &CancellationToken) -> Result<
             Ok(row) => row,
             Err(e) => {
                 bump(&cx.tally.invalid);
+                keyless_invalid += 1;
                 cx.issue(IssueKind::Invalid, e);
                 continue;
             }
@@ -391,6 +397,7 @@ fn scan(cx: &Shared, mut index: KeyIndex, cancel: &CancellationToken) -> Result<
         }
         let Some(key) = key else {
             bump(&cx.tally.invalid);
+            keyless_invalid += 1;
             for e in errors {
                 cx.issue(IssueKind::Invalid, e);
             }
@@ -439,6 +446,7 @@ fn scan(cx: &Shared, mut index: KeyIndex, cancel: &CancellationToken) -> Result<
         oid_index,
         lookup_keys,
         valid_keys,
+        keyless_invalid,
     })
 }
 
@@ -866,8 +874,17 @@ pub async fn run(
             None => unpriced += 1,
         }
     }
-    let vanished = index.entries().filter(|(_, e)| e.vanished()).count() as u64;
+    let mut vanished = index.entries().filter(|(_, e)| e.vanished()).count() as u64;
     let tally = &cx.tally;
+    if scan.keyless_invalid > 0 && vanished > 0 {
+        tally.deletes_held.store(vanished, Ordering::Relaxed);
+        tracing::warn!(
+            held = vanished,
+            unreadable_rows = scan.keyless_invalid,
+            "not deleting: some rows could not be read and might name these people"
+        );
+        vanished = 0;
+    }
     tally.valid.store(valid, Ordering::Relaxed);
     tally.unmatched.store(unmatched, Ordering::Relaxed);
     tally.unchanged.store(unchanged, Ordering::Relaxed);
@@ -1053,6 +1070,7 @@ impl Finish<'_> {
             dry_run: self.options.dry_run,
             to_put: counts.to_put,
             to_delete: counts.to_delete,
+            deletes_held: counts.deletes_held,
             cancelled: self.cancelled,
             lookup: self.mode,
             contract: self.contract,

@@ -94,6 +94,9 @@ pub struct Counts {
     pub to_put: u64,
     /// Items the plan deletes.
     pub to_delete: u64,
+    /// Items not deleted although no readable row names them, because some rows could not be
+    /// read at all and might have (deleted by the next sync of a clean file).
+    pub deletes_held: u64,
 }
 
 /// The counters of a running sync, shared by the readers, the planner and the executor.
@@ -110,6 +113,7 @@ pub struct Tally {
     pub throttled: AtomicU64,
     pub to_put: AtomicU64,
     pub to_delete: AtomicU64,
+    pub deletes_held: AtomicU64,
 }
 
 /// Adds one to a counter.
@@ -133,6 +137,7 @@ impl Tally {
             throttled: get(&self.throttled),
             to_put: get(&self.to_put),
             to_delete: get(&self.to_delete),
+            deletes_held: get(&self.deletes_held),
         }
     }
 }
@@ -238,6 +243,9 @@ pub struct SyncReport {
     pub to_put: u64,
     /// Items the plan would delete / deleted.
     pub to_delete: u64,
+    /// Items kept although no readable row names them: some rows could not be read, and a
+    /// row that cannot be read must not delete the person it might name.
+    pub deletes_held: u64,
     /// The sync was stopped before it finished (state is consistent; run again to go on).
     pub cancelled: bool,
     pub lookup: LookupMode,
@@ -367,6 +375,7 @@ mod tests {
             dry_run: false,
             to_put: 1,
             to_delete: 0,
+            deletes_held: 0,
             cancelled: false,
             lookup: LookupMode::Batched,
             contract: Contract::Labels,

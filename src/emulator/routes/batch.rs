@@ -220,16 +220,16 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
     }
     let full_path = format!("/{}/{path}", outer.version());
     let class = RouteClass::of_path(&full_path);
-    let reply = match app
+    let decision = app
         .faults
         .before(inner.method.as_str(), &full_path, false)
-        .1
-    {
+        .1;
+    let reply = match decision {
         Decision::Fail {
             status,
             retry_after_s,
         } => crate::emulator::server::fault_error(status, retry_after_s).to_reply(&ids),
-        Decision::Drop | Decision::Proceed => {
+        Decision::Drop | Decision::Proceed | Decision::LoseAnswer => {
             match GraphRequest::new(
                 inner.method.clone(),
                 &full_path,
@@ -252,6 +252,12 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
                 None => malformed(format!("The url '{}' is not valid.", inner.url)).to_reply(&ids),
             }
         }
+    };
+    // Inside a batch a lost answer is the gateway timing out after the request was applied.
+    let reply = if decision == Decision::LoseAnswer {
+        crate::emulator::server::fault_error(504, None).to_reply(&ids)
+    } else {
+        reply
     };
     app.faults.record(class, reply.status.as_u16());
     reply

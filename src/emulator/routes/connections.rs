@@ -290,6 +290,7 @@ fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
         operations: Vec::new(),
         items: HashMap::new(),
         items_by_user: HashMap::new(),
+        item_writes: HashMap::new(),
     };
     let json = connection_json(&connection, ctx.req.beta);
     {

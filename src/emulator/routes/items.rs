@@ -314,6 +314,7 @@ pub(crate) fn entity(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> Graph
             connection
                 .remove_item(item_id)
                 .ok_or_else(|| item_not_found(item_id))?;
+            connection.note_item_write(item_id);
             Ok(Reply::empty(StatusCode::NO_CONTENT))
         }
         _ => Err(ctx.method_not_allowed()),
@@ -356,6 +357,7 @@ fn put(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> GraphResult<Reply> 
         connection.is_people(),
         &ctx.app.directory,
     )?;
+    connection.note_item_write(&item.id);
     connection.insert_item(item);
     Ok(Reply::empty(StatusCode::OK))
 }

@@ -112,6 +112,19 @@ pub fn counter_lines<'a>(state: &AppState, run: &SyncRun, width: usize) -> Vec<L
                 .map(Line::raw),
         );
     }
+    if let Some(Ok(r)) = &run.report {
+        if r.deletes_held > 0 {
+            let text = format!(
+                "kept {} people no readable row names: fix the unreadable rows, then sync again",
+                r.deletes_held
+            );
+            lines.extend(
+                crate::tui::widgets::wrap(&text, width)
+                    .into_iter()
+                    .map(|l| Line::styled(l, theme.style(Role::Warning))),
+            );
+        }
+    }
     if let (None, Some(p)) = (&run.report, &run.progress) {
         let eta = p
             .eta_seconds
