@@ -787,7 +787,11 @@ proptest! {
 
     #[test]
     fn json_lines_reader_never_panics(bytes in csvish_bytes()) {
-        let mut reader = open("fuzz.jsonl", &bytes, InputFormat::JsonLines).unwrap();
+        // Only a UTF-16 byte order mark stops a JSON Lines file before its first line.
+        let Ok(mut reader) = open("fuzz.jsonl", &bytes, InputFormat::JsonLines) else {
+            prop_assert!(bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF"));
+            return Ok(());
+        };
         let (rows, _) = drain(&mut reader);
         prop_assert!(rows.len() <= bytes.len());
     }
