@@ -12,11 +12,19 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::error::{ErrorParts, GraphError, decode_error};
+use super::error::{ErrorParts, GraphError, decode_error, not_json};
 use super::retry::{Failure, RetryPolicy, parse_retry_after};
 
 /// The resource every Graph token is requested for, whatever host serves Graph.
 pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+
+/// Largest successful answer read. Graph's pages are a few MiB at most; a bigger answer is a
+/// broken or hostile server, and reading on would only exhaust memory.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// How much of an error answer is read: the status says what failed, the start of the body
+/// says why, and a proxy's multi-megabyte error page adds nothing past that.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
 /// Which Graph endpoint version a call goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +77,8 @@ struct Inner {
     credential: Arc<dyn TokenCredential>,
     retry: RetryPolicy,
     stats: ClientStats,
+    /// See [`MAX_BODY_BYTES`].
+    max_body: usize,
 }
 
 impl fmt::Debug for GraphClient {
@@ -171,7 +181,7 @@ impl Response {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, GraphError> {
         serde_json::from_slice(&self.body).map_err(|e| GraphError::Decode {
             what: self.what.clone(),
-            reason: e.to_string(),
+            reason: describe_json_error(&e, &self.body, self.header("content-type")),
         })
     }
 
@@ -196,6 +206,7 @@ impl GraphClient {
                 credential,
                 retry: RetryPolicy::default(),
                 stats: ClientStats::default(),
+                max_body: MAX_BODY_BYTES,
             }),
         })
     }
@@ -210,6 +221,23 @@ impl GraphClient {
                 credential: self.inner.credential.clone(),
                 retry,
                 stats: ClientStats::default(),
+                max_body: self.inner.max_body,
+            }),
+        }
+    }
+
+    /// The same client refusing successful answers over `bytes` (tests; the default is
+    /// [`MAX_BODY_BYTES`]).
+    #[must_use]
+    pub fn with_max_body(&self, bytes: usize) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                root: self.inner.root.clone(),
+                credential: self.inner.credential.clone(),
+                retry: self.inner.retry.clone(),
+                stats: ClientStats::default(),
+                max_body: bytes,
             }),
         }
     }
@@ -353,8 +381,24 @@ impl GraphClient {
         };
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
+        let limit = if status.is_success() {
+            self.inner.max_body
+        } else {
+            MAX_ERROR_BODY_BYTES
+        };
+        let body = match read_body(resp, limit, status.is_success()).await {
+            Ok(Body::Whole(b) | Body::Cut(b)) if !status.is_success() => b,
+            Ok(Body::Whole(b)) => b,
+            Ok(Body::Cut(_)) => {
+                // Not retried: the same request would bring the same answer.
+                return Err(GraphError::Decode {
+                    what: call.what.clone(),
+                    reason: format!(
+                        "the answer is larger than {}; refusing to read it",
+                        size_text(limit)
+                    ),
+                });
+            }
             // The answer broke off mid-body: as good as no answer.
             Err(e) => return Ok(transport_error(describe_reqwest_error(&e))),
         };
@@ -377,6 +421,9 @@ impl GraphClient {
             what: &call.what,
             status,
             body: &body,
+            content_type: headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
             request_id: header_text(&headers, "request-id"),
             client_request_id: Some(client_request_id.to_owned()),
             retry_after: retry_after.map(|d| d.as_secs()),
@@ -402,6 +449,71 @@ enum Attempt {
         retry_after: Option<Duration>,
         error: GraphError,
     },
+}
+
+/// An answer's body, read up to a limit.
+enum Body {
+    Whole(Vec<u8>),
+    /// The first `limit` bytes of a longer body (or nothing, when its declared length was
+    /// already over the limit).
+    Cut(Vec<u8>),
+}
+
+/// Reads a body chunk by chunk, stopping at `limit` bytes. With `refuse_declared`, a declared
+/// length over the limit is refused before reading anything.
+async fn read_body(
+    mut resp: reqwest::Response,
+    limit: usize,
+    refuse_declared: bool,
+) -> Result<Body, reqwest::Error> {
+    let declared = resp.content_length();
+    if refuse_declared && declared.is_some_and(|len| len > limit as u64) {
+        return Ok(Body::Cut(Vec::new()));
+    }
+    // Trust the declared length only so far: it may be a lie.
+    let guess = declared.map_or(0, |len| usize::try_from(len).unwrap_or(usize::MAX));
+    let mut body = Vec::with_capacity(guess.min(limit).min(1024 * 1024));
+    while let Some(chunk) = resp.chunk().await? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok(Body::Cut(body));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Body::Whole(body))
+}
+
+/// A byte count the way limits are written: "64 MiB", "100 KiB", "10 bytes".
+fn size_text(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    if bytes >= KIB * KIB && bytes % (KIB * KIB) == 0 {
+        format!("{} MiB", bytes / (KIB * KIB))
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Why a 2xx body is not the JSON expected, in words an admin can act on.
+fn describe_json_error(e: &serde_json::Error, body: &[u8], content_type: Option<&str>) -> String {
+    use serde_json::error::Category;
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match e.classify() {
+        Category::Eof if first.is_none() => "the answer is empty where JSON was expected".into(),
+        Category::Eof => format!(
+            "the JSON answer is cut short after {} bytes ({e})",
+            body.len()
+        ),
+        // Not even the start of a JSON value: an HTML page or plain text instead.
+        Category::Syntax if !first.is_some_and(|b| b"{[\"-0123456789tfn".contains(b)) => {
+            not_json(body, content_type)
+        }
+        Category::Syntax => format!("the answer is not valid JSON ({e})"),
+        Category::Data => format!("the answer is JSON of an unexpected shape ({e})"),
+        Category::Io => e.to_string(),
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use reqwest::StatusCode;
-use serde::Deserialize;
+use serde_json::Value;
 
 /// An error from a Graph call, carrying enough to act on it and to quote it to support.
 #[derive(Debug, thiserror::Error)]
@@ -105,36 +105,13 @@ impl GraphError {
     }
 }
 
-/// Graph's OData error body: `{"error":{"code","message","innerError":{...}}}`.
-#[derive(Debug, Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Debug, Deserialize)]
-struct ErrorDetail {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
-    #[serde(default, rename = "innerError", alias = "innererror")]
-    inner_error: Option<InnerError>,
-}
-
-#[derive(Debug, Deserialize)]
-struct InnerError {
-    code: Option<String>,
-    #[serde(rename = "request-id")]
-    request_id: Option<String>,
-    #[serde(rename = "client-request-id")]
-    client_request_id: Option<String>,
-}
-
 /// The parts of a response an error is built from.
 pub(crate) struct ErrorParts<'a> {
     pub what: &'a str,
     pub status: StatusCode,
     pub body: &'a [u8],
+    /// The `Content-Type` header, to say what came instead of JSON.
+    pub content_type: Option<&'a str>,
     pub request_id: Option<String>,
     pub client_request_id: Option<String>,
     pub retry_after: Option<u64>,
@@ -143,68 +120,217 @@ pub(crate) struct ErrorParts<'a> {
 
 /// Longest stretch of a non-JSON error body we quote (an HTML page from a proxy, say).
 const MAX_QUOTED_BODY: usize = 200;
+/// Longest Graph error message kept; Graph's are a sentence or two.
+const MAX_MESSAGE: usize = 1000;
+/// Longest error code kept; Graph's are one identifier.
+const MAX_CODE: usize = 100;
+/// How much of a non-JSON body is looked at for an excerpt.
+const SCANNED_BODY: usize = 16 * 1024;
+
+/// What an error body says.
+#[derive(Debug, Default)]
+struct Decoded {
+    code: String,
+    message: String,
+    inner_code: Option<String>,
+    request_id: Option<String>,
+    client_request_id: Option<String>,
+}
 
 /// Decodes an error answer. Bodies that are not Graph's JSON (a proxy's HTML page, an empty
-/// body) still give a readable error: the status and a short, cleaned excerpt.
+/// body, another service's JSON) still give a readable error: the status, what came instead,
+/// and a short, cleaned excerpt.
 pub(crate) fn decode_error(parts: ErrorParts<'_>) -> GraphError {
-    let (code, message, inner_code, inner_request_id, inner_client_request_id) =
-        match serde_json::from_slice::<ErrorBody>(parts.body) {
-            Ok(body) => {
-                let inner = body.error.inner_error;
-                let (ic, rid, crid) = inner
-                    .map(|i| (i.code, i.request_id, i.client_request_id))
-                    .unwrap_or_default();
-                (body.error.code, body.error.message, ic, rid, crid)
-            }
-            Err(_) => (String::new(), excerpt(parts.body), None, None, None),
-        };
+    let decoded = decode_body(parts.body, parts.content_type);
     GraphError::Api(Box::new(ApiError {
         what: parts.what.to_owned(),
         status: parts.status,
-        code,
-        message,
-        inner_code,
-        request_id: parts.request_id.or(inner_request_id),
-        client_request_id: parts.client_request_id.or(inner_client_request_id),
+        code: decoded.code,
+        message: decoded.message,
+        inner_code: decoded.inner_code,
+        request_id: parts.request_id.or(decoded.request_id),
+        client_request_id: parts.client_request_id.or(decoded.client_request_id),
         retry_after: parts.retry_after,
         permission: parts.permission,
     }))
 }
 
-/// A one-line, printable excerpt of a body that is not Graph JSON.
-fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out = String::new();
-    let mut in_tag = false;
-    let mut last_space = true;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                if !last_space {
-                    out.push(' ');
-                    last_space = true;
-                }
-            }
-            _ if in_tag => {}
-            c if c.is_whitespace() || c.is_control() => {
-                if !last_space {
-                    out.push(' ');
-                    last_space = true;
-                }
-            }
-            c => {
-                out.push(c);
-                last_space = false;
+fn decode_body(body: &[u8], content_type: Option<&str>) -> Decoded {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Decoded {
+            message: "the answer has no body".into(),
+            ..Decoded::default()
+        };
+    }
+    // Error bodies are read only so far (the client cuts them at 64 KiB); a cut one is not
+    // JSON any more, and is quoted like any other text.
+    let Ok(json) = serde_json::from_slice::<Value>(body) else {
+        return Decoded {
+            message: not_json(body, content_type),
+            ..Decoded::default()
+        };
+    };
+    let top = json.as_object();
+    match top.and_then(|t| t.get("error")) {
+        // Graph's OData form: {"error":{"code","message","innerError":{...}}}.
+        Some(Value::Object(error)) => {
+            let inner = error
+                .get("innerError")
+                .or_else(|| error.get("innererror"))
+                .and_then(Value::as_object);
+            let inner_text = |key: &str| {
+                inner
+                    .and_then(|i| i.get(key))
+                    .map(|v| clean(&scalar(v), MAX_CODE))
+                    .filter(|s| !s.is_empty())
+            };
+            Decoded {
+                code: clean(&error.get("code").map(scalar).unwrap_or_default(), MAX_CODE),
+                message: clean(
+                    &error.get("message").map(scalar).unwrap_or_default(),
+                    MAX_MESSAGE,
+                ),
+                inner_code: inner_text("code"),
+                request_id: inner_text("request-id"),
+                client_request_id: inner_text("client-request-id"),
             }
         }
-        if out.chars().count() >= MAX_QUOTED_BODY {
+        // OAuth's form, which a token endpoint or gateway may send: {"error":"invalid_token",
+        // "error_description":"..."}.
+        Some(Value::String(code)) => Decoded {
+            code: clean(code, MAX_CODE),
+            message: clean(
+                &top.and_then(|t| t.get("error_description").or_else(|| t.get("message")))
+                    .map(scalar)
+                    .unwrap_or_default(),
+                MAX_MESSAGE,
+            ),
+            ..Decoded::default()
+        },
+        // Some gateways answer {"statusCode":502,"message":"..."} or {"code":..,"message":..}.
+        _ if top.is_some_and(|t| t.get("message").is_some_and(Value::is_string)) => Decoded {
+            code: clean(
+                &top.and_then(|t| t.get("code"))
+                    .map(scalar)
+                    .unwrap_or_default(),
+                MAX_CODE,
+            ),
+            message: clean(
+                &top.and_then(|t| t.get("message"))
+                    .map(scalar)
+                    .unwrap_or_default(),
+                MAX_MESSAGE,
+            ),
+            ..Decoded::default()
+        },
+        _ => Decoded {
+            message: format!(
+                "the answer is JSON but not Graph's error format: {}",
+                excerpt(body)
+            ),
+            ..Decoded::default()
+        },
+    }
+}
+
+/// What to say about a body that is not JSON at all (an error answer, or a 2xx one that a
+/// proxy or captive portal replaced).
+pub(crate) fn not_json(body: &[u8], content_type: Option<&str>) -> String {
+    let media = content_type
+        .and_then(|c| c.split(';').next())
+        .map(|c| clean(c.trim(), MAX_CODE))
+        .filter(|c| !c.is_empty());
+    let head = match media.as_deref() {
+        Some(m) if m.eq_ignore_ascii_case("text/html") => {
+            "the answer is an HTML page, not JSON (from a proxy or gateway?)".to_owned()
+        }
+        Some(m) => format!("the answer is not JSON ({m})"),
+        None => "the answer is not JSON".to_owned(),
+    };
+    let quote = excerpt(body);
+    if quote.is_empty() {
+        head
+    } else {
+        format!("{head}: {quote}")
+    }
+}
+
+/// A JSON value as text: strings as they are, other scalars printed, null as nothing.
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Bool(_) | Value::Number(_) => value.to_string(),
+        Value::Array(_) | Value::Object(_) => {
+            let text = value.to_string();
+            text.chars().take(MAX_MESSAGE + 1).collect()
+        }
+    }
+}
+
+/// Text from the other side, made safe to print: control characters (terminal escapes
+/// among them) become spaces, runs of blanks one space, and it is cut at `max` characters.
+fn clean(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    let mut last_space = true;
+    for c in text.chars() {
+        if count >= max {
             out.push('…');
             break;
         }
+        if c.is_whitespace() || c.is_control() {
+            if !last_space {
+                out.push(' ');
+                count += 1;
+                last_space = true;
+            }
+        } else {
+            out.push(c);
+            count += 1;
+            last_space = false;
+        }
     }
-    out.trim().to_owned()
+    out.trim_end().to_owned()
+}
+
+/// A one-line, printable excerpt of a body that is not Graph JSON: tags, scripts and styles
+/// dropped, blanks collapsed, at most [`MAX_QUOTED_BODY`] characters.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(SCANNED_BODY)]);
+    let mut plain = String::new();
+    let mut rest: &str = &text;
+    while let Some(open) = rest.find('<') {
+        plain.push_str(&rest[..open]);
+        plain.push(' ');
+        let tag = &rest[open..];
+        let lower: String = tag.chars().take(8).collect::<String>().to_ascii_lowercase();
+        // A script or style holds code, not words: skip to its closing tag.
+        let skip_to = ["script", "style"].iter().find_map(|name| {
+            lower[1..].starts_with(name).then(|| {
+                let close = format!("</{name}");
+                tag.to_ascii_lowercase().find(&close)
+            })
+        });
+        let after = match skip_to {
+            Some(Some(close)) => &tag[close..],
+            Some(None) => "",
+            None => tag,
+        };
+        rest = match after.find('>') {
+            Some(end) => &after[end + 1..],
+            None => "",
+        };
+    }
+    plain.push_str(rest);
+    let mut out = clean(&plain, MAX_QUOTED_BODY);
+    if out.ends_with('…') {
+        return out;
+    }
+    if body.len() > SCANNED_BODY {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -216,6 +342,7 @@ mod tests {
             what: "get connection 'x'",
             status: StatusCode::from_u16(status).unwrap(),
             body,
+            content_type: None,
             request_id: None,
             client_request_id: None,
             retry_after: None,
@@ -259,5 +386,84 @@ mod tests {
         let text = decode_error(parts(403, body)).to_string();
         assert!(text.contains("ExternalConnection.Read.All"), "{text}");
         assert!(text.contains("get connection 'x'"), "{text}");
+    }
+
+    #[test]
+    fn excerpts_skip_scripts_styles_and_unclosed_tags() {
+        let body = b"<style>p{}</style><p>Hello</p><SCRIPT>alert('<x>')</SCRIPT> world <b";
+        assert_eq!(excerpt(body), "Hello world");
+        assert_eq!(excerpt(b"<script>never closed"), "");
+        assert_eq!(excerpt("<p>é</p>\u{1b}[2J".as_bytes()), "é [2J");
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_status() -> impl Strategy<Value = StatusCode> {
+            (100u16..1000).prop_map(|s| StatusCode::from_u16(s).unwrap())
+        }
+
+        /// Bytes near JSON and HTML, with anything else mixed in.
+        fn body() -> impl Strategy<Value = Vec<u8>> {
+            let token = prop_oneof![
+                4 => prop::sample::select(vec![
+                    "{", "}", "[", "]", "\"error\"", "\"code\"", "\"message\"", ":", ",",
+                    "\"x\"", "null", "1", "<", ">", "<script>", "</script>", "<p>", " ", "\n",
+                    "\u{1b}", "é", "\"innerError\"",
+                ]).prop_map(|t| t.as_bytes().to_vec()),
+                1 => prop::collection::vec(any::<u8>(), 0..8),
+            ];
+            prop::collection::vec(token, 0..60).prop_map(|parts| parts.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_answer_decodes_to_a_short_printable_error(
+                status in any_status(),
+                body in body(),
+                content_type in prop::option::of("[ -~]{0,40}"),
+            ) {
+                let error = decode_error(ErrorParts {
+                    status,
+                    content_type: content_type.as_deref(),
+                    ..parts(403, &body)
+                });
+                let GraphError::Api(api) = &error else {
+                    panic!("expected an API error");
+                };
+                let text = error.to_string();
+                prop_assert!(!text.chars().any(char::is_control), "{:?}", text);
+                prop_assert!(text.chars().count() < MAX_CODE + MAX_MESSAGE + 300, "{}", text.len());
+                prop_assert!(api.code.chars().count() <= MAX_CODE + 1);
+            }
+
+            #[test]
+            fn graph_error_bodies_decode_code_and_message(
+                code in "[A-Za-z_.]{1,40}",
+                message in "[\\PC\t\n]{0,120}",
+                inner in prop::option::of("[A-Za-z]{1,20}"),
+                status in any_status(),
+            ) {
+                let mut error = serde_json::json!({"code": code, "message": message});
+                if let Some(inner) = &inner {
+                    error["innerError"] = serde_json::json!({"code": inner, "request-id": "r"});
+                }
+                let body = serde_json::to_vec(&serde_json::json!({"error": error})).unwrap();
+                let GraphError::Api(api) = decode_error(ErrorParts { status, ..parts(400, &body) }) else {
+                    panic!("expected an API error");
+                };
+                prop_assert_eq!(&api.code, &code);
+                let words: Vec<&str> = message.split(|c: char| c.is_whitespace() || c.is_control())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                prop_assert_eq!(api.message, words.join(" "));
+                prop_assert_eq!(&api.inner_code, &inner);
+                prop_assert_eq!(api.request_id.as_deref(), Some("r").filter(|_| inner.is_some()));
+                prop_assert_eq!(api.status, status);
+            }
+        }
     }
 }

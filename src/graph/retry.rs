@@ -73,22 +73,32 @@ impl RetryPolicy {
     }
 }
 
-/// Parses a `Retry-After` header: seconds (Graph's form) or an HTTP date.
+/// Longest `Retry-After` taken at its word. Graph asks for seconds to a few minutes; more is a
+/// broken header or a proxy's, and an unbounded wait would overflow `Instant + Duration`.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
+
+/// Parses a `Retry-After` header: seconds (Graph's form) or an HTTP date, capped at
+/// [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
+    let cap = MAX_RETRY_AFTER.as_secs_f64();
     if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+        return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
     }
+    // Too many digits for u64 still parse as a float; so do fractions.
     if let Ok(secs) = value.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs));
+            // Capped before converting: from_secs_f64 panics past u64::MAX seconds.
+            return Some(Duration::from_secs_f64(secs.min(cap)));
         }
+        return None;
     }
     let when =
         time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
     let now = time::OffsetDateTime::now_utc();
-    let secs = (when - now).whole_milliseconds().max(0);
-    Some(Duration::from_millis(u64::try_from(secs).unwrap_or(0)))
+    let millis = (when - now).whole_milliseconds().max(0);
+    let millis = u64::try_from(millis).unwrap_or(u64::MAX);
+    Some(Duration::from_millis(millis).min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -143,5 +153,22 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("-3"), None);
+    }
+
+    #[test]
+    fn absurd_retry_after_is_capped_not_a_panic() {
+        for absurd in [
+            "99999999999999999999",
+            "18446744073709551615",
+            "1e300",
+            "18446744073709551616.5",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(parse_retry_after(absurd), Some(MAX_RETRY_AFTER), "{absurd}");
+        }
+        for junk in ["NaN", "inf", "-inf", "1e999", "-0.5", ""] {
+            assert_eq!(parse_retry_after(junk), None, "{junk}");
+        }
+        assert_eq!(parse_retry_after("-0"), Some(Duration::ZERO));
     }
 }

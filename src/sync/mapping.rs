@@ -45,6 +45,8 @@ use crate::people::ids::Upn;
 pub const MAX_VALUE_CHARS: usize = 1024;
 /// Longest note accepted, in characters.
 pub const MAX_NOTE_CHARS: usize = 16 * 1024;
+/// Largest mapping file read. Real ones are a few KiB; a bigger file is the wrong file.
+pub const MAX_MAPPING_BYTES: u64 = 1024 * 1024;
 
 /// The mapping used when none is given; `peoplectl sync --print-default-mapping` prints it.
 pub fn default_mapping_toml() -> &'static str {
@@ -167,7 +169,12 @@ enum MissingColumns {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+// `expecting` keeps Rust type names out of messages such as "expected struct KeySection".
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "an [input] table (format, missingColumns)"
+)]
 struct InputSection {
     format: Option<InputFormat>,
     #[serde(default)]
@@ -175,7 +182,11 @@ struct InputSection {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a [key] table (column, kind)"
+)]
 struct KeySection {
     column: Spanned<Columns>,
     #[serde(default = "default_kind")]
@@ -301,7 +312,11 @@ impl AddressKind {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a [skills] table (column, separator, proficiency)"
+)]
 struct SkillsSection {
     column: Columns,
     #[serde(default = "default_separator")]
@@ -315,13 +330,21 @@ fn default_separator() -> Spanned<String> {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a [notes] table (column)"
+)]
 struct NotesSection {
     column: Columns,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a mapping: TOML tables [key], [position], [emails], ..."
+)]
 struct MappingFile {
     #[serde(default)]
     input: InputSection,
@@ -386,7 +409,30 @@ const PROFICIENCIES: &[&str] = &[
 ];
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+    bytecount_lines(&text.as_bytes()[..offset.min(text.len())])
+}
+
+/// The 1-based line the byte after `before` is on.
+#[allow(clippy::naive_bytecount)] // mapping files are small; not worth a dependency
+fn bytecount_lines(before: &[u8]) -> usize {
+    before.iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// A TOML error's message, led by the key it is about when the message does not name it
+/// (`` `skills.column`: invalid type: integer `3`, ... ``).
+fn toml_message(e: &toml::de::Error) -> String {
+    let message = e.message().trim();
+    // Without its input, the error's Display is the message plus "in `a.b`" naming the key.
+    let mut bare = e.clone();
+    bare.set_input(None);
+    let text = bare.to_string();
+    let key = text
+        .lines()
+        .find_map(|l| l.strip_prefix("in `").and_then(|k| k.strip_suffix('`')));
+    match key {
+        Some(key) if !key.is_empty() => format!("`{key}`: {message}"),
+        _ => message.to_owned(),
+    }
 }
 
 impl Mapping {
@@ -398,10 +444,35 @@ impl Mapping {
 
     /// Reads and parses a mapping file.
     pub fn load(path: &Path) -> Result<Self, MappingError> {
+        use std::io::Read;
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| MappingError::Io {
+        let io_error = |source| MappingError::Io {
             file: file.clone(),
             source,
+        };
+        let mut bytes = Vec::new();
+        // Read one byte past the limit to tell "at the limit" from "over it" without
+        // loading a wrongly named multi-gigabyte file.
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_MAPPING_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(io_error)?;
+        if bytes.len() as u64 > MAX_MAPPING_BYTES {
+            return Err(MappingError::Invalid {
+                file,
+                line: 1,
+                message: format!(
+                    "the file is larger than {} KiB, which no mapping is; is it the data file?",
+                    MAX_MAPPING_BYTES / 1024
+                ),
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            MappingError::Invalid {
+                file: file.clone(),
+                line: bytecount_lines(valid),
+                message: "the file is not UTF-8 text".into(),
+            }
         })?;
         Self::parse(&file, &text)
     }
@@ -415,7 +486,7 @@ impl Mapping {
         };
         let raw: MappingFile = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
-            invalid(offset, e.message().trim().to_owned())
+            invalid(offset, toml_message(&e))
         })?;
 
         let mut position = Vec::new();
@@ -856,10 +927,10 @@ impl Mapping {
 
 /// A Graph schema property name: 1–32 ASCII letters and digits (graph-api §2.4).
 fn check_property_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 32 {
+    let len = name.chars().count();
+    if len == 0 || len > 32 {
         return Err(format!(
-            "a property name is 1 to 32 characters, this one is {}",
-            name.len()
+            "a property name is 1 to 32 characters, this one is {len}"
         ));
     }
     if let Some(c) = name.chars().find(|c| !c.is_ascii_alphanumeric()) {

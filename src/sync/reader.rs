@@ -5,13 +5,16 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
 /// Longest record (CSV) or line (JSON Lines) we read. A longer one is almost always an
 /// unterminated quote swallowing the rest of the file, and reading on would hold it all in memory.
 pub const MAX_RECORD_BYTES: u64 = 1024 * 1024;
+
+/// Most columns a CSV header may have: a spreadsheet's limit (16,384 in Excel). A wider
+/// "header" is not an HR export, and every row would have to match it.
+pub const MAX_COLUMNS: usize = 16_384;
 
 /// The two input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -122,9 +125,24 @@ pub enum Cell {
     List(Vec<String>),
 }
 
+/// The fields of one CSV record: their text end to end, and where each ends.
+#[derive(Debug)]
+struct Fields {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Fields {
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end)
+    }
+}
+
 #[derive(Debug)]
 enum Cells {
-    Csv(Arc<Header>, csv::StringRecord),
+    Csv(Arc<Header>, Fields),
     Json(serde_json::Map<String, Value>),
 }
 
@@ -152,10 +170,10 @@ impl Row {
     /// The value of a column: `Ok(None)` when absent, empty or null.
     pub fn cell(&self, column: &str) -> Result<Option<Cell>, RowError> {
         match &self.cells {
-            Cells::Csv(header, record) => {
+            Cells::Csv(header, fields) => {
                 let text = header
                     .position(column)
-                    .and_then(|i| record.get(i))
+                    .and_then(|i| fields.get(i))
                     .map(str::trim)
                     .unwrap_or_default();
                 Ok((!text.is_empty()).then(|| Cell::Text(text.to_owned())))
@@ -206,97 +224,270 @@ fn json_cell(value: &Value) -> Result<Option<Cell>, String> {
     Ok(json_scalar(value)?.map(Cell::Text))
 }
 
-/// Feeds the CSV parser. It counts bytes and refuses to run past [`MAX_RECORD_BYTES`] within one
-/// record, so a stray quote cannot make the parser buffer the rest of the file. It also turns
-/// CRLF into LF: the csv crate reports a CRLF record as starting on the previous line, and
-/// line numbers in the report must be right for files saved on Windows.
-struct Guarded<R> {
-    inner: R,
-    read: u64,
-    shared: Arc<Shared>,
-    /// A `\r` that ended the previous chunk, held back until we know what follows it.
-    pending_cr: bool,
-    last: u8,
+/// Where the CSV parser is within a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Nothing of the record read yet: line breaks here are blank lines, skipped.
+    RecordStart,
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A `\r` inside quotes, held until we know whether a `\n` follows (CRLF becomes `\n`).
+    QuotedCr,
+    /// A `"` inside quotes: either the first of a doubled quote or the closing one.
+    QuoteInQuoted,
 }
 
-/// What the CSV feeder and the row loop tell each other.
-#[derive(Default)]
-struct Shared {
-    /// Byte offset (after CRLF folding) where the record being parsed starts.
-    record_start: AtomicU64,
-    /// Bytes fed in total, once the input is exhausted; `u64::MAX` before.
-    total: AtomicU64,
-    /// Whether the input ended with a line break.
-    ends_with_newline: std::sync::atomic::AtomicBool,
+/// Why a record that was read to its end cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flaw {
+    /// Longer than [`MAX_RECORD_BYTES`]; its fields were not kept.
+    TooLong,
+    /// Text right after a closing quote (`"a"b`), on this line and in this field: the quoting
+    /// is off, so where the record ends is a guess.
+    TextAfterQuote { line: u64, field: usize },
 }
 
-impl<R: Read> Read for Guarded<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let start = self.shared.record_start.load(Ordering::Relaxed);
-        if self.read.saturating_sub(start) > MAX_RECORD_BYTES + 64 * 1024 {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, RecordTooLong));
-        }
-        if buf.len() < 2 {
-            return Ok(0);
-        }
-        // Leave room to put back a held `\r`.
-        let offset = usize::from(self.pending_cr);
-        let n = self.inner.read(&mut buf[offset..])?;
-        if self.pending_cr {
-            buf[0] = b'\r';
-            self.pending_cr = false;
-        } else if n == 0 {
-            self.shared
-                .ends_with_newline
-                .store(self.last == b'\n', Ordering::Relaxed);
-            self.shared.total.store(self.read, Ordering::Relaxed);
-            return Ok(0);
-        }
-        let filled = offset + n;
-        let mut out = 0;
-        for i in 0..filled {
-            let b = buf[i];
-            if b == b'\r' {
-                if i + 1 == filled && n > 0 {
-                    self.pending_cr = true;
+/// One record as read: fields in the parser's buffers.
+#[derive(Debug, Clone, Copy)]
+struct RawRecord {
+    /// Line the record starts on.
+    line: u64,
+    /// Line its last byte is on.
+    last_line: u64,
+    flaw: Option<Flaw>,
+}
+
+/// What stops the CSV parser.
+enum Stop {
+    Io(io::Error),
+    /// End of input inside quotes opened on this line.
+    UnclosedQuote(u64),
+}
+
+/// An RFC 4180 parser that reads one record at a time and never holds more than
+/// [`MAX_RECORD_BYTES`] of it: a longer record is read to its end (so the next one starts in
+/// the right place) without keeping it. As the csv crate does, it is lenient where RFC 4180 is
+/// strict but the meaning is plain (a quote inside an unquoted value is text; `\r`, `\n` and
+/// `\r\n` all end a record; blank lines are skipped), and strict where it would have to guess:
+/// text after a closing quote, and a quote never closed.
+struct CsvParser {
+    input: BufReader<Box<dyn Read + Send>>,
+    /// Line of the next byte.
+    line: u64,
+    /// A `\r` ended the last line: a `\n` right after it belongs to the same break.
+    skip_lf: bool,
+    /// The record's field bytes end to end, and where each field ends.
+    buf: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl CsvParser {
+    /// The next record, `Ok(None)` at the end of the input.
+    fn next_record(&mut self) -> Result<Option<RawRecord>, Stop> {
+        let Self {
+            input,
+            line,
+            skip_lf,
+            buf,
+            ends,
+        } = self;
+        buf.clear();
+        ends.clear();
+        let limit = usize::try_from(MAX_RECORD_BYTES).unwrap_or(usize::MAX);
+        let mut state = State::RecordStart;
+        let mut start = *line;
+        let mut quote_line = *line;
+        // Bytes of the record as written (quotes and commas included): what the limit counts.
+        let mut size = 0usize;
+        let mut too_long = false;
+        let mut flaw = None;
+        loop {
+            let chunk = match input.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Stop::Io(e)),
+            };
+            if chunk.is_empty() {
+                return match state {
+                    State::RecordStart => Ok(None),
+                    State::Quoted | State::QuotedCr => Err(Stop::UnclosedQuote(quote_line)),
+                    State::FieldStart | State::Unquoted | State::QuoteInQuoted => {
+                        if !too_long {
+                            ends.push(buf.len());
+                        }
+                        Ok(Some(RawRecord {
+                            line: start,
+                            last_line: *line,
+                            flaw: if too_long { Some(Flaw::TooLong) } else { flaw },
+                        }))
+                    }
+                };
+            }
+            let mut used = 0;
+            let mut done = false;
+            for &b in chunk {
+                used += 1;
+                if std::mem::take(skip_lf) && b == b'\n' {
                     continue;
                 }
-                if i + 1 < filled && buf[i + 1] == b'\n' {
-                    continue;
+                if state != State::RecordStart {
+                    size += 1;
+                    if size > limit && !too_long {
+                        too_long = true;
+                        buf.clear();
+                        ends.clear();
+                    }
+                }
+                let mut push = |b: u8| {
+                    if !too_long {
+                        buf.push(b);
+                    }
+                };
+                // Which byte ends the record, if this one does.
+                let mut end = None;
+                match state {
+                    State::RecordStart => match b {
+                        b'\n' => *line += 1,
+                        b'\r' => {
+                            *line += 1;
+                            *skip_lf = true;
+                        }
+                        _ => {
+                            start = *line;
+                            size = 1;
+                            match b {
+                                b'"' => {
+                                    quote_line = *line;
+                                    state = State::Quoted;
+                                }
+                                b',' => {
+                                    ends.push(0);
+                                    state = State::FieldStart;
+                                }
+                                _ => {
+                                    push(b);
+                                    state = State::Unquoted;
+                                }
+                            }
+                        }
+                    },
+                    State::FieldStart | State::Unquoted | State::QuoteInQuoted => match b {
+                        b',' => {
+                            if !too_long {
+                                ends.push(buf.len());
+                            }
+                            state = State::FieldStart;
+                        }
+                        b'\n' | b'\r' => end = Some(b),
+                        b'"' if state == State::FieldStart => {
+                            quote_line = *line;
+                            state = State::Quoted;
+                        }
+                        b'"' if state == State::QuoteInQuoted => {
+                            push(b'"');
+                            state = State::Quoted;
+                        }
+                        _ => {
+                            if state == State::QuoteInQuoted && flaw.is_none() {
+                                flaw = Some(Flaw::TextAfterQuote {
+                                    line: *line,
+                                    field: ends.len(),
+                                });
+                            }
+                            push(b);
+                            state = State::Unquoted;
+                        }
+                    },
+                    State::Quoted | State::QuotedCr => {
+                        if state == State::QuotedCr {
+                            state = State::Quoted;
+                            if b == b'\n' {
+                                // CRLF inside quotes is one line break, kept as `\n`.
+                                push(b'\n');
+                                *line += 1;
+                                continue;
+                            }
+                            push(b'\r');
+                        }
+                        match b {
+                            b'"' => state = State::QuoteInQuoted,
+                            b'\r' => state = State::QuotedCr,
+                            b'\n' => {
+                                push(b'\n');
+                                *line += 1;
+                            }
+                            _ => push(b),
+                        }
+                    }
+                }
+                if let Some(b) = end {
+                    if !too_long {
+                        ends.push(buf.len());
+                    }
+                    *line += 1;
+                    *skip_lf = b == b'\r';
+                    done = true;
+                    break;
                 }
             }
-            buf[out] = b;
-            out += 1;
+            input.consume(used);
+            if done {
+                return Ok(Some(RawRecord {
+                    line: start,
+                    last_line: *line - 1,
+                    flaw: if too_long { Some(Flaw::TooLong) } else { flaw },
+                }));
+            }
         }
-        self.read += out as u64;
-        if out > 0 {
-            self.last = buf[out - 1];
+    }
+
+    /// Takes the record's fields as UTF-8 text; on failure, the index of the field at fault.
+    fn take_fields(&mut self) -> Result<Fields, usize> {
+        // The next record is likely about as long: start its buffer at this one's size.
+        let next = Vec::with_capacity(self.buf.len());
+        match String::from_utf8(std::mem::replace(&mut self.buf, next)) {
+            Ok(text) => {
+                // Valid as a whole is not enough: a character split across a comma leaves
+                // two fields that are each invalid.
+                if let Some(i) = self.ends.iter().position(|&e| !text.is_char_boundary(e)) {
+                    return Err(i);
+                }
+                Ok(Fields {
+                    text,
+                    ends: std::mem::take(&mut self.ends),
+                })
+            }
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                Err(self.ends.iter().position(|&end| at < end).unwrap_or(0))
+            }
         }
-        if out == 0 && self.pending_cr {
-            // Only a held `\r` so far: read again rather than signal end of file.
-            return self.read(buf);
-        }
-        Ok(out)
+    }
+
+    /// The field holding a NUL byte, if one does.
+    fn nul_field(&self) -> Option<usize> {
+        let at = self.buf.iter().position(|&b| b == 0)?;
+        self.ends.iter().position(|&e| at < e)
     }
 }
 
-#[derive(Debug)]
-struct RecordTooLong;
-
-impl std::fmt::Display for RecordTooLong {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "record too long")
+/// Lines a record spans, for messages about rows that may have swallowed others.
+fn span(record: &RawRecord) -> String {
+    if record.last_line > record.line {
+        format!(
+            " (the row runs from line {} to line {})",
+            record.line, record.last_line
+        )
+    } else {
+        String::new()
     }
 }
-
-impl std::error::Error for RecordTooLong {}
 
 enum Source {
     Csv {
-        reader: csv::Reader<Guarded<Box<dyn Read + Send>>>,
+        parser: CsvParser,
         header: Arc<Header>,
-        record: csv::ByteRecord,
-        shared: Arc<Shared>,
     },
     Json {
         reader: BufReader<Box<dyn Read + Send>>,
@@ -319,6 +510,32 @@ impl std::fmt::Debug for RowReader {
     }
 }
 
+/// Strips a UTF-8 byte order mark; refuses UTF-16 (Excel's "Unicode text"), which would read
+/// as NULs and garbage row after row.
+fn sniff(file: &str, mut input: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, ReadError> {
+    let mut head = Vec::with_capacity(3);
+    (&mut input)
+        .take(3)
+        .read_to_end(&mut head)
+        .map_err(|source| ReadError::Io {
+            file: file.to_owned(),
+            source,
+        })?;
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return Err(ReadError::Format {
+            file: file.to_owned(),
+            line: 1,
+            reason: "the file is UTF-16 text (it starts with a UTF-16 byte order mark); save it \
+                     as UTF-8"
+                .into(),
+        });
+    }
+    if head == b"\xEF\xBB\xBF" {
+        head.clear();
+    }
+    Ok(Box::new(io::Cursor::new(head).chain(input)))
+}
+
 impl RowReader {
     /// Opens a file in the given format (CSV reads its header here).
     pub fn open(path: &Path, format: InputFormat) -> Result<Self, ReadError> {
@@ -336,61 +553,24 @@ impl RowReader {
         input: Box<dyn Read + Send>,
         format: InputFormat,
     ) -> Result<Self, ReadError> {
+        let input = BufReader::with_capacity(64 * 1024, sniff(&file, input)?);
         let source = match format {
             InputFormat::Csv => {
-                let shared = Arc::new(Shared {
-                    total: AtomicU64::new(u64::MAX),
-                    ..Shared::default()
-                });
-                let guarded = Guarded {
-                    inner: input,
-                    read: 0,
-                    shared: shared.clone(),
-                    pending_cr: false,
-                    last: 0,
+                let mut parser = CsvParser {
+                    input,
+                    line: 1,
+                    skip_lf: false,
+                    buf: Vec::new(),
+                    ends: Vec::new(),
                 };
-                let mut reader = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .buffer_capacity(64 * 1024)
-                    .from_reader(guarded);
-                let mut first = csv::ByteRecord::new();
-                let got = reader
-                    .read_byte_record(&mut first)
-                    .map_err(|e| csv_error(&file, 1, &e))?;
-                if !got {
-                    return Err(ReadError::Format {
-                        file,
-                        line: 1,
-                        reason: "the file is empty: a header row is required".into(),
-                    });
-                }
-                let names = first
-                    .iter()
-                    .map(|f| {
-                        std::str::from_utf8(f)
-                            .map(|s| s.trim().to_owned())
-                            .map_err(|_| "the header row is not valid UTF-8".to_owned())
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .and_then(Header::new)
-                    .map_err(|reason| ReadError::Format {
-                        file: file.clone(),
-                        line: 1,
-                        reason,
-                    })?;
-                shared
-                    .record_start
-                    .store(reader.position().byte(), Ordering::Relaxed);
+                let header = read_header(&file, &mut parser)?;
                 Source::Csv {
-                    reader,
-                    header: Arc::new(names),
-                    record: csv::ByteRecord::new(),
-                    shared,
+                    parser,
+                    header: Arc::new(header),
                 }
             }
             InputFormat::JsonLines => Source::Json {
-                reader: BufReader::with_capacity(64 * 1024, input),
+                reader: input,
                 line: 0,
                 buf: Vec::new(),
             },
@@ -415,26 +595,14 @@ impl RowReader {
     /// `Err(_)` when the file cannot be read further.
     pub fn next_row(&mut self) -> Result<Option<Result<Row, RowError>>, ReadError> {
         match &mut self.source {
-            Source::Csv {
-                reader,
-                header,
-                record,
-                shared,
-            } => {
-                let line = reader.position().line();
-                let got = reader
-                    .read_byte_record(record)
-                    .map_err(|e| csv_error(&self.file, line, &e))?;
-                let end = reader.position();
-                shared.record_start.store(end.byte(), Ordering::Relaxed);
-                if !got {
+            Source::Csv { parser, header } => {
+                let Some(record) = parser
+                    .next_record()
+                    .map_err(|stop| stop_error(&self.file, stop))?
+                else {
                     return Ok(None);
-                }
-                Ok(Some(csv_row(
-                    header,
-                    record,
-                    start_line(record, end, shared),
-                )))
+                };
+                Ok(Some(csv_row(header, parser, &record)))
             }
             Source::Json { reader, line, buf } => loop {
                 *line += 1;
@@ -454,14 +622,10 @@ impl RowReader {
                         reason: format!("the line is longer than {} KiB", MAX_RECORD_BYTES / 1024),
                     })));
                 }
-                let mut bytes = buf.as_slice();
-                if *line == 1 {
-                    bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-                }
-                if bytes.iter().all(u8::is_ascii_whitespace) {
+                if buf.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                return Ok(Some(json_row(bytes, *line)));
+                return Ok(Some(json_row(buf, *line)));
             },
         }
     }
@@ -471,75 +635,146 @@ fn display_path(path: &Path) -> String {
     PathBuf::from(path).display().to_string()
 }
 
-fn csv_error(file: &str, line: u64, e: &csv::Error) -> ReadError {
-    if let csv::ErrorKind::Io(io) = e.kind() {
-        if io
-            .get_ref()
-            .is_some_and(<dyn std::error::Error + Send + Sync>::is::<RecordTooLong>)
-        {
-            return ReadError::Format {
-                file: file.to_owned(),
-                line,
-                reason: format!(
-                    "a record starting here runs past {} KiB; is a quote left open?",
-                    MAX_RECORD_BYTES / 1024
-                ),
-            };
-        }
-        return ReadError::Io {
+fn stop_error(file: &str, stop: Stop) -> ReadError {
+    match stop {
+        Stop::Io(source) => ReadError::Io {
             file: file.to_owned(),
-            source: io::Error::new(io.kind(), io.to_string()),
-        };
+            source,
+        },
+        Stop::UnclosedQuote(line) => ReadError::Format {
+            file: file.to_owned(),
+            line,
+            reason: "a quote opened on this line is never closed, so the rest of the file \
+                     would be one value; is a quote left open?"
+                .into(),
+        },
     }
-    ReadError::Format {
+}
+
+/// Reads and checks the header row. Any problem here is fatal: rows mean nothing without it.
+fn read_header(file: &str, parser: &mut CsvParser) -> Result<Header, ReadError> {
+    let fail = |line: u64, reason: String| ReadError::Format {
         file: file.to_owned(),
         line,
-        reason: e.to_string(),
-    }
-}
-
-/// The line a record starts on. The csv crate's own record position points before any blank
-/// lines it skipped, so count back from where the record ended instead: the line breaks inside
-/// its fields, and the one that ended it (absent only for a last line without a line break).
-#[allow(clippy::naive_bytecount)] // a few short fields per row; not worth a dependency
-fn start_line(record: &csv::ByteRecord, end: &csv::Position, shared: &Shared) -> u64 {
-    let inside = record
-        .iter()
-        .map(|field| field.iter().filter(|&&b| b == b'\n').count() as u64)
-        .sum::<u64>();
-    let unterminated = end.byte() == shared.total.load(Ordering::Relaxed)
-        && !shared.ends_with_newline.load(Ordering::Relaxed);
-    end.line()
-        .saturating_sub(inside)
-        .saturating_sub(u64::from(!unterminated))
-        .max(1)
-}
-
-fn csv_row(header: &Arc<Header>, record: &csv::ByteRecord, line: u64) -> Result<Row, RowError> {
-    let expected = header.names().len();
-    if record.len() != expected {
-        return Err(RowError {
-            line,
-            column: None,
-            reason: format!(
-                "the row has {} fields but the header has {expected}",
-                record.len()
-            ),
-        });
-    }
-    match csv::StringRecord::from_byte_record(record.clone()) {
-        Ok(strings) => Ok(Row {
-            line,
-            cells: Cells::Csv(header.clone(), strings),
-        }),
-        Err(e) => {
-            let column = header.names().get(e.utf8_error().field()).cloned();
-            Err(RowError {
+        reason,
+    };
+    let Some(record) = parser
+        .next_record()
+        .map_err(|stop| stop_error(file, stop))?
+    else {
+        return Err(fail(
+            1,
+            "the file is empty: a header row is required".into(),
+        ));
+    };
+    let line = record.line;
+    match record.flaw {
+        Some(Flaw::TooLong) => {
+            return Err(fail(
                 line,
-                column,
-                reason: "the value is not valid UTF-8 (is the file in another encoding?)".into(),
-            })
+                format!(
+                    "the header row is longer than {} KiB; is this a CSV export?",
+                    MAX_RECORD_BYTES / 1024
+                ),
+            ));
         }
+        Some(Flaw::TextAfterQuote { line, .. }) => {
+            return Err(fail(
+                line,
+                "the header row has text after a closing quote; a quote inside a quoted name \
+                 must be doubled (\"\")"
+                    .into(),
+            ));
+        }
+        None => {}
+    }
+    let columns = parser.ends.len();
+    if columns > MAX_COLUMNS {
+        return Err(fail(
+            line,
+            format!(
+                "the header has {columns} columns; at most {MAX_COLUMNS} (a spreadsheet's \
+                 limit) are accepted"
+            ),
+        ));
+    }
+    if parser.nul_field().is_some() {
+        return Err(fail(
+            line,
+            "the header row holds NUL bytes; is the file UTF-16 or binary? Save it as UTF-8 CSV"
+                .into(),
+        ));
+    }
+    let fields = parser
+        .take_fields()
+        .map_err(|_| fail(line, "the header row is not valid UTF-8".into()))?;
+    let names = (0..fields.ends.len())
+        .map(|i| fields.get(i).unwrap_or_default().trim().to_owned())
+        .collect();
+    Header::new(names).map_err(|reason| fail(line, reason))
+}
+
+fn csv_row(
+    header: &Arc<Header>,
+    parser: &mut CsvParser,
+    record: &RawRecord,
+) -> Result<Row, RowError> {
+    let line = record.line;
+    let fail = |column: Option<String>, reason: String| RowError {
+        line,
+        column,
+        reason,
+    };
+    let column = |i: usize| header.names().get(i).filter(|n| !n.is_empty()).cloned();
+    match record.flaw {
+        Some(Flaw::TooLong) => {
+            return Err(fail(
+                None,
+                format!(
+                    "the row is longer than {} KiB, so it is skipped{}; is a quote left open?",
+                    MAX_RECORD_BYTES / 1024,
+                    span(record)
+                ),
+            ));
+        }
+        Some(Flaw::TextAfterQuote { line: at, field }) => {
+            return Err(fail(
+                column(field),
+                format!(
+                    "text follows the closing quote of a value on line {at}{}; a quote inside \
+                     a quoted value must be doubled (\"\")",
+                    span(record)
+                ),
+            ));
+        }
+        None => {}
+    }
+    let expected = header.names().len();
+    let got = parser.ends.len();
+    if got != expected {
+        return Err(fail(
+            None,
+            format!(
+                "the row has {got} fields but the header has {expected}{}",
+                span(record)
+            ),
+        ));
+    }
+    if let Some(i) = parser.nul_field() {
+        return Err(fail(
+            column(i),
+            "the value holds a NUL byte (is the file UTF-16 or binary?)".into(),
+        ));
+    }
+    match parser.take_fields() {
+        Ok(fields) => Ok(Row {
+            line,
+            cells: Cells::Csv(header.clone(), fields),
+        }),
+        Err(i) => Err(fail(
+            column(i),
+            "the value is not valid UTF-8 (is the file in another encoding?)".into(),
+        )),
     }
 }
 
@@ -720,6 +955,15 @@ mod tests {
         assert_eq!(e.column.as_deref(), Some("Title"));
         assert!(e.reason.contains("UTF-8"));
         assert!(rows[1].is_ok());
+    }
+
+    #[test]
+    fn csv_a_character_split_by_a_comma_is_invalid_utf8_in_its_first_half() {
+        let mut r = csv_reader(b"A,B\n\xC3,\xA9\nok,ok\n");
+        let rows = rows(&mut r);
+        let e = rows[0].as_ref().unwrap_err();
+        assert_eq!((e.line, e.column.as_deref()), (2, Some("A")));
+        assert_eq!(text(rows[1].as_ref().unwrap(), "B").as_deref(), Some("ok"));
     }
 
     #[test]
