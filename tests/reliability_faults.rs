@@ -105,19 +105,10 @@ async fn two_peoplectl_processes_moving_precedence_at_once_lose_nothing_silently
     let env = support::env_with(config).await;
     let setting = read_precedence(&env.client).await.unwrap().unwrap();
     let spawn = |id: &str, home: &Path| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_peoplectl"));
-        cmd.args(["precedence", "move", id, "--to", "1"])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env("PEOPLECTL_CONFIG_DIR", home.join("config"))
-            .env("PEOPLECTL_DATA_DIR", home.join("data"))
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        for (k, v) in env.emu.env_lines() {
-            cmd.env(k, v);
-        }
-        cmd.spawn().unwrap()
+        let args = ["precedence", "move", id, "--to", "1"];
+        reliability_support::peoplectl(Path::new(BIN), &env.emu, home, &args)
+            .spawn()
+            .unwrap()
     };
     let (alice_home, bob_home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let alice = spawn("talentlegacy", alice_home.path());
@@ -160,6 +151,17 @@ async fn two_peoplectl_processes_moving_precedence_at_once_lose_nothing_silently
     assert_ne!(now.list, setting.list);
 }
 
+async fn sync_once(env: &sync_support::Env, input: &Path) -> SyncReport {
+    run(
+        &env.client,
+        &sync_support::options(env, CONN, input),
+        EventSink::none(),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap()
+}
+
 /// Rows the reader cannot read at all (ragged, not UTF-8) might name anyone: while there are
 /// such rows, nobody is deleted, and the report says how many deletes were held.
 #[tokio::test]
@@ -169,14 +171,7 @@ async fn unreadable_rows_hold_deletes_instead_of_deleting_the_people_they_might_
     let input = sync_support::path(&env, "hr.csv");
     let everyone = people(&env, 1..=50);
     write_csv(&input, &everyone);
-    let first: SyncReport = run(
-        &env.client,
-        &sync_support::options(&env, CONN, &input),
-        EventSink::none(),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let first = sync_once(&env, &input).await;
     assert_eq!(first.put, 50);
 
     // Person 7's row has a field too many; person 9's has bytes that are not UTF-8.
@@ -196,14 +191,7 @@ async fn unreadable_rows_hold_deletes_instead_of_deleting_the_people_they_might_
     }
     std::fs::write(&input, &bytes).unwrap();
 
-    let second = run(
-        &env.client,
-        &sync_support::options(&env, CONN, &input),
-        EventSink::none(),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let second = sync_once(&env, &input).await;
     assert_eq!(second.invalid, 2, "{:?}", second.errors);
     let lines: BTreeSet<u64> = second.errors.iter().filter_map(|e| e.line).collect();
     assert_eq!(lines, BTreeSet::from([8, 10]), "{:?}", second.errors);
@@ -217,14 +205,7 @@ async fn unreadable_rows_hold_deletes_instead_of_deleting_the_people_they_might_
         .filter(|p| !p.upn.starts_with("user000007"))
         .collect();
     write_csv(&input, &remaining);
-    let third = run(
-        &env.client,
-        &sync_support::options(&env, CONN, &input),
-        EventSink::none(),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let third = sync_once(&env, &input).await;
     assert_eq!((third.deleted, third.deletes_held), (1, 0));
     assert_eq!(
         reliability_support::drift(&env.emu, &remaining),
