@@ -878,7 +878,8 @@ pub async fn run(
     let tally = &cx.tally;
     if scan.keyless_invalid > 0 && vanished > 0 {
         tally.deletes_held.store(vanished, Ordering::Relaxed);
-        tracing::warn!(
+        // The report says it to the admin; this is for the log.
+        tracing::info!(
             held = vanished,
             unreadable_rows = scan.keyless_invalid,
             "not deleting: some rows could not be read and might name these people"
