@@ -10,7 +10,7 @@ use super::table::Table;
 use super::{CliError, Exit, Printer, Session};
 use crate::config::{ConfigFile, SyncInput};
 use crate::sync::{
-    CancellationToken, EventSink, InputFormat, Phase, SyncEvent, SyncOptions, SyncReport,
+    CancellationToken, EventSink, InputFormat, SyncEvent, SyncOptions, SyncReport,
     default_mapping_toml,
 };
 
@@ -200,9 +200,9 @@ impl ShowProgress {
                 (Self::Quiet, _) => {}
                 (_, SyncEvent::Phase { phase }) => {
                     if let Some(bar) = &bar {
-                        bar.set_message(phase_word(*phase));
+                        bar.set_message(phase.label());
                     } else {
-                        eprintln!("{}", phase_word(*phase));
+                        eprintln!("{}", phase.label());
                     }
                 }
                 (_, SyncEvent::Issue(issue)) => {
@@ -269,18 +269,6 @@ impl ShowProgress {
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-    }
-}
-
-fn phase_word(phase: Phase) -> &'static str {
-    match phase {
-        Phase::Connecting => "connecting",
-        Phase::Validating => "validating",
-        Phase::ResolvingUsers => "matching users",
-        Phase::Planning => "planning",
-        Phase::Sending => "sending",
-        Phase::Deleting => "deleting",
-        Phase::Done => "done",
     }
 }
 

@@ -56,6 +56,21 @@ pub enum Phase {
     Done,
 }
 
+impl Phase {
+    /// The phase in words, as the CLI's progress and the console's Syncs pane show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Validating => "validating",
+            Self::ResolvingUsers => "matching users",
+            Self::Planning => "planning",
+            Self::Sending => "sending",
+            Self::Deleting => "deleting",
+            Self::Done => "done",
+        }
+    }
+}
+
 /// How the tenant's users were matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -134,18 +134,6 @@ pub fn sync_finished(id: &str, put: u64, rejected: u64, failed: u64) -> String {
 pub fn sync_failed(id: &str, e: &str) -> String {
     format!("Sync of '{id}' failed: {e}")
 }
-pub fn phase_text(p: crate::sync::Phase) -> &'static str {
-    use crate::sync::Phase;
-    match p {
-        Phase::Connecting => "connecting",
-        Phase::Validating => "validating",
-        Phase::ResolvingUsers => "matching users",
-        Phase::Planning => "planning",
-        Phase::Sending => "sending",
-        Phase::Deleting => "deleting",
-        Phase::Done => "done",
-    }
-}
 pub const NEW_CONNECTION_TITLE: &str = "New connection";
 pub const FIELD_SCHEMA: &str = "Schema";
 pub const SCHEMA_NOTE: &str = "labels (current contract), preview (2025) or none";

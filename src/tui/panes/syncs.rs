@@ -35,7 +35,7 @@ fn run_status(state: &AppState, run: &SyncRun) -> (String, Role) {
                 .map(|p| format!(" {:.0}/s", p.rate))
                 .unwrap_or_default();
             (
-                format!("{} {}{rate}", spinner(state), s::phase_text(run.phase)),
+                format!("{} {}{rate}", spinner(state), run.phase.label()),
                 Role::Key,
             )
         }
