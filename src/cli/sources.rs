@@ -154,13 +154,7 @@ pub(super) fn print_steps(
             }
             let mut out = Printer::table(&t);
             if let Some(impact) = impact {
-                let text = format!(
-                    "Impact: {} of {} users{} see a different profile: {}.",
-                    impact.changed_users,
-                    impact.users,
-                    if impact.sampled { " read so far" } else { "" },
-                    impact.text
-                );
+                let text = impact.sentence();
                 out.push_str(&super::table::wrap(
                     &text,
                     super::table::terminal_width(),

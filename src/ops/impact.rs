@@ -252,6 +252,17 @@ impl ImpactSummary {
             text: describe(impact),
         }
     }
+
+    /// One sentence for a removal plan, as the CLI and the console's wizard show it.
+    pub fn sentence(&self) -> String {
+        format!(
+            "Impact: {} of {} users{} see a different profile: {}.",
+            self.changed_users,
+            self.users,
+            if self.sampled { " read so far" } else { "" },
+            self.text
+        )
+    }
 }
 
 #[cfg(test)]

@@ -65,13 +65,7 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, w: &RemovalWizard) 
             };
             lines.extend(wrap(&consequence, width).into_iter().map(Line::raw));
             if let Some(impact) = &plan.impact {
-                let text = format!(
-                    "Impact: {} of {} users{} see a different profile: {}.",
-                    impact.changed_users,
-                    impact.users,
-                    if impact.sampled { " read so far" } else { "" },
-                    impact.text
-                );
+                let text = impact.sentence();
                 lines.extend(
                     wrap(&text, width)
                         .into_iter()
