@@ -13,7 +13,6 @@ use peoplectl::emulator::SeedKind;
 use peoplectl::ops::StepStatus;
 use peoplectl::ops::snapshot::read_precedence;
 use peoplectl::people::schema::Contract;
-use peoplectl::sync::{CancellationToken, EventSink, SyncReport, run};
 use reliability_support::sync_support::{self, Person, people, people_connection, write_csv};
 use reliability_support::{CONN, Drift, INTERRUPTIONS, Interruption, support};
 
@@ -151,17 +150,6 @@ async fn two_peoplectl_processes_moving_precedence_at_once_lose_nothing_silently
     assert_ne!(now.list, setting.list);
 }
 
-async fn sync_once(env: &sync_support::Env, input: &Path) -> SyncReport {
-    run(
-        &env.client,
-        &sync_support::options(env, CONN, input),
-        EventSink::none(),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap()
-}
-
 /// Rows the reader cannot read at all (ragged, not UTF-8) might name anyone: while there are
 /// such rows, nobody is deleted, and the report says how many deletes were held.
 #[tokio::test]
@@ -171,7 +159,7 @@ async fn unreadable_rows_hold_deletes_instead_of_deleting_the_people_they_might_
     let input = sync_support::path(&env, "hr.csv");
     let everyone = people(&env, 1..=50);
     write_csv(&input, &everyone);
-    let first = sync_once(&env, &input).await;
+    let first = sync_support::sync(&env, CONN, &input).await;
     assert_eq!(first.put, 50);
 
     // Person 7's row has a field too many; person 9's has bytes that are not UTF-8.
@@ -191,7 +179,7 @@ async fn unreadable_rows_hold_deletes_instead_of_deleting_the_people_they_might_
     }
     std::fs::write(&input, &bytes).unwrap();
 
-    let second = sync_once(&env, &input).await;
+    let second = sync_support::sync(&env, CONN, &input).await;
     assert_eq!(second.invalid, 2, "{:?}", second.errors);
     let lines: BTreeSet<u64> = second.errors.iter().filter_map(|e| e.line).collect();
     assert_eq!(lines, BTreeSet::from([8, 10]), "{:?}", second.errors);
@@ -205,7 +193,7 @@ async fn unreadable_rows_hold_deletes_instead_of_deleting_the_people_they_might_
         .filter(|p| !p.upn.starts_with("user000007"))
         .collect();
     write_csv(&input, &remaining);
-    let third = sync_once(&env, &input).await;
+    let third = sync_support::sync(&env, CONN, &input).await;
     assert_eq!((third.deleted, third.deletes_held), (1, 0));
     assert_eq!(
         reliability_support::drift(&env.emu, &remaining),

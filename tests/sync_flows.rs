@@ -17,14 +17,7 @@ use sync_support::{Env, env, env_with, options, path, people, people_connection,
 const CONN: &str = "hrsync";
 
 async fn sync(env: &Env, input: &std::path::Path) -> SyncReport {
-    run(
-        &env.client,
-        &options(env, CONN, input),
-        EventSink::none(),
-        CancellationToken::new(),
-    )
-    .await
-    .expect("sync runs")
+    sync_support::sync(env, CONN, input).await
 }
 
 fn item_puts(env: &Env) -> u64 {

@@ -139,6 +139,18 @@ pub fn write_csv(path: &Path, people: &[Person]) {
     std::fs::write(path, text).expect("write csv");
 }
 
+/// One sync of `input` into `connection` with the default options, which must not fail.
+pub async fn sync(env: &Env, connection: &str, input: &Path) -> peoplectl::sync::SyncReport {
+    peoplectl::sync::run(
+        &env.client,
+        &options(env, connection, input),
+        peoplectl::sync::EventSink::none(),
+        peoplectl::sync::CancellationToken::new(),
+    )
+    .await
+    .expect("sync runs")
+}
+
 /// Sync options for a connection with the input at `input`, state under the env's temp dir.
 pub fn options(env: &Env, connection: &str, input: &Path) -> SyncOptions {
     SyncOptions::new(
