@@ -2,11 +2,12 @@
 //! JSON output, Debug and panic output never hold the client secret or an access token.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+mod reliability_support;
 
 use std::path::{Path, PathBuf};
 
 use peoplectl::emulator::SeedKind;
+use reliability_support::{files_under, peoplectl, support};
 
 fn demo_asset(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,51 +15,32 @@ fn demo_asset(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Every file under `dir` (SQLite's -wal and -journal files too), with its bytes.
-fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out
-}
-
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-struct Run {
+/// `peoplectl` against the emulator at trace level, in its own config and data directories.
+struct Run<'a> {
+    env: &'a support::Env,
     home: tempfile::TempDir,
-    vars: Vec<(String, String)>,
+    /// Variables set over the emulator's (e.g. a wrong secret).
+    overrides: Vec<(&'static str, String)>,
 }
 
-impl Run {
-    fn new(env: &support::Env) -> Self {
-        let mut vars = env.emu.env_lines();
-        vars.push(("PEOPLECTL_LOG".into(), "trace".into()));
+impl<'a> Run<'a> {
+    fn new(env: &'a support::Env) -> Self {
         Self {
+            env,
             home: tempfile::tempdir().unwrap(),
-            vars,
+            overrides: Vec::new(),
         }
     }
 
     fn run(&self, args: &[&str]) -> (bool, String) {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_peoplectl"));
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env("PEOPLECTL_CONFIG_DIR", self.home.path().join("config"))
-            .env("PEOPLECTL_DATA_DIR", self.home.path().join("data"));
-        for (k, v) in &self.vars {
+        let bin = Path::new(env!("CARGO_BIN_EXE_peoplectl"));
+        let mut cmd = peoplectl(bin, &self.env.emu, self.home.path(), args);
+        cmd.env("PEOPLECTL_LOG", "trace");
+        for (k, v) in &self.overrides {
             cmd.env(k, v);
         }
         let out = cmd.output().unwrap();
@@ -108,23 +90,28 @@ async fn the_state_database_and_config_file_hold_no_secret_or_token() {
     assert!(
         files
             .iter()
-            .any(|(p, _)| p.extension().is_some_and(|e| e == "sqlite")),
-        "the sync kept its state: {:?}",
-        files.iter().map(|(p, _)| p).collect::<Vec<_>>()
+            .any(|p| p.extension().is_some_and(|e| e == "sqlite")),
+        "the sync kept its state: {files:?}"
     );
     assert!(
         files
             .iter()
-            .any(|(p, _)| p.extension().is_some_and(|e| e == "toml")),
+            .any(|p| p.extension().is_some_and(|e| e == "toml")),
         "the context was saved"
     );
-    for (path, bytes) in &files {
+    // SQLite's -wal and -journal files too.
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
         assert!(
-            !contains(bytes, secret.as_bytes()),
+            !contains(&bytes, secret.as_bytes()),
             "{} holds the secret",
             path.display()
         );
-        assert!(!contains(bytes, b"eyJ"), "{} holds a token", path.display());
+        assert!(
+            !contains(&bytes, b"eyJ"),
+            "{} holds a token",
+            path.display()
+        );
     }
 }
 
@@ -133,11 +120,7 @@ async fn a_wrong_secret_is_reported_without_being_repeated() {
     let env = support::env(SeedKind::Demo).await;
     let mut run = Run::new(&env);
     let wrong = "Wr0ng~secret.value-4f2a9c";
-    for (k, v) in &mut run.vars {
-        if k == "AZURE_CLIENT_SECRET" {
-            *v = wrong.into();
-        }
-    }
+    run.overrides.push(("AZURE_CLIENT_SECRET", wrong.into()));
     for args in [
         &["connections", "list"][..],
         &["connections", "list", "-o", "json"],

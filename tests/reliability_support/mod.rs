@@ -198,20 +198,28 @@ pub async fn storm_sync(people_count: usize) -> StormOutcome {
     }
 }
 
-/// The state file the CLI keeps under its data directory (one per context and connection).
-fn state_file(data_dir: &Path) -> Option<PathBuf> {
-    let mut stack = vec![data_dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+/// Every file below `dir`, at any depth.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "sqlite") {
-                return Some(path);
+            } else {
+                out.push(path);
             }
         }
     }
-    None
+    out
+}
+
+/// The state file the CLI keeps under its data directory (one per context and connection).
+fn state_file(data_dir: &Path) -> Option<PathBuf> {
+    files_under(data_dir)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite"))
 }
 
 fn recorded(data_dir: &Path, tenant: &str) -> HashMap<String, String> {
