@@ -544,8 +544,15 @@ impl Faults {
         cells.lost_answers.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Latency to add and whether to fail the request. `can_drop` is false inside `$batch`.
-    pub(crate) fn before(&self, method: &str, path: &str, can_drop: bool) -> (Duration, Decision) {
+    /// Latency to add and whether to fail the request (`class` is the path's, which the caller
+    /// has already worked out). `can_drop` is false inside `$batch`.
+    pub(crate) fn before(
+        &self,
+        method: &str,
+        path: &str,
+        class: RouteClass,
+        can_drop: bool,
+    ) -> (Duration, Decision) {
         let mut state = self.lock();
         let mut delay_ms = state.latency_ms;
         if state.jitter_ms > 0 {
@@ -583,10 +590,7 @@ impl Faults {
         }
         // Random faults model Graph's gateway, not the identity platform: sign-in stays up
         // (scripted rules can still fail it).
-        if matches!(
-            RouteClass::of_path(path),
-            RouteClass::Token | RouteClass::DeviceLogin
-        ) {
+        if matches!(class, RouteClass::Token | RouteClass::DeviceLogin) {
             return (delay, Decision::Proceed);
         }
         if can_drop && state.drop_rate > 0.0 && rand::random_bool(state.drop_rate) {
@@ -731,7 +735,12 @@ mod tests {
     fn rules_apply_count_times_then_vanish() {
         let faults = Faults::new(&EmulatorConfig::default());
         faults.fail_next("GET", "/v1.0/users*", 2, 500);
-        let (_, first) = faults.before("GET", "/v1.0/users", true);
+        let (_, first) = faults.before(
+            "GET",
+            "/v1.0/users",
+            RouteClass::of_path("/v1.0/users"),
+            true,
+        );
         assert_eq!(
             first,
             Decision::Fail {
@@ -740,21 +749,44 @@ mod tests {
             }
         );
         assert_eq!(
-            faults.before("POST", "/v1.0/users", true).1,
+            faults
+                .before(
+                    "POST",
+                    "/v1.0/users",
+                    RouteClass::of_path("/v1.0/users"),
+                    true
+                )
+                .1,
             Decision::Proceed
         );
         assert_ne!(
-            faults.before("get", "/v1.0/users/x", true).1,
+            faults
+                .before(
+                    "get",
+                    "/v1.0/users/x",
+                    RouteClass::of_path("/v1.0/users/x"),
+                    true
+                )
+                .1,
             Decision::Proceed
         );
         assert_eq!(
-            faults.before("GET", "/v1.0/users", true).1,
+            faults
+                .before(
+                    "GET",
+                    "/v1.0/users",
+                    RouteClass::of_path("/v1.0/users"),
+                    true
+                )
+                .1,
             Decision::Proceed
         );
         assert_eq!(faults.pending_rules(), 0);
         faults.drop_next("*", "*", 1);
         assert_eq!(
-            faults.before("GET", "/x", false).1,
+            faults
+                .before("GET", "/x", RouteClass::of_path("/x"), false)
+                .1,
             Decision::Fail {
                 status: 504,
                 retry_after_s: None

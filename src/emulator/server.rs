@@ -284,7 +284,7 @@ where
             let method = request.method().clone();
             let path = request.uri().path().to_owned();
             let class = RouteClass::of_path(&path);
-            let (delay, decision) = app.faults.before(method.as_str(), &path, true);
+            let (delay, decision) = app.faults.before(method.as_str(), &path, class, true);
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }

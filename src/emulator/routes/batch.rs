@@ -222,7 +222,7 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
     let class = RouteClass::of_path(&full_path);
     let decision = app
         .faults
-        .before(inner.method.as_str(), &full_path, false)
+        .before(inner.method.as_str(), &full_path, class, false)
         .1;
     let reply = match decision {
         Decision::Fail {
