@@ -219,8 +219,6 @@ pub struct TenantMoment {
     pub seq: usize,
     /// `prioritizedSourceUrls` of the nameless setting (empty when there is none).
     pub precedence: Vec<String>,
-    /// The source ids the precedence entries name (entries that name none are left out).
-    pub precedence_source_ids: Vec<String>,
     /// Every profile source's `sourceId`, built-ins included.
     pub source_ids: Vec<String>,
     /// Every connection id.
@@ -230,10 +228,10 @@ pub struct TenantMoment {
 impl TenantMoment {
     /// Precedence entries naming a source that does not exist at this moment.
     pub fn dangling_precedence(&self) -> Vec<String> {
-        self.precedence_source_ids
+        self.precedence
             .iter()
+            .filter_map(|url| super::state::referenced_source_id(url))
             .filter(|id| !self.source_ids.iter().any(|s| s.eq_ignore_ascii_case(id)))
-            .cloned()
             .collect()
     }
 }
@@ -265,10 +263,6 @@ impl Journal {
         let mut moments = self.moments();
         let moment = TenantMoment {
             seq: moments.len(),
-            precedence_source_ids: precedence
-                .iter()
-                .filter_map(|u| super::state::referenced_source_id(u))
-                .collect(),
             precedence,
             source_ids: state.sources.iter().map(|s| s.source_id.clone()).collect(),
             connection_ids: state.connections.values().map(|c| c.id.clone()).collect(),
