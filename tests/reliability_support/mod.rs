@@ -376,6 +376,13 @@ pub const INTERRUPTIONS: [Interruption; 4] = [
 
 pub const REMOVED: &str = "contosohr";
 
+/// The removed connector is in none of the three lists.
+fn connector_gone(lists: &support::Lists) -> bool {
+    !lists.connections.iter().any(|c| c == REMOVED)
+        && !lists.sources.iter().any(|s| s == REMOVED)
+        && !lists.precedence.iter().any(|u| u.contains(REMOVED))
+}
+
 fn step_rule(step: usize) -> FaultRule {
     match step {
         0 => FaultRule::new("PATCH", "*/admin/people/profilePropertySettings*"),
@@ -455,9 +462,7 @@ pub async fn interrupted_removal(step: usize, how: Interruption) -> RemovalOutco
         others_untouched: after.connections == strip(&before.connections)
             && after.sources == strip(&before.sources)
             && after.precedence == strip(&before.precedence),
-        connector_gone: !after.connections.iter().any(|c| c == REMOVED)
-            && !after.sources.iter().any(|s| s == REMOVED)
-            && !after.precedence.iter().any(|u| u.contains(REMOVED)),
+        connector_gone: connector_gone(&after),
     }
 }
 
@@ -517,9 +522,7 @@ pub async fn killed_removal(bin: &Path, after_step: usize) -> KilledRemoval {
         killed_before_the_end,
         rerun_ok: out.status.success(),
         rerun_stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        connector_gone: !lists.connections.iter().any(|c| c == REMOVED)
-            && !lists.sources.iter().any(|c| c == REMOVED)
-            && !lists.precedence.iter().any(|c| c.contains(REMOVED)),
+        connector_gone: connector_gone(&lists),
         dangling_moments: inspect
             .journal()
             .iter()
