@@ -15,7 +15,9 @@
     clippy::cast_possible_truncation
 )]
 
-#[path = "../tests/sync_support/mod.rs"]
+// The bench uses only part of the tests' HR-export helpers.
+#[allow(dead_code)]
+#[path = "../tests/it/support/sync.rs"]
 mod sync_support;
 
 use std::io::Write as _;

@@ -2,13 +2,15 @@
 //! prints the README's "Reliability" table: `cargo run --release --example reliability`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
 
-#[path = "../tests/reliability_support/mod.rs"]
-mod reliability_support;
+// The scenarios are the integration tests' own; this runner uses only part of their helpers.
+#[allow(dead_code)]
+#[path = "../tests/it/support/mod.rs"]
+mod support;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use reliability_support::INTERRUPTIONS;
+use support::reliability::{self, INTERRUPTIONS};
 
 /// The `peoplectl` binary of the same profile, built first when missing.
 fn peoplectl_binary() -> PathBuf {
@@ -71,7 +73,7 @@ async fn main() {
     let (mut requests, mut faulted, mut lost, mut items) = (0u64, 0u64, 0usize, 0u64);
     let mut kinds = [0u64; 4];
     for _ in 0..runs {
-        let o = reliability_support::storm_sync(5_000).await;
+        let o = reliability::storm_sync(5_000).await;
         let i = o.injected;
         requests += i.requests;
         faulted += i.total();
@@ -106,7 +108,7 @@ async fn main() {
     let (mut kills, mut lost, mut resent, mut people) = (0usize, 0usize, 0usize, 0usize);
     let mut points = Vec::new();
     for _ in 0..runs {
-        let o = reliability_support::kill_and_resume(&bin, 3_000, 3).await;
+        let o = reliability::kill_and_resume(&bin, 3_000, 3).await;
         kills += o.kills.len();
         points.extend(o.kills.iter().map(|k| k.recorded));
         resent += o.kills.iter().map(|k| k.resent).sum::<usize>() + o.resent_at_end;
@@ -135,7 +137,7 @@ async fn main() {
     for _ in 0..runs {
         for step in 0..3 {
             for how in INTERRUPTIONS {
-                let o = reliability_support::interrupted_removal(step, how).await;
+                let o = reliability::interrupted_removal(step, how).await;
                 cases += 1;
                 dangling += o.dangling_moments;
                 moments += o.moments;
@@ -162,7 +164,7 @@ async fn main() {
     let (mut cases, mut bad) = (0usize, 0usize);
     for _ in 0..runs {
         for step in 0..2 {
-            let o = reliability_support::killed_removal(&bin, step).await;
+            let o = reliability::killed_removal(&bin, step).await;
             cases += 1;
             if !(o.killed_before_the_end && o.rerun_ok && o.connector_gone)
                 || o.dangling_moments > 0
@@ -183,7 +185,7 @@ async fn main() {
     // 5. Two admins at once.
     let (mut cases, mut refused, mut bad) = (0usize, 0usize, 0usize);
     for _ in 0..runs * 3 {
-        let o = reliability_support::two_admins().await;
+        let o = reliability::two_admins().await;
         cases += 1;
         if o.refusal == Some((true, true)) {
             refused += 1;

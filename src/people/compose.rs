@@ -1638,3 +1638,6 @@ mod explain_entities_tests {
         assert_eq!(emails.items[0].source, hr, "rank order");
     }
 }
+
+#[cfg(test)]
+mod proptests;

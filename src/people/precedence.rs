@@ -644,3 +644,6 @@ mod tests {
         assert_eq!(b, [false]);
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -1346,3 +1346,6 @@ mod tests {
         assert_eq!(e[0].line, 8);
     }
 }
+
+#[cfg(test)]
+mod hostile_tests;

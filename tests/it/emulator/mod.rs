@@ -1,0 +1,9 @@
+//! The emulator's Graph contract, over raw HTTP (graph-api.md section by section).
+
+mod admin;
+mod auth;
+mod connections;
+mod items;
+mod profile;
+mod runtime;
+mod users;

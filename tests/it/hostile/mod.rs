@@ -1,0 +1,3 @@
+//! Hostile answers and hostile data on the way in and out.
+
+mod graph;

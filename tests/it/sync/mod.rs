@@ -1,0 +1,4 @@
+//! The sync engine and `peoplectl sync` against the emulator.
+
+mod demo;
+mod flows;
