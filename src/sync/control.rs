@@ -115,6 +115,10 @@ pub struct Controller {
     throttle_events: u64,
     /// The highest rate measured over a throttle cycle.
     best_accepted: f64,
+    /// The ceiling the last throttle taught (or the one we started from): what the next sync
+    /// should start at. The cap itself creeps up between throttles to probe for more, and a
+    /// probe is not a rate Graph has agreed to.
+    learned: Option<f64>,
 }
 
 impl Controller {
@@ -141,6 +145,7 @@ impl Controller {
             last_growth: now,
             throttle_events: 0,
             best_accepted: 0.0,
+            learned: rate_cap,
         }
     }
 
@@ -160,6 +165,12 @@ impl Controller {
     /// The pacing ceiling in items per second, once throttling has taught one.
     pub fn rate_cap(&self) -> Option<f64> {
         self.rate_cap
+    }
+
+    /// The ceiling to remember for the next sync: the one the last throttle taught, else the one
+    /// this controller started from.
+    pub fn learned_rate(&self) -> Option<f64> {
+        self.learned
     }
 
     /// Throttle events so far (bursts of 429s count once).
@@ -274,11 +285,13 @@ impl Controller {
                 .max(self.best_accepted * 0.5)
                 .max(self.cfg.min_rate);
             if pushing {
-                self.rate_cap = Some(match self.rate_cap {
+                let cap = match self.rate_cap {
                     // Never raise the ceiling on a throttle.
                     Some(old) => cap.min(old),
                     None => cap,
-                });
+                };
+                self.rate_cap = Some(cap);
+                self.learned = Some(cap);
             }
         }
         if elapsed >= self.cfg.min_cycle.as_secs_f64() {
@@ -489,6 +502,53 @@ mod tests {
         );
         assert_eq!(warm.throttled, 0, "a warm start paces below it");
         assert_eq!(warm.done, 1000);
+    }
+
+    #[test]
+    fn the_rate_remembered_is_the_one_a_throttle_taught_not_the_probe_after_it() {
+        let t0 = Instant::now();
+        let quick = Outcome::Success(Duration::from_millis(20));
+        // Unthrottled, the rate we started from is kept: it was not disproved.
+        let mut calm = Controller::new(
+            ControlConfig {
+                initial_rate: Some(60.0),
+                ..ControlConfig::default()
+            },
+            t0,
+        );
+        for n in 1..=200u64 {
+            let now = t0 + Duration::from_millis(20 * n);
+            if let Permit::Go(t) = calm.try_acquire(now) {
+                calm.complete(now, t, quick);
+            }
+        }
+        assert!(calm.rate_cap().unwrap() > 60.0, "the cap probes upwards");
+        assert_eq!(calm.learned_rate(), Some(60.0));
+
+        // A throttle after a busy cycle teaches a ceiling; successes afterwards probe above it
+        // (as a starved client that never meets the limit again would), and are not remembered.
+        let mut c = Controller::new(ControlConfig::default(), t0);
+        let mut now = t0;
+        for n in 1..=100u64 {
+            now = t0 + Duration::from_millis(10 * n);
+            if let Permit::Go(t) = c.try_acquire(now) {
+                c.complete(now, t, quick);
+            }
+        }
+        let Permit::Go(t) = c.try_acquire(now) else {
+            panic!("a slot after the cycle")
+        };
+        c.complete(now, t, Outcome::Throttled(Some(Duration::from_millis(10))));
+        let taught = c.learned_rate().expect("a throttle teaches a ceiling");
+        assert_eq!(c.rate_cap(), Some(taught));
+        for n in 1..=500u64 {
+            let later = now + Duration::from_millis(10 + 20 * n);
+            if let Permit::Go(t) = c.try_acquire(later) {
+                c.complete(later, t, quick);
+            }
+        }
+        assert!(c.rate_cap().unwrap() > taught * 1.2, "{:?}", c.rate_cap());
+        assert_eq!(c.learned_rate(), Some(taught));
     }
 
     #[test]

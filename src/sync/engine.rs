@@ -995,7 +995,7 @@ pub async fn run(
         let store = writer.finish().await?;
         let outcome = outcome?;
         produced?;
-        if let Some(rate) = outcome.rate_cap {
+        if let Some(rate) = outcome.learned_rate {
             store.set_setting(INGEST_RATE, &format!("{rate:.3}"))?;
         }
     } else {

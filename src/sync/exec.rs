@@ -86,7 +86,7 @@ pub struct ExecOutcome {
     /// Stopped by the cancellation token before every job was done.
     pub cancelled: bool,
     /// The pacing ceiling learned (items per second), to start from next time.
-    pub rate_cap: Option<f64>,
+    pub learned_rate: Option<f64>,
 }
 
 struct Pending {
@@ -359,7 +359,7 @@ impl Executor<'_> {
         }
         Ok(ExecOutcome {
             cancelled,
-            rate_cap: ctl.rate_cap(),
+            learned_rate: ctl.learned_rate(),
         })
     }
 
