@@ -1,6 +1,10 @@
 //! How many simple authenticated GETs per second the emulator serves on loopback (target: at
-//! least 2,000/s), with no injected latency, faults or limits. Run: `cargo bench --bench emulator`.
+//! least 2,000/s), with no injected latency, faults or limits; and how fast it starts with
+//! 100,000 synthetic users beside the demo seed alone (in-process, and `peoplectl emulator` from
+//! process start to its settings printed). Run: `cargo bench --bench emulator`.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -54,6 +58,51 @@ fn per_second(count: usize, window: Duration) -> f64 {
     count as f64 / window.as_secs_f64()
 }
 
+/// Time to a served emulator: best of three in-process starts with `users` synthetic users.
+async fn start_time(users: usize) -> Duration {
+    let mut best = Duration::MAX;
+    for _ in 0..3 {
+        let began = Instant::now();
+        let emu = start(EmulatorConfig {
+            seed: SeedKind::Demo,
+            extra_users: users,
+            ..EmulatorConfig::default()
+        })
+        .await
+        .expect("emulator starts");
+        best = best.min(began.elapsed());
+        emu.shutdown().await;
+    }
+    best
+}
+
+/// `peoplectl emulator --users N`, from process start to the blank line after its settings.
+fn process_start_time(users: usize) -> Duration {
+    let began = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_peoplectl"))
+        .args([
+            "emulator",
+            "--bind",
+            "127.0.0.1:0",
+            "--users",
+            &users.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("peoplectl emulator starts");
+    let stdout = child.stdout.take().expect("stdout");
+    for line in BufReader::new(stdout).lines() {
+        if line.expect("settings").is_empty() {
+            break;
+        }
+    }
+    let took = began.elapsed();
+    child.kill().expect("stop the emulator");
+    child.wait().expect("reap the emulator");
+    took
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -86,5 +135,21 @@ fn main() {
         let counters = emu.inspect().counters().total();
         assert_eq!(counters.server_errors, 0);
         emu.shutdown().await;
+
+        let (demo, big) = (start_time(0).await, start_time(100_000).await);
+        let (demo_process, big_process) = (process_start_time(0), process_start_time(100_000));
+        println!("emulator start, demo seed alone (baseline) and with 100,000 synthetic users:");
+        println!(
+            "  in-process:                      {:>6.0} ms / {:>6.0} ms ({:.1}x the baseline)",
+            demo.as_secs_f64() * 1e3,
+            big.as_secs_f64() * 1e3,
+            big.as_secs_f64() / demo.as_secs_f64()
+        );
+        println!(
+            "  end to end (process to settings): {:>6.0} ms / {:>6.0} ms; budget 10 s: {}",
+            demo_process.as_secs_f64() * 1e3,
+            big_process.as_secs_f64() * 1e3,
+            if big_process < Duration::from_secs(10) { "met" } else { "NOT met" }
+        );
     });
 }
