@@ -145,7 +145,12 @@ pub struct DeviceCodeCredential {
     cache: Option<TokenCache>,
     /// Held across a whole sign-in, so concurrent calls wait for one prompt, not several.
     state: Mutex<State>,
+    /// What "now" is when deciding to renew: the system clock, or a test's.
+    clock: WallClock,
 }
+
+/// A source of the current time.
+pub type WallClock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
 impl std::fmt::Debug for DeviceCodeCredential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -205,7 +210,16 @@ impl DeviceCodeCredential {
             prompt,
             cache,
             state: Mutex::new(State::default()),
+            clock: Arc::new(OffsetDateTime::now_utc),
         }
+    }
+
+    /// The same credential reading the time from `clock` (tests move it instead of waiting for
+    /// a token to age).
+    #[must_use]
+    pub fn with_clock(mut self, clock: WallClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn endpoint(&self, leaf: &str) -> String {
@@ -219,7 +233,7 @@ impl DeviceCodeCredential {
     }
 
     async fn token_locked(&self, state: &mut State) -> Result<AccessToken, DeviceCodeError> {
-        let now = OffsetDateTime::now_utc();
+        let now = (self.clock)();
         if let Some((token, expires, renew_at)) = &state.access {
             if *renew_at > now {
                 return Ok(AccessToken::new(token.secret().to_owned(), *expires));
@@ -253,7 +267,7 @@ impl DeviceCodeCredential {
         answer: TokenAnswer,
     ) -> Result<AccessToken, DeviceCodeError> {
         let lifetime = time::Duration::seconds(answer.expires_in.max(0));
-        let now = OffsetDateTime::now_utc();
+        let now = (self.clock)();
         let expires = now + lifetime;
         // A second of slack covers the server stamping `exp` in whole seconds.
         let renew_at = expires - RENEW_BEFORE.min(lifetime / 5 + time::Duration::SECOND);

@@ -15,7 +15,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::directory::User;
@@ -191,7 +190,7 @@ pub(crate) fn authenticate(app: &App, headers: &HeaderMap) -> Result<Principal, 
     if token.is_empty() {
         return Err(unauthorized(app, TokenProblem::Missing));
     }
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let now = app.clock.unix();
     let claims = verify_jwt(&app.token_key, token, now).map_err(|p| unauthorized(app, p))?;
     let audience = claims["aud"].as_str().unwrap_or_default();
     if audience.trim_end_matches('/') != GRAPH_RESOURCE && audience != GRAPH_APP_ID {
@@ -251,7 +250,7 @@ fn app_object_id(client_id: &str) -> String {
 impl App {
     /// An app-only access token valid for `lifetime_s` seconds (negative: already expired).
     pub(crate) fn mint_app_token(&self, lifetime_s: i64) -> String {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = self.clock.unix();
         let claims = json!({
             "aud": GRAPH_RESOURCE,
             "iss": format!("https://sts.windows.net/{}/", self.tenant.id),
@@ -280,7 +279,7 @@ impl App {
         scopes: &[String],
         lifetime_s: i64,
     ) -> String {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = self.clock.unix();
         let claims = json!({
             "aud": GRAPH_RESOURCE,
             "iss": format!("https://sts.windows.net/{}/", self.tenant.id),
@@ -307,7 +306,7 @@ impl App {
     }
 
     fn mint_id_token(&self, user: &User) -> String {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = self.clock.unix();
         let claims = json!({
             "aud": self.tenant.app_client_id,
             "iss": format!("{}/{}/v2.0", self.root, self.tenant.id),
@@ -365,7 +364,12 @@ pub(crate) struct AuthState {
 
 impl AuthState {
     /// Approves (`Some(user_id)`) or declines (`None`) a pending code; false if unknown/expired.
-    pub(crate) fn decide(&mut self, user_code: &str, approve_as: Option<String>) -> bool {
+    pub(crate) fn decide(
+        &mut self,
+        user_code: &str,
+        approve_as: Option<String>,
+        now: Instant,
+    ) -> bool {
         let key = normalize_user_code(user_code);
         let Some(device_code) = self.user_codes.get(&key) else {
             return false;
@@ -373,7 +377,7 @@ impl AuthState {
         let Some(entry) = self.device_codes.get_mut(device_code) else {
             return false;
         };
-        if entry.expires_at <= Instant::now() || entry.status != DeviceStatus::Pending {
+        if entry.expires_at <= now || entry.status != DeviceStatus::Pending {
             return false;
         }
         entry.status = match approve_as {
@@ -383,8 +387,7 @@ impl AuthState {
         true
     }
 
-    pub(crate) fn pending_device_codes(&self) -> usize {
-        let now = Instant::now();
+    pub(crate) fn pending_device_codes(&self, now: Instant) -> usize {
         self.device_codes
             .values()
             .filter(|d| d.status == DeviceStatus::Pending && d.expires_at > now)
@@ -524,7 +527,7 @@ impl OAuthError {
     }
 
     fn into_response(self, app: &App, ids: &RequestIds) -> Response {
-        let now = OffsetDateTime::now_utc();
+        let now = app.clock.now_utc();
         let timestamp = now
             .format(format_description!(
                 "[year]-[month]-[day] [hour]:[minute]:[second]Z"
@@ -813,7 +816,7 @@ fn check_assertion(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let now = app.clock.unix();
     verify_assertion(&certs, assertion, client_id, &audiences, now).map_err(|problem| match problem
     {
         AssertionProblem::Signature(why) => OAuthError::new(
@@ -874,7 +877,7 @@ fn user_token_response(app: &App, user: &User, scopes: &Scopes) -> Response {
 }
 
 fn poll_device_code(app: &App, device_code: &str) -> Result<Response, OAuthError> {
-    let now = Instant::now();
+    let now = app.clock.instant();
     let outcome = {
         let mut auth = app.auth_state();
         let Some(entry) = auth.device_codes.get_mut(device_code) else {
@@ -984,7 +987,7 @@ fn issue_device_code(app: &App, tenant: &str, body: &[u8]) -> Result<Response, O
     {
         let mut guard = app.auth_state();
         let auth = &mut *guard;
-        let now = Instant::now();
+        let now = app.clock.instant();
         // Forget codes long expired (kept a while so late polls still get expired_token).
         auth.device_codes
             .retain(|_, d| d.expires_at + Duration::from_secs(600) > now);
@@ -1108,6 +1111,7 @@ pub(crate) async fn device_login_submit(State(app): State<Arc<App>>, body: Bytes
     let decided = app.auth_state().decide(
         code,
         user.as_ref().filter(|_| approve).map(|u| u.id.clone()),
+        app.clock.instant(),
     );
     if !decided {
         let body = "<p>That code didn't work. Check the code and try again; codes expire after a while.</p>\

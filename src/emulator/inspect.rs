@@ -203,7 +203,9 @@ impl Inspector {
 
     /// Device codes still waiting for a decision.
     pub fn pending_device_codes(&self) -> usize {
-        self.app.auth_state().pending_device_codes()
+        self.app
+            .auth_state()
+            .pending_device_codes(self.app.clock.instant())
     }
 
     /// Request counters per route class.

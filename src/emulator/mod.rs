@@ -8,6 +8,7 @@
 
 mod auth;
 mod certs;
+mod clock;
 mod config;
 mod directory;
 mod errors;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 
 use axum_server::tls_rustls::RustlsConfig;
 
+pub use clock::Clock;
 pub use config::{EmulatorArgs, EmulatorConfig, SeedKind};
 pub use errors::EmulatorError;
 pub use faults::{CounterSnapshot, FaultAction, FaultRule, Faults, RouteClass, RouteCounters};
@@ -279,18 +281,28 @@ impl EmulatorHandle {
         Some(self.app.mint_user_token(&user, &scopes, lifetime_s))
     }
 
+    /// The emulator's clock, which tests move forward instead of waiting for tokens, device
+    /// codes or schema operations to run their course.
+    pub fn clock(&self) -> &Clock {
+        &self.app.clock
+    }
+
     /// Approves a pending device code as a user (what the /devicelogin page does).
     pub fn approve_device_code(&self, user_code: &str, user: &str) -> bool {
         let Some(user) = self.app.directory.find(user) else {
             return false;
         };
         let user_id = user.id.clone();
-        self.app.auth_state().decide(user_code, Some(user_id))
+        self.app
+            .auth_state()
+            .decide(user_code, Some(user_id), self.app.clock.instant())
     }
 
     /// Declines a pending device code.
     pub fn decline_device_code(&self, user_code: &str) -> bool {
-        self.app.auth_state().decide(user_code, None)
+        self.app
+            .auth_state()
+            .decide(user_code, None, self.app.clock.instant())
     }
 
     /// Stops accepting, lets in-flight requests finish (up to a second), and waits.

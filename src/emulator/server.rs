@@ -7,7 +7,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
@@ -18,6 +17,7 @@ use axum::{BoxError, Extension, Router};
 use tower_service::Service;
 
 use super::auth::{self, AuthState};
+use super::clock::Clock;
 use super::config::EmulatorConfig;
 use super::directory::Directory;
 use super::errors::{GraphError, RequestIds};
@@ -45,6 +45,8 @@ pub(crate) struct App {
     pub certificates: Mutex<Vec<super::certs::AppCertificate>>,
     /// Every admin-visible state, when tests ask for it.
     pub journal: Journal,
+    /// What "now" is for tokens, device codes and schema operations.
+    pub clock: Clock,
 }
 
 /// A write lock on the tenant state that records the state in the journal when released, so
@@ -97,6 +99,7 @@ impl App {
             client_secret: auth::new_client_secret(),
             certificates: Mutex::new(Vec::new()),
             journal: Journal::default(),
+            clock: Clock::default(),
         }
     }
 
@@ -114,7 +117,7 @@ impl App {
     pub fn write(&self) -> StateWriteGuard<'_> {
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         if self.pending_operations.load(Ordering::Acquire) > 0 {
-            let pending = state.settle(Instant::now());
+            let pending = state.settle(self.clock.instant());
             self.pending_operations.store(pending, Ordering::Release);
         }
         StateWriteGuard {

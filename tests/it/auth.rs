@@ -122,14 +122,16 @@ async fn declined_and_expired_codes_end_the_sign_in_clearly() {
     let err = cred.sign_in().await.unwrap_err();
     assert_eq!(err, DeviceCodeError::Declined);
 
-    let emu = emulator(EmulatorConfig {
-        device_code_lifetime_s: 1,
-        device_code_interval_s: 1,
-        ..support::config(SeedKind::Empty)
-    })
-    .await;
-    // Nobody approves: the code runs out.
-    let cred = credential(&emu, Some(sink(prompts, |_| {})), None);
+    // Nobody approves, and the code's 15 minutes pass (on the emulator's clock) while it is
+    // shown: the code runs out.
+    let idle = emu.clone();
+    let cred = credential(
+        &emu,
+        Some(sink(prompts, move |_| {
+            idle.clock().advance(Duration::from_secs(901));
+        })),
+        None,
+    );
     let err = cred.sign_in().await.unwrap_err();
     assert_eq!(err, DeviceCodeError::Expired);
     assert!(err.to_string().contains("expired"));
@@ -151,34 +153,37 @@ async fn without_a_prompt_there_is_no_sign_in_only_a_clear_error() {
 #[tokio::test]
 async fn short_lived_tokens_are_refreshed_in_a_long_session_without_prompting() {
     let emu = emulator(EmulatorConfig {
-        token_lifetime_s: 2,
+        token_lifetime_s: 60,
         auto_approve_device_codes: true,
         ..support::config(SeedKind::Empty)
     })
     .await;
     let prompts = Arc::new(Mutex::new(Vec::new()));
-    let cred = credential(&emu, Some(sink(prompts.clone(), |_| {})), None);
+    // The credential reads the emulator's clock, so both see the session age together.
+    let clock = emu.clone();
+    let cred = credential(&emu, Some(sink(prompts.clone(), |_| {})), None)
+        .with_clock(Arc::new(move || clock.clock().now_utc()));
     let first = cred.get_token(&[GRAPH_SCOPE], None).await.unwrap();
     let client = GraphClient::new(http(&emu), &emu.graph_url(), Arc::new(cred)).unwrap();
-    // Keep working past several token lifetimes.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(7);
-    let mut calls = 0;
-    while tokio::time::Instant::now() < deadline {
+    // Keep working past several token lifetimes: a call every 20 s of the session's time.
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..12 {
         client.list_profile_sources().await.unwrap();
-        calls += 1;
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        seen.insert(
+            client
+                .credential()
+                .get_token(&[GRAPH_SCOPE], None)
+                .await
+                .unwrap()
+                .token
+                .secret()
+                .to_owned(),
+        );
+        emu.clock().advance(Duration::from_secs(20));
     }
-    assert!(calls > 10);
-    let now = client
-        .credential()
-        .get_token(&[GRAPH_SCOPE], None)
-        .await
-        .unwrap();
-    assert_ne!(
-        now.token.secret(),
-        first.token.secret(),
-        "the token was renewed"
-    );
+    // Four minutes of 60-second tokens: the first was replaced, several times over.
+    assert!(seen.contains(first.token.secret()));
+    assert!(seen.len() >= 4, "tokens used: {}", seen.len());
     assert_eq!(
         prompts.lock().unwrap().len(),
         1,

@@ -2,7 +2,7 @@
 //! asynchronous operation, with the validation rules of graph-api §2 and §4.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{Method, StatusCode, header};
 use serde_json::{Map, Value, json};
@@ -362,7 +362,7 @@ fn register(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
         connection.operations.push(Operation {
             id: operation_id.clone(),
             status: OperationStatus::InProgress {
-                until: Instant::now() + delay,
+                until: ctx.app.clock.instant() + delay,
                 failure,
             },
         });

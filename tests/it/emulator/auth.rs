@@ -2,7 +2,7 @@
 
 use crate::support::raw;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -216,22 +216,22 @@ async fn graph_calls_need_a_valid_token() {
 #[tokio::test]
 async fn short_lived_tokens_expire() {
     let mut config = config();
-    config.token_lifetime_s = 1;
+    config.token_lifetime_s = 60;
     let env = env_with(config).await;
     let token = env.token().await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let got = env
-            .call_as(&token, Method::GET, "/v1.0/users", None, &[])
-            .await;
-        if got.status == StatusCode::UNAUTHORIZED {
-            got.assert_error(401, "InvalidAuthenticationToken");
-            break;
+    let users = |token: String| {
+        let env = &env;
+        async move {
+            env.call_as(&token, Method::GET, "/v1.0/users", None, &[])
+                .await
         }
-        assert_eq!(got.status, StatusCode::OK);
-        assert!(Instant::now() < deadline, "token never expired");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    env.emu.clock().advance(Duration::from_secs(58));
+    assert_eq!(users(token.clone()).await.status, StatusCode::OK);
+    env.emu.clock().advance(Duration::from_secs(3));
+    users(token)
+        .await
+        .assert_error(401, "InvalidAuthenticationToken");
 }
 
 #[tokio::test]
@@ -387,7 +387,6 @@ async fn device_code_approved_through_the_login_page() {
 async fn device_code_declined_unknown_slow_and_expired() {
     let mut config = config();
     config.device_code_interval_s = 60;
-    config.device_code_lifetime_s = 1;
     let env = env_with(config).await;
     assert_eq!(
         poll(&env, "unknown").await.body["error"],
@@ -410,22 +409,19 @@ async fn device_code_declined_unknown_slow_and_expired() {
     assert_eq!(declined.status, StatusCode::BAD_REQUEST);
     assert_eq!(declined.body["error"], "authorization_declined");
 
+    // Its lifetime (900 s) passes on the emulator's clock: the code is expired, not pending.
     let code = device_code(&env, "User.Read").await;
     let device = code["device_code"].as_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let got = poll(&env, &device).await;
-        if got.body["error"] == "expired_token" {
-            assert_eq!(got.status, StatusCode::BAD_REQUEST);
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "code never expired: {}",
-            got.text
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert_eq!(code["expires_in"], 900);
+    env.emu.clock().advance(Duration::from_secs(899));
+    assert_eq!(
+        poll(&env, &device).await.body["error"],
+        "authorization_pending"
+    );
+    env.emu.clock().advance(Duration::from_secs(61));
+    let got = poll(&env, &device).await;
+    assert_eq!(got.status, StatusCode::BAD_REQUEST);
+    assert_eq!(got.body["error"], "expired_token", "{}", got.text);
     // An expired code can no longer be approved.
     assert!(
         !env.emu

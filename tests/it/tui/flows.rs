@@ -18,8 +18,11 @@ use peoplectl::tui::theme::Theme;
 const WAIT: Duration = Duration::from_secs(60);
 
 async fn demo_app(read_only: bool) -> (App, EmulatorHandle) {
+    // Quick provisioning and no ingest limit: the flows wait on conditions, not on the clock.
     let handle = emulator::start(EmulatorConfig {
         seed: SeedKind::Demo,
+        provisioning_delay_ms: 20,
+        ingest_rps: None,
         ..EmulatorConfig::default()
     })
     .await
