@@ -16,7 +16,7 @@ use peoplectl::people::compose::{
     compose_entities,
 };
 use peoplectl::people::ids::SourceId;
-use peoplectl::people::precedence::{PrecedenceList, impact};
+use peoplectl::people::{impact::impact, precedence::PrecedenceList};
 use serde_json::{Map, Value as Json, json};
 
 const USERS: usize = 100_000;

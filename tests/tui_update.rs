@@ -461,7 +461,7 @@ fn late_impact_results_are_dropped_and_unknown_keys_do_not_redraw() {
         &mut s,
         Action::ImpactComputed {
             generation,
-            impact: Arc::new(peoplectl::people::precedence::Impact {
+            impact: Arc::new(peoplectl::people::impact::Impact {
                 users: 1,
                 changed_users: vec![],
                 per_property: vec![],

@@ -16,8 +16,9 @@ use crate::people::compose::{
 };
 use crate::people::entities::entities_from_entra_user;
 use crate::people::ids::SourceId;
+use crate::people::impact::{Impact, PropertyImpact};
 use crate::people::item::{ItemLayout, entities_from_item, item_id_for_upn};
-use crate::people::precedence::{Impact, PrecedenceList, PropertyImpact};
+use crate::people::precedence::PrecedenceList;
 
 /// Item reads in flight at once while loading.
 const ITEM_READS: usize = 8;
@@ -101,7 +102,7 @@ impl ImpactInputs {
 
     /// Which users' composed values change between two precedence lists.
     pub fn reorder(&self, before: &PrecedenceList, after: &PrecedenceList) -> Impact {
-        crate::people::precedence::impact(before, after, &self.catalog, &self.table, &self.users)
+        crate::people::impact::impact(before, after, &self.catalog, &self.table, &self.users)
     }
 
     /// Which users' composed values change when `source` goes away entirely: out of the list,

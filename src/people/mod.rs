@@ -7,6 +7,7 @@
 pub mod compose;
 pub mod entities;
 pub mod ids;
+pub mod impact;
 pub mod item;
 pub mod precedence;
 pub mod schema;

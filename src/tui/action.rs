@@ -14,7 +14,8 @@ use crate::ops::register::RegisterPlan;
 use crate::ops::remove::{RemovePlan, RemoveReport};
 use crate::ops::snapshot::{PrecedenceSetting, Snapshot};
 use crate::ops::{Event, StepReport};
-use crate::people::precedence::{Impact, PrecedenceList};
+use crate::people::impact::Impact;
+use crate::people::precedence::PrecedenceList;
 
 /// The five panes, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]

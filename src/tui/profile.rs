@@ -261,7 +261,7 @@ mod tests {
     use super::*;
     use crate::ops::impact::ImpactInputs;
     use crate::people::compose::SourceEntities;
-    use crate::people::precedence::{PrecedenceList, impact};
+    use crate::people::{impact::impact, precedence::PrecedenceList};
     use serde_json::json;
 
     fn hr() -> SourceId {

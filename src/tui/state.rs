@@ -17,7 +17,8 @@ use crate::ops::register::RegisterPlan;
 use crate::ops::remove::{RemovePlan, Scope};
 use crate::ops::snapshot::Snapshot;
 use crate::ops::views::{ConnectionRow, SourceRow};
-use crate::people::precedence::{Impact, PrecedenceList};
+use crate::people::impact::Impact;
+use crate::people::precedence::PrecedenceList;
 
 /// Data that is read from Graph.
 #[derive(Debug, Clone, Default, PartialEq)]

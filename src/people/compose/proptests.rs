@@ -5,7 +5,7 @@ use crate::people::compose::{
     UserSources, Value,
 };
 use crate::people::ids::SourceId;
-use crate::people::precedence::{PrecedenceList, impact};
+use crate::people::{impact::impact, precedence::PrecedenceList};
 use proptest::prelude::*;
 
 const SOURCES: [&str; 5] = [

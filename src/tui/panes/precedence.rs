@@ -7,7 +7,8 @@ use ratatui::widgets::Paragraph;
 
 use super::problem_lines;
 use crate::people::compose::{PropertyKind, collection_kind};
-use crate::people::precedence::{Change, Impact, Problem};
+use crate::people::impact::Impact;
+use crate::people::precedence::{Change, Problem};
 use crate::people::source_url::SourceUrl;
 use crate::tui::profile::label_for;
 use crate::tui::state::{AppState, ImpactState, LoadState};
