@@ -3,6 +3,7 @@
 // Helpers outside #[test] fns are test code too (clippy.toml only covers the fns themselves).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod architecture;
 mod auth;
 mod cli;
 mod emulator;
