@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::connect::ConnectionArgs;
 use super::table::Table;
 use super::{CliError, Exit, Printer};
-use crate::config::{ConfigFile, Context, Dirs, secret_file_warning};
+use crate::config::{ConfigFile, Context, Dirs};
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
@@ -82,9 +82,7 @@ pub(super) fn run(
             certificate,
         } => {
             for p in secret_file.iter().chain(certificate.iter()) {
-                if let Some(w) = secret_file_warning(p) {
-                    eprintln!("warning: {w}");
-                }
+                crate::files::ensure_private(p).map_err(|e| CliError::Failed(e.to_string()))?;
             }
             let existing = file
                 .config()

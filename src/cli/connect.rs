@@ -119,9 +119,10 @@ impl ConnectionArgs {
         };
         let ca_cert = self.ca_cert.clone().or(ctx.ca_cert.clone());
         let ca_cert_pem = match &ca_cert {
+            // A CA bundle is a few hundred KiB at most.
             Some(path) => Some(
-                std::fs::read(path)
-                    .map_err(|e| ConnectError(format!("CA certificate {}: {e}", path.display())))?,
+                crate::files::read_regular(path, 4 * 1024 * 1024)
+                    .map_err(|e| ConnectError(format!("CA certificate: {e}")))?,
             ),
             None => None,
         };
@@ -201,7 +202,7 @@ impl Resolved {
                         "certificate sign-in needs AZURE_CLIENT_CERTIFICATE_PATH or `certificate` in the context".into(),
                     )
                 })?;
-                warn_if_readable(&path);
+                ensure_private(&path)?;
                 crate::auth::certificate::certificate_credential(
                     &self.tenant_id,
                     &self.client_id,
@@ -243,9 +244,9 @@ impl Resolved {
             return Ok(secret);
         }
         if let Some(path) = &self.secret_file {
-            warn_if_readable(path);
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ConnectError(format!("secret file {}: {e}", path.display())))?;
+            ensure_private(path)?;
+            let text = crate::files::read_regular_text(path, 64 * 1024)
+                .map_err(|e| ConnectError(format!("secret file: {e}")))?;
             return Ok(text.trim().to_owned());
         }
         Err(ConnectError(
@@ -261,11 +262,9 @@ impl Resolved {
     }
 }
 
-fn warn_if_readable(path: &std::path::Path) {
-    if let Some(warning) = crate::config::secret_file_warning(path) {
-        tracing::warn!("{warning}");
-        eprintln!("warning: {warning}");
-    }
+/// A secret or key file must be private: tightened when ours, refused when not.
+fn ensure_private(path: &std::path::Path) -> Result<(), ConnectError> {
+    crate::files::ensure_private(path).map_err(|e| ConnectError(e.to_string()))
 }
 
 /// Starts the in-process emulator with the demo tenant and a client signed in to it, through
