@@ -207,8 +207,12 @@ pub async fn run(cli: Cli) -> Exit {
         Some(Command::Sync(args)) if args.print_default_mapping => {
             Ok(sync::print_default_mapping())
         }
-        Some(command) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
-            Ok(session) => dispatch(&session, command).await,
+        Some(command) => match check_ids(&command) {
+            // Before signing in: a bad id costs no request and no sign-in prompt.
+            Ok(()) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
+                Ok(session) => dispatch(&session, command).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         },
     };
@@ -222,6 +226,38 @@ pub async fn run(cli: Cli) -> Exit {
             }
             exit
         }
+    }
+}
+
+/// Refuses ids that cannot be Graph keys (exit 2), by the client's rules in `people::ids`:
+/// connection ids by Graph's connection id rules, source ids and users by what a URL can carry.
+fn check_ids(command: &Command) -> Result<(), CliError> {
+    use crate::people::ids::{ConnectionId, IdError, SourceId, check_user_key};
+    let usage = |e: IdError| CliError::Usage(e.to_string());
+    let connection = |id: &str| ConnectionId::new(id).map(drop).map_err(usage);
+    let source = |id: &str| SourceId::parse_arg(id).map(drop).map_err(usage);
+    match command {
+        Command::Connections(
+            connections::ConnectionsCmd::Show { id } | connections::ConnectionsCmd::Delete { id },
+        ) => connection(id),
+        Command::Connections(connections::ConnectionsCmd::Create(args)) => connection(&args.id),
+        Command::Sources(sources::SourcesCmd::Register(args)) => connection(&args.connection_id),
+        Command::Sources(sources::SourcesCmd::Remove { source_id, .. }) => source(source_id),
+        Command::Precedence(precedence::PrecedenceCmd::Move(args)) => source(&args.source_id),
+        Command::Precedence(precedence::PrecedenceCmd::Set { ids, .. }) => {
+            ids.iter().try_for_each(|id| source(id))
+        }
+        Command::Precedence(precedence::PrecedenceCmd::Remove {
+            source_id: Some(id),
+            ..
+        }) => source(id),
+        Command::Profile(profile::ProfileCmd::Show { upn, .. }) => {
+            check_user_key(upn).map_err(usage)
+        }
+        // A connector's removal also clears orphan sources, whose ids need not be connection ids.
+        Command::Remove(args) => source(&args.connection_id),
+        Command::Sync(args) => args.connection_id.as_deref().map_or(Ok(()), connection),
+        _ => Ok(()),
     }
 }
 

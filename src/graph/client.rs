@@ -281,6 +281,20 @@ impl GraphClient {
             }
             url
         } else {
+            // A '.' or '..' segment would be resolved away by the URL parser and the call would
+            // reach another resource (`DELETE .../connections/..`). Callers check ids first
+            // (`people::ids::check_key`); this is the last guard.
+            let dot_segment = call.path.split('/').any(|seg| {
+                let seg = seg.to_ascii_lowercase().replace("%2e", ".");
+                seg == "." || seg == ".."
+            });
+            if dot_segment {
+                return Err(GraphError::Config(format!(
+                    "{}: refusing to send {} {}: a '.' or '..' path segment would name another \
+                     resource",
+                    call.what, call.method, call.path
+                )));
+            }
             let base = self.inner.root.as_str().trim_end_matches('/');
             let text = format!("{base}/{}{}", call.version.segment(), call.path);
             Url::parse(&text)
@@ -665,6 +679,30 @@ mod tests {
         assert!(parse_root("http://graph.microsoft.com").is_err());
         assert!(parse_root("https://graph.microsoft.com/v1.0").is_err());
         assert!(parse_root("not a url").is_err());
+    }
+
+    #[tokio::test]
+    async fn dot_segments_are_never_sent() {
+        #[derive(Debug)]
+        struct NoToken;
+        #[async_trait::async_trait]
+        impl TokenCredential for NoToken {
+            async fn get_token(
+                &self,
+                _: &[&str],
+                _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+            ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+                panic!("no token may be asked for a call that is refused")
+            }
+        }
+        let http = build_http_client(&TransportOptions::default()).unwrap();
+        let client = GraphClient::new(http, "https://127.0.0.1:9", Arc::new(NoToken)).unwrap();
+        for path in ["/external/connections/..", "/users/.", "/users/%2E%2e/x"] {
+            let call = Call::new("delete x", Method::DELETE, ApiVersion::V1, path);
+            let e = client.send(&call).await.unwrap_err();
+            assert!(matches!(e, GraphError::Config(_)), "{path}: {e:?}");
+            assert!(e.to_string().contains("path segment"), "{e}");
+        }
     }
 
     #[test]
