@@ -22,6 +22,7 @@ fn http(emu: &EmulatorHandle) -> reqwest::Client {
         ca_cert_pem: Some(emu.ca_cert_pem().as_bytes().to_vec()),
         no_proxy: true,
         timeout: None,
+        connect_timeout: None,
     })
     .unwrap()
 }

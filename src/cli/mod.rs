@@ -286,7 +286,11 @@ async fn console(cli: &Cli) -> Result<Exit, CliError> {
         .as_ref()
         .and_then(|d| crate::config::ConfigFile::load(&d.config_file()).ok());
     let (client, emulator, info) = if cli.demo {
-        let (client, handle) = connect::demo_client()
+        let timeouts = cli
+            .connection
+            .timeouts(None, None)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let (client, handle) = connect::demo_client(timeouts)
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
         // Each demo is a fresh tenant: its sync state and the demo's HR export live in the
@@ -375,7 +379,10 @@ async fn session(
 ) -> Result<Session, CliError> {
     let dirs = Dirs::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
     if demo {
-        let (client, handle) = connect::demo_client()
+        let timeouts = args
+            .timeouts(None, None)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let (client, handle) = connect::demo_client(timeouts)
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
         return Ok(Session {
@@ -424,8 +431,10 @@ async fn session(
 /// Logs go to stderr so stdout stays the command's output; `PEOPLECTL_LOG` / `RUST_LOG`
 /// override the level.
 fn init_logging(verbose: u8) {
+    // rustls logs each failed handshake at error level; the Graph error already says why,
+    // once, so its own lines stay out of the way unless asked for with -v.
     let default = match verbose {
-        0 => "warn",
+        0 => "warn,rustls=off",
         1 => "info,peoplectl=info",
         _ => "debug,hyper=info,rustls=info",
     };

@@ -64,6 +64,12 @@ pub struct Context {
     pub secret_file: Option<PathBuf>,
     /// A PEM or PFX certificate for certificate sign-in.
     pub certificate: Option<PathBuf>,
+    /// Seconds one request may go unanswered (`--timeout`).
+    pub timeout: Option<f64>,
+    /// Seconds one call may take with its retries (`--deadline`).
+    pub deadline: Option<f64>,
+    /// Seconds to set up a connection (`--connect-timeout`).
+    pub connect_timeout: Option<f64>,
     /// Sync input per connection id, so "sync now" needs no arguments.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sync: BTreeMap<String, SyncInput>,

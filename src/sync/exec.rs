@@ -506,6 +506,7 @@ mod tests {
             client_request_id: None,
             retry_after,
             permission: None,
+            tries: crate::graph::error::Tries::default(),
         }))
     }
 
@@ -520,7 +521,9 @@ mod tests {
         let transport = GraphError::Transport {
             what: "x".into(),
             host: "h".into(),
+            request: "PUT /v1.0/x".into(),
             reason: "reset".into(),
+            tries: crate::graph::error::Tries::default(),
         };
         assert_eq!(outcome_of(&transport), Outcome::Trouble(None));
     }
