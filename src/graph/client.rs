@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::error::{ErrorParts, GraphError, Tries, decode_error, not_json};
+use super::error::{ErrorParts, GraphError, TransportError, Tries, decode_error, not_json};
 use super::retry::{Failure, RetryPolicy, parse_retry_after};
 use super::timeouts::{Timeouts, human};
 
@@ -265,9 +265,10 @@ impl GraphClient {
         self.derive(|s| s.timeouts = timeouts)
     }
 
-    /// The same client telling `observer` about every retry before waiting for it.
+    /// The same client telling `observer` about every retry before waiting for it. Takes
+    /// the client: whoever watches its retries owns it.
     #[must_use]
-    pub fn with_retry_observer(&self, observer: RetryObserver) -> Self {
+    pub fn with_retry_observer(self, observer: RetryObserver) -> Self {
         self.derive(|s| s.observer = Some(observer))
     }
 
@@ -412,13 +413,13 @@ impl GraphClient {
                 if let Some(before) = &before {
                     reason.push_str(&format!("; before that: {before}"));
                 }
-                return Err(GraphError::Transport {
+                return Err(GraphError::Transport(Box::new(TransportError {
                     what: call.what.clone(),
                     host: self.host(),
                     request: request_line(call, &url),
                     reason,
                     tries: spent(false),
-                });
+                })));
             };
             let (failure, retry_after, mut error) = match attempt? {
                 Attempt::Done(response) => return Ok(response),
@@ -493,13 +494,13 @@ impl GraphClient {
                 Failure::Transport
             },
             retry_after: None,
-            error: GraphError::Transport {
+            error: GraphError::Transport(Box::new(TransportError {
                 what: call.what.clone(),
                 host: self.host(),
                 request: request_line(call, url),
                 reason: describe_reqwest_error(e, &settings.timeouts),
                 tries: Tries::default(),
-            },
+            })),
         };
         let resp = match req.send().await {
             Ok(resp) => resp,
@@ -660,7 +661,7 @@ fn short_reason(failure: Failure, error: &GraphError) -> String {
     match (failure, error) {
         (Failure::Status(StatusCode::TOO_MANY_REQUESTS), _) => "throttled (429)".to_owned(),
         (Failure::Status(status), _) => format!("Graph answered {}", status.as_u16()),
-        (Failure::Transport | Failure::Tls, GraphError::Transport { reason, .. }) => reason.clone(),
+        (Failure::Transport | Failure::Tls, GraphError::Transport(t)) => t.reason.clone(),
         (Failure::Transport | Failure::Tls, _) => "no answer".to_owned(),
     }
 }

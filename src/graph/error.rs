@@ -15,15 +15,8 @@ pub enum GraphError {
     #[error("{0}")]
     Api(Box<ApiError>),
     /// The request never got an answer (DNS, TLS, connection reset, timeout).
-    #[error("{what}: could not reach Microsoft Graph at {host}: {request}: {reason} ({tries})")]
-    Transport {
-        what: String,
-        host: String,
-        /// Method and path, e.g. `GET /v1.0/external/connections` (no query: it may hold names).
-        request: String,
-        reason: String,
-        tries: Tries,
-    },
+    #[error("{0}")]
+    Transport(Box<TransportError>),
     /// No token could be obtained.
     #[error("{what}: sign-in failed: {reason}")]
     Auth { what: String, reason: String },
@@ -33,6 +26,18 @@ pub enum GraphError {
     /// A configuration problem found before any request was sent.
     #[error("{0}")]
     Config(String),
+}
+
+/// A call that got no answer: what, where, why, and for how long it kept trying.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{what}: could not reach Microsoft Graph at {host}: {request}: {reason} ({tries})")]
+pub struct TransportError {
+    pub what: String,
+    pub host: String,
+    /// Method and path, e.g. `GET /v1.0/external/connections` (no query: it may hold names).
+    pub request: String,
+    pub reason: String,
+    pub tries: Tries,
 }
 
 /// How long a failed call kept trying, for its error message.
@@ -148,7 +153,7 @@ impl GraphError {
     pub(crate) fn set_tries(&mut self, tries: Tries) {
         match self {
             Self::Api(api) => api.tries = tries,
-            Self::Transport { tries: t, .. } => *t = tries,
+            Self::Transport(t) => t.tries = tries,
             Self::Auth { .. } | Self::Decode { .. } | Self::Config(_) => {}
         }
     }
