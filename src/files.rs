@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub const FILE_MODE: u32 = 0o600;
 /// Mode of every directory peoplectl makes.
 pub const DIR_MODE: u32 = 0o700;
+/// The permission bits of everyone but the owner.
+const GROUP_OTHER: u32 = 0o077;
 
 /// A file or directory problem, naming the path and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +137,7 @@ fn secure(
     let mode = meta.mode() & 0o777;
     let want = if meta.is_dir() { DIR_MODE } else { FILE_MODE };
     // Only group and other bits matter: an owner who made a secret file 0400 keeps it so.
-    if mode & 0o077 == 0 {
+    if mode & GROUP_OTHER == 0 {
         return Ok(());
     }
     if meta.uid() != rustix::process::geteuid().as_raw() {
@@ -293,7 +295,8 @@ fn shell_quote(text: &str) -> String {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

@@ -25,9 +25,10 @@ fn main() -> std::process::ExitCode {
     // Tests need a panic to check how one is shown; release builds never honour this, and it
     // is no flag so that it stays out of --help.
     #[cfg(debug_assertions)]
-    if std::env::var_os("PEOPLECTL_DEBUG_PANIC").is_some() {
-        panic!("panic requested by PEOPLECTL_DEBUG_PANIC (debug builds only)");
-    }
+    assert!(
+        std::env::var_os("PEOPLECTL_DEBUG_PANIC").is_none(),
+        "panic requested by PEOPLECTL_DEBUG_PANIC (debug builds only)"
+    );
     let cli = peoplectl::cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
