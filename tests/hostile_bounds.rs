@@ -90,15 +90,16 @@ fn with(env: &[(String, String)], key: &str, value: &str) -> Vec<(String, String
 // ---------------------------------------------------------------------------------------------
 // Servers that never answer
 
-/// A CA and a certificate for 127.0.0.1 signed by it.
-fn certificates() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
+/// A CA and a certificate for `names` signed by it.
+fn certificates(names: &[&str]) -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     let ca_key = KeyPair::generate().unwrap();
     let ca_cert = ca.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca, ca_key);
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    let leaf =
+        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
     let key = KeyPair::generate().unwrap();
     let cert = leaf.signed_by(&key, &issuer).unwrap();
     (
@@ -111,8 +112,13 @@ fn certificates() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
 /// A TLS server on 127.0.0.1 that completes the handshake, reads every request and never
 /// answers. Returns its root URL and its CA (PEM).
 fn silent_server() -> (String, String) {
+    tls_server(&["127.0.0.1"])
+}
+
+/// [`silent_server`] with a certificate for `names`.
+fn tls_server(names: &[&str]) -> (String, String) {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let (ca_pem, cert, key) = certificates();
+    let (ca_pem, cert, key) = certificates(names);
     let config = Arc::new(
         rustls::ServerConfig::builder()
             .with_no_client_auth()
@@ -161,6 +167,11 @@ impl TokenCredential for Fixed {
 
 fn silent_client(timeouts: Timeouts, retry: RetryPolicy) -> GraphClient {
     let (url, ca) = silent_server();
+    client_for(&url, &ca, timeouts, retry)
+}
+
+fn client_for(url: &str, ca: &str, timeouts: Timeouts, retry: RetryPolicy) -> GraphClient {
+    let ca = ca.to_owned();
     let http = build_http_client(&TransportOptions {
         ca_cert_pem: Some(ca.into_bytes()),
         no_proxy: true,
@@ -168,7 +179,7 @@ fn silent_client(timeouts: Timeouts, retry: RetryPolicy) -> GraphClient {
         connect_timeout: Some(timeouts.connect),
     })
     .unwrap();
-    GraphClient::new(http, &url, Arc::new(Fixed))
+    GraphClient::new(http, url, Arc::new(Fixed))
         .unwrap()
         .with_timeouts(timeouts)
         .with_retry(retry)
@@ -266,6 +277,49 @@ async fn retries_of_a_silent_graph_stop_at_the_deadline_and_each_is_reported() {
             "no answer within the 300 ms request timeout (--timeout)"
         );
     }
+}
+
+#[tokio::test]
+async fn certificates_of_another_host_or_ca_are_refused_at_once_saying_so() {
+    let transport = |e: &GraphError| match e {
+        GraphError::Transport(t) => (t.reason.clone(), t.tries.count),
+        other => panic!("expected a transport error, got {other:?}"),
+    };
+    // A trusted CA, but the certificate names another host.
+    let (url, ca) = tls_server(&["graph.example.org"]);
+    let client = client_for(&url, &ca, Timeouts::default(), RetryPolicy::default());
+    let (reason, tries) = transport(&client.send(&list_call()).await.unwrap_err());
+    assert!(
+        reason.starts_with("TLS handshake failed: invalid peer certificate: certificate not valid for name \"127.0.0.1\"")
+            && reason.ends_with("(the certificate is for another host)"),
+        "{reason}"
+    );
+    // Never retried: the certificate would be the same.
+    assert_eq!(tries, 1);
+    // The right host, but signed by another CA than the trusted one (of the same name).
+    let (url, _) = silent_server();
+    let (other_ca, _, _) = certificates(&["127.0.0.1"]);
+    let client = client_for(&url, &other_ca, Timeouts::default(), RetryPolicy::default());
+    let (reason, tries) = transport(&client.send(&list_call()).await.unwrap_err());
+    assert_eq!(
+        reason,
+        "TLS handshake failed: invalid peer certificate: BadSignature (the certificate is not \
+         signed by the CA that is trusted under its issuer's name)"
+    );
+    assert_eq!(tries, 1);
+    // No extra CA at all: the system's roots do not know it either.
+    let http = build_http_client(&TransportOptions {
+        no_proxy: true,
+        ..TransportOptions::default()
+    })
+    .unwrap();
+    let client = GraphClient::new(http, &url, Arc::new(Fixed)).unwrap();
+    let (reason, tries) = transport(&client.send(&list_call()).await.unwrap_err());
+    assert!(
+        reason.starts_with("TLS handshake failed: invalid peer certificate: "),
+        "{reason}"
+    );
+    assert_eq!(tries, 1);
 }
 
 #[tokio::test]

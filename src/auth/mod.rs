@@ -175,6 +175,10 @@ fn describe_tls_error(e: &rustls::Error) -> String {
             " (the server's certificate is not from a trusted CA; behind a TLS-inspecting \
              proxy, give its CA with --ca-cert)"
         }
+        // Signed by a CA that bears a trusted CA's name but is not it.
+        rustls::Error::InvalidCertificate(CertificateError::BadSignature) => {
+            " (the certificate is not signed by the CA that is trusted under its issuer's name)"
+        }
         rustls::Error::InvalidCertificate(
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
         ) => " (the certificate is for another host)",
