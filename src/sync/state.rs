@@ -504,6 +504,22 @@ mod tests {
     }
 
     #[test]
+    fn a_corrupt_state_file_is_a_clear_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hr.sqlite");
+        std::fs::write(
+            &path,
+            b"not SQLite at all, but long enough to be read as a header....",
+        )
+        .unwrap();
+        let e = StateStore::open(&path, "t", "hr").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!("sync state {}: file is not a database", path.display())
+        );
+    }
+
+    #[test]
     fn a_second_opener_is_refused_while_the_first_holds_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.sqlite");
