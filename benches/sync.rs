@@ -164,6 +164,7 @@ async fn memory_child() {
         ca_cert_pem: Some(std::fs::read(var("BENCH_CA")).unwrap()),
         no_proxy: true,
         timeout: None,
+        connect_timeout: None,
     })
     .unwrap();
     let credential = peoplectl::auth::client_secret_credential(

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod emulator;
+pub mod files;
 pub mod graph;
 pub mod ops;
 pub mod people;

@@ -160,8 +160,9 @@ pub fn certificate_credential(
     http: reqwest::Client,
 ) -> Result<Arc<dyn TokenCredential>, AuthError> {
     super::validate_tenant_id(tenant_id)?;
-    let pem = std::fs::read(path)
-        .map_err(|e| AuthError::Config(format!("certificate {}: {e}", path.display())))?;
+    // A certificate with its key is a few KiB; a PFX chain a few dozen.
+    let pem = crate::files::read_regular(path, 1024 * 1024)
+        .map_err(|e| AuthError::Config(format!("certificate: {e}")))?;
     let audience = format!(
         "{}/{tenant_id}/oauth2/v2.0/token",
         authority_url.trim_end_matches('/')

@@ -47,6 +47,9 @@ pub enum DeviceCodeError {
     NotSignedIn,
     #[error("token cache {path}: {reason}")]
     Cache { path: String, reason: String },
+    /// The cache file itself is wrong (its mode, its type); the text names it.
+    #[error("token cache: {0}")]
+    CacheFile(String),
 }
 
 /// The refresh token kept between runs, when the admin opted in (`peoplectl auth login`).
@@ -59,7 +62,10 @@ struct CacheFile {
     refresh_token: String,
 }
 
-/// A file holding a refresh token: written 0600, refused when others can read it.
+/// Largest token cache read: it holds one refresh token and three names.
+const MAX_CACHE_BYTES: u64 = 64 * 1024;
+
+/// A file holding a refresh token: private (see `crate::files` for loose modes).
 #[derive(Debug, Clone)]
 pub struct TokenCache {
     pub path: PathBuf,
@@ -79,10 +85,10 @@ impl TokenCache {
         if !self.path.exists() {
             return Ok(None);
         }
-        if let Some(warning) = crate::config::secret_file_warning(&self.path) {
-            return Err(err(format!("refusing to read it: {warning}")));
-        }
-        let text = std::fs::read_to_string(&self.path).map_err(|e| err(e.to_string()))?;
+        let file_error = |e: crate::files::FileError| DeviceCodeError::CacheFile(e.to_string());
+        crate::files::ensure_private(&self.path).map_err(file_error)?;
+        let text =
+            crate::files::read_regular_text(&self.path, MAX_CACHE_BYTES).map_err(file_error)?;
         let file: CacheFile =
             serde_json::from_str(&text).map_err(|e| err(format!("unreadable ({e})")))?;
         // A cache for another tenant or app is not ours to use.
@@ -109,11 +115,9 @@ impl TokenCache {
             path: self.path.display().to_string(),
             reason,
         };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
-        }
         let bytes = serde_json::to_vec(&file).map_err(|e| err(e.to_string()))?;
-        crate::config::write_private(&self.path, &bytes).map_err(|e| err(e.to_string()))
+        crate::files::write_private(&self.path, &bytes)
+            .map_err(|e| DeviceCodeError::CacheFile(e.to_string()))
     }
 
     /// Deletes the cache (sign out); a missing file is fine.

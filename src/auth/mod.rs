@@ -129,6 +129,9 @@ pub fn managed_identity_credential(
 /// secret provided ...") is what the admin needs; it never contains the secret itself.
 pub fn describe_auth_error(e: &azure_core::Error) -> String {
     let mut text = e.to_string();
+    if let Some(tls) = tls_failure(e) {
+        return format!("the TLS handshake with the identity platform failed: {tls}");
+    }
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
     while let Some(s) = source {
         let more = s.to_string();
@@ -142,6 +145,51 @@ pub fn describe_auth_error(e: &azure_core::Error) -> String {
     text.lines().next().unwrap_or_default().trim().to_owned()
 }
 
+/// The TLS failure behind an error, in words an admin can act on, when TLS is what failed.
+/// Used for sign-in and Graph calls alike (both go through the same HTTPS transport).
+pub fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut at = Some(e);
+    while let Some(e) = at {
+        if let Some(tls) = rustls_error(e) {
+            return Some(describe_tls_error(tls));
+        }
+        at = e.source();
+    }
+    None
+}
+
+/// The rustls error in `e`: it hides inside io::Errors, whose `source()` skips over it.
+fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let inner = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    rustls_error(inner)
+}
+
+/// A TLS failure with what it usually means.
+fn describe_tls_error(e: &rustls::Error) -> String {
+    use rustls::CertificateError;
+    let hint = match e {
+        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            " (the server's certificate is not from a trusted CA; behind a TLS-inspecting \
+             proxy, give its CA with --ca-cert)"
+        }
+        // Signed by a CA that bears a trusted CA's name but is not it.
+        rustls::Error::InvalidCertificate(CertificateError::BadSignature) => {
+            " (the certificate is not signed by the CA that is trusted under its issuer's name)"
+        }
+        rustls::Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => " (the certificate is for another host)",
+        rustls::Error::InvalidCertificate(
+            CertificateError::Expired | CertificateError::ExpiredContext { .. },
+        ) => " (the certificate has expired)",
+        _ => "",
+    };
+    format!("{e}{hint}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +200,20 @@ mod tests {
         assert!(validate_tenant_id("4ce763dd-9214-4eff-af7c-da491cc3782d").is_ok());
         assert!(validate_tenant_id("").is_err());
         assert!(validate_tenant_id("a/../b").is_err());
+    }
+
+    #[test]
+    fn tls_failures_are_found_inside_io_errors() {
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let wrapped =
+            std::io::Error::other(std::io::Error::new(std::io::ErrorKind::InvalidData, tls));
+        let found = tls_failure(&wrapped).unwrap();
+        assert!(
+            found.starts_with("invalid peer certificate: UnknownIssuer"),
+            "{found}"
+        );
+        assert!(found.contains("--ca-cert"), "{found}");
+        assert_eq!(tls_failure(&std::io::Error::other("reset")), None);
     }
 
     #[test]

@@ -117,7 +117,7 @@ async fn status(resolved: &super::connect::Resolved, printer: Printer) -> Result
 
 /// `auth status` for the in-process demo tenant.
 pub(super) async fn demo_status(printer: Printer) -> Result<Exit, CliError> {
-    let (client, _emulator) = super::connect::demo_client()
+    let (client, _emulator) = super::connect::demo_client(crate::graph::Timeouts::default())
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;
     show_status(

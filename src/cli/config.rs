@@ -7,15 +7,15 @@ use clap::Subcommand;
 use super::connect::ConnectionArgs;
 use super::table::Table;
 use super::{CliError, Exit, Printer};
-use crate::config::{ConfigFile, Context, Dirs, secret_file_warning};
+use crate::config::{ConfigFile, Context, Dirs};
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
     /// List contexts; the current one is marked.
     List,
     /// Add or replace a context from the connection flags (--tenant, --client-id, --auth,
-    /// --graph-url, --authority-url, --ca-cert) and the environment. Secrets are not stored:
-    /// name a secret file instead.
+    /// --graph-url, --authority-url, --ca-cert, --timeout, --deadline, --connect-timeout) and
+    /// the environment. Secrets are not stored: name a secret file instead.
     Add {
         /// The context's name.
         name: String,
@@ -82,9 +82,7 @@ pub(super) fn run(
             certificate,
         } => {
             for p in secret_file.iter().chain(certificate.iter()) {
-                if let Some(w) = secret_file_warning(p) {
-                    eprintln!("warning: {w}");
-                }
+                crate::files::ensure_private(p).map_err(|e| CliError::Failed(e.to_string()))?;
             }
             let existing = file
                 .config()
@@ -107,6 +105,12 @@ pub(super) fn run(
                 ca_cert: args.ca_cert.clone().or(existing.ca_cert),
                 secret_file: secret_file.or(existing.secret_file),
                 certificate: certificate.or(existing.certificate),
+                timeout: args.timeout.map(|d| d.as_secs_f64()).or(existing.timeout),
+                deadline: args.deadline.map(|d| d.as_secs_f64()).or(existing.deadline),
+                connect_timeout: args
+                    .connect_timeout
+                    .map(|d| d.as_secs_f64())
+                    .or(existing.connect_timeout),
                 sync: existing.sync,
             };
             if context.tenant.is_none() {

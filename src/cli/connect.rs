@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
 use clap::{Args, ValueEnum};
@@ -9,7 +10,8 @@ use clap::{Args, ValueEnum};
 use crate::config::{ConfigFile, Context, Dirs};
 
 use crate::graph::client::is_loopback_url;
-use crate::graph::{GraphClient, TransportOptions, build_http_client};
+use crate::graph::timeouts::{parse_seconds, seconds};
+use crate::graph::{GraphClient, Timeouts, TransportOptions, build_http_client};
 
 /// How to sign in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,6 +59,17 @@ pub struct ConnectionArgs {
     /// Extra trusted root certificate (PEM): the emulator's CA or a TLS-inspecting proxy's.
     #[arg(long, env = "PEOPLECTL_CA_CERT", global = true)]
     pub ca_cert: Option<PathBuf>,
+    /// Seconds one request to Graph may go unanswered before it is retried or given up
+    /// (default 30).
+    #[arg(long, env = "PEOPLECTL_TIMEOUT", value_name = "SECS", value_parser = parse_seconds, global = true)]
+    pub timeout: Option<Duration>,
+    /// Seconds one Graph call may take, retries and waits included (default 120). A sync is
+    /// not bounded by it as a whole: each of its calls is.
+    #[arg(long, env = "PEOPLECTL_DEADLINE", value_name = "SECS", value_parser = parse_seconds, global = true)]
+    pub deadline: Option<Duration>,
+    /// Seconds to set up a connection to Graph (default 10, never more than --timeout).
+    #[arg(long, env = "PEOPLECTL_CONNECT_TIMEOUT", value_name = "SECS", value_parser = parse_seconds, global = true)]
+    pub connect_timeout: Option<Duration>,
 }
 
 /// Settings resolved to what a client needs.
@@ -74,6 +87,8 @@ pub struct Resolved {
     pub certificate: Option<PathBuf>,
     /// Where a delegated sign-in keeps its refresh token.
     pub token_cache: PathBuf,
+    /// How long Graph calls may wait.
+    pub timeouts: Timeouts,
 }
 
 /// A connection problem the admin can fix, phrased as what to do.
@@ -119,9 +134,10 @@ impl ConnectionArgs {
         };
         let ca_cert = self.ca_cert.clone().or(ctx.ca_cert.clone());
         let ca_cert_pem = match &ca_cert {
+            // A CA bundle is a few hundred KiB at most.
             Some(path) => Some(
-                std::fs::read(path)
-                    .map_err(|e| ConnectError(format!("CA certificate {}: {e}", path.display())))?,
+                crate::files::read_regular(path, 4 * 1024 * 1024)
+                    .map_err(|e| ConnectError(format!("CA certificate: {e}")))?,
             ),
             None => None,
         };
@@ -131,7 +147,9 @@ impl ConnectionArgs {
                 "_",
             )
         });
+        let timeouts = self.timeouts(Some(&ctx), context_name.as_deref())?;
         Ok(Resolved {
+            timeouts,
             token_cache: dirs.data.join("tokens").join(format!("{cache_name}.json")),
             context: context_name,
             tenant_id,
@@ -156,6 +174,50 @@ impl ConnectionArgs {
     }
 }
 
+impl ConnectionArgs {
+    /// Timeouts from flag > environment > context > default. A context's value that is not a
+    /// number of seconds we accept is an error naming the context and key.
+    pub fn timeouts(
+        &self,
+        ctx: Option<&Context>,
+        context_name: Option<&str>,
+    ) -> Result<Timeouts, ConnectError> {
+        let from_context = |key: &str,
+                            value: Option<f64>|
+         -> Result<Option<Duration>, ConnectError> {
+            value
+                .map(|secs| {
+                    seconds(secs).ok_or_else(|| {
+                        ConnectError(format!(
+                            "context '{}': {key} = {secs} is not a number of seconds from more than 0 to {}",
+                            context_name.unwrap_or_default(),
+                            crate::graph::timeouts::MAX_SECONDS
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        let defaults = Timeouts::default();
+        Ok(Timeouts {
+            request: match self.timeout {
+                Some(t) => t,
+                None => from_context("timeout", ctx.and_then(|c| c.timeout))?
+                    .unwrap_or(defaults.request),
+            },
+            deadline: match self.deadline {
+                Some(t) => t,
+                None => from_context("deadline", ctx.and_then(|c| c.deadline))?
+                    .unwrap_or(defaults.deadline),
+            },
+            connect: match self.connect_timeout {
+                Some(t) => t,
+                None => from_context("connect-timeout", ctx.and_then(|c| c.connect_timeout))?
+                    .unwrap_or(defaults.connect),
+            },
+        })
+    }
+}
+
 /// How a credential may interact with the person at the terminal.
 #[derive(Clone)]
 pub enum Interaction {
@@ -171,7 +233,8 @@ impl Resolved {
         build_http_client(&TransportOptions {
             ca_cert_pem: self.ca_cert_pem.clone(),
             no_proxy: is_loopback_url(&self.graph_url) && is_loopback_url(&self.authority_url),
-            timeout: None,
+            timeout: Some(self.timeouts.request),
+            connect_timeout: Some(self.timeouts.connect),
         })
         .map_err(|e| ConnectError(e.to_string()))
     }
@@ -201,7 +264,7 @@ impl Resolved {
                         "certificate sign-in needs AZURE_CLIENT_CERTIFICATE_PATH or `certificate` in the context".into(),
                     )
                 })?;
-                warn_if_readable(&path);
+                ensure_private(&path)?;
                 crate::auth::certificate::certificate_credential(
                     &self.tenant_id,
                     &self.client_id,
@@ -243,9 +306,9 @@ impl Resolved {
             return Ok(secret);
         }
         if let Some(path) = &self.secret_file {
-            warn_if_readable(path);
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ConnectError(format!("secret file {}: {e}", path.display())))?;
+            ensure_private(path)?;
+            let text = crate::files::read_regular_text(path, 64 * 1024)
+                .map_err(|e| ConnectError(format!("secret file: {e}")))?;
             return Ok(text.trim().to_owned());
         }
         Err(ConnectError(
@@ -257,20 +320,22 @@ impl Resolved {
     pub fn client(&self, interaction: Interaction) -> Result<GraphClient, ConnectError> {
         let http = self.http()?;
         let credential = self.credential(&http, interaction)?;
-        GraphClient::new(http, &self.graph_url, credential).map_err(|e| ConnectError(e.to_string()))
+        GraphClient::new(http, &self.graph_url, credential)
+            .map(|c| c.with_timeouts(self.timeouts))
+            .map_err(|e| ConnectError(e.to_string()))
     }
 }
 
-fn warn_if_readable(path: &std::path::Path) {
-    if let Some(warning) = crate::config::secret_file_warning(path) {
-        tracing::warn!("{warning}");
-        eprintln!("warning: {warning}");
-    }
+/// A secret or key file must be private: tightened when ours, refused when not.
+fn ensure_private(path: &std::path::Path) -> Result<(), ConnectError> {
+    crate::files::ensure_private(path).map_err(|e| ConnectError(e.to_string()))
 }
 
 /// Starts the in-process emulator with the demo tenant and a client signed in to it, through
 /// the same TLS and client-secret path as a real tenant.
-pub async fn demo_client() -> Result<(GraphClient, crate::emulator::EmulatorHandle), ConnectError> {
+pub async fn demo_client(
+    timeouts: Timeouts,
+) -> Result<(GraphClient, crate::emulator::EmulatorHandle), ConnectError> {
     let config = crate::emulator::EmulatorConfig {
         seed: crate::emulator::SeedKind::Demo,
         ..crate::emulator::EmulatorConfig::default()
@@ -278,7 +343,7 @@ pub async fn demo_client() -> Result<(GraphClient, crate::emulator::EmulatorHand
     let handle = crate::emulator::start(config)
         .await
         .map_err(|e| ConnectError(format!("could not start the demo emulator: {e}")))?;
-    let client = client_for_emulator(&handle)?;
+    let client = client_for_emulator(&handle)?.with_timeouts(timeouts);
     Ok((client, handle))
 }
 
@@ -290,6 +355,7 @@ pub fn client_for_emulator(
         ca_cert_pem: Some(handle.ca_cert_pem().as_bytes().to_vec()),
         no_proxy: true,
         timeout: None,
+        connect_timeout: None,
     })
     .map_err(|e| ConnectError(e.to_string()))?;
     let credential = crate::auth::client_secret_credential(

@@ -207,8 +207,12 @@ pub async fn run(cli: Cli) -> Exit {
         Some(Command::Sync(args)) if args.print_default_mapping => {
             Ok(sync::print_default_mapping())
         }
-        Some(command) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
-            Ok(session) => dispatch(&session, command).await,
+        Some(command) => match check_ids(&command) {
+            // Before signing in: a bad id costs no request and no sign-in prompt.
+            Ok(()) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
+                Ok(session) => dispatch(&session, command).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         },
     };
@@ -222,6 +226,38 @@ pub async fn run(cli: Cli) -> Exit {
             }
             exit
         }
+    }
+}
+
+/// Refuses ids that cannot be Graph keys (exit 2), by the client's rules in `people::ids`:
+/// connection ids by Graph's connection id rules, source ids and users by what a URL can carry.
+fn check_ids(command: &Command) -> Result<(), CliError> {
+    use crate::people::ids::{ConnectionId, IdError, SourceId, check_user_key};
+    let usage = |e: IdError| CliError::Usage(e.to_string());
+    let connection = |id: &str| ConnectionId::new(id).map(drop).map_err(usage);
+    let source = |id: &str| SourceId::parse_arg(id).map(drop).map_err(usage);
+    match command {
+        Command::Connections(
+            connections::ConnectionsCmd::Show { id } | connections::ConnectionsCmd::Delete { id },
+        ) => connection(id),
+        Command::Connections(connections::ConnectionsCmd::Create(args)) => connection(&args.id),
+        Command::Sources(sources::SourcesCmd::Register(args)) => connection(&args.connection_id),
+        Command::Sources(sources::SourcesCmd::Remove { source_id, .. }) => source(source_id),
+        Command::Precedence(precedence::PrecedenceCmd::Move(args)) => source(&args.source_id),
+        Command::Precedence(precedence::PrecedenceCmd::Set { ids, .. }) => {
+            ids.iter().try_for_each(|id| source(id))
+        }
+        Command::Precedence(precedence::PrecedenceCmd::Remove {
+            source_id: Some(id),
+            ..
+        }) => source(id),
+        Command::Profile(profile::ProfileCmd::Show { upn, .. }) => {
+            check_user_key(upn).map_err(usage)
+        }
+        // A connector's removal also clears orphan sources, whose ids need not be connection ids.
+        Command::Remove(args) => source(&args.connection_id),
+        Command::Sync(args) => args.connection_id.as_deref().map_or(Ok(()), connection),
+        _ => Ok(()),
     }
 }
 
@@ -250,7 +286,11 @@ async fn console(cli: &Cli) -> Result<Exit, CliError> {
         .as_ref()
         .and_then(|d| crate::config::ConfigFile::load(&d.config_file()).ok());
     let (client, emulator, info) = if cli.demo {
-        let (client, handle) = connect::demo_client()
+        let timeouts = cli
+            .connection
+            .timeouts(None, None)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let (client, handle) = connect::demo_client(timeouts)
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
         // Each demo is a fresh tenant: its sync state and the demo's HR export live in the
@@ -339,7 +379,10 @@ async fn session(
 ) -> Result<Session, CliError> {
     let dirs = Dirs::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
     if demo {
-        let (client, handle) = connect::demo_client()
+        let timeouts = args
+            .timeouts(None, None)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let (client, handle) = connect::demo_client(timeouts)
             .await
             .map_err(|e| CliError::Failed(e.to_string()))?;
         return Ok(Session {
@@ -388,17 +431,23 @@ async fn session(
 /// Logs go to stderr so stdout stays the command's output; `PEOPLECTL_LOG` / `RUST_LOG`
 /// override the level.
 fn init_logging(verbose: u8) {
+    // rustls logs each failed handshake at error level; the Graph error already says why,
+    // once, so its own lines stay out of the way unless asked for with -v.
     let default = match verbose {
-        0 => "warn",
+        0 => "warn,rustls=off",
         1 => "info,peoplectl=info",
         _ => "debug,hyper=info,rustls=info",
     };
     let filter = std::env::var("PEOPLECTL_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| default.to_owned());
+    // Colour only for a person at a terminal: a cron log or a pipe gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_target(false)
         .try_init();
 }

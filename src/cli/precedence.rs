@@ -17,7 +17,9 @@ pub enum PrecedenceCmd {
     Show,
     /// Move one source up, down or to a rank.
     Move(MoveArgs),
-    /// Replace the order with these source ids (comma-separated, highest first).
+    /// Replace the order with these source ids (comma-separated, highest first). Entries no
+    /// source id can name (unrecognised URLs) would be dropped: that is asked first, or needs
+    /// --yes.
     Set {
         /// Source ids, e.g. contosohr,4ce763dd-9214-4eff-af7c-da491cc3782d
         #[arg(value_delimiter = ',', required = true)]
@@ -25,6 +27,10 @@ pub enum PrecedenceCmd {
         /// Show the change and write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Drop entries no source id can name without asking (needed when there is no
+        /// terminal to ask on).
+        #[arg(long)]
+        yes: bool,
     },
     /// Remove an entry by source id or by rank (for entries that name no known source).
     #[command(group(ArgGroup::new("which").required(true).args(["source_id", "rank"])))]
@@ -59,6 +65,7 @@ pub struct MoveArgs {
 }
 
 pub(super) async fn run(session: &Session, cmd: PrecedenceCmd) -> Result<Exit, CliError> {
+    let mut yes = true;
     let (edit, dry_run) = match cmd {
         PrecedenceCmd::Show => return show(session).await,
         PrecedenceCmd::Move(args) => {
@@ -72,10 +79,17 @@ pub(super) async fn run(session: &Session, cmd: PrecedenceCmd) -> Result<Exit, C
             };
             (edit, args.dry_run)
         }
-        PrecedenceCmd::Set { ids, dry_run } => (
-            Edit::Set(ids.iter().map(|i| source_id(i)).collect::<Result<_, _>>()?),
+        PrecedenceCmd::Set {
+            ids,
             dry_run,
-        ),
+            yes: given,
+        } => {
+            yes = given;
+            (
+                Edit::Set(ids.iter().map(|i| source_id(i)).collect::<Result<_, _>>()?),
+                dry_run,
+            )
+        }
         PrecedenceCmd::Remove {
             source_id: Some(id),
             dry_run,
@@ -85,11 +99,11 @@ pub(super) async fn run(session: &Session, cmd: PrecedenceCmd) -> Result<Exit, C
             (Edit::RemoveRank(rank.unwrap_or(0)), dry_run)
         }
     };
-    edit_list(session, &edit, dry_run).await
+    edit_list(session, &edit, dry_run, yes).await
 }
 
 fn source_id(text: &str) -> Result<SourceId, CliError> {
-    SourceId::new(text.trim()).map_err(|e| CliError::Usage(e.to_string()))
+    SourceId::parse_arg(text).map_err(|e| CliError::Usage(e.to_string()))
 }
 
 async fn show(session: &Session) -> Result<Exit, CliError> {
@@ -129,7 +143,13 @@ struct EditDoc<'a> {
     changes: &'a [Change],
 }
 
-async fn edit_list(session: &Session, edit: &Edit, dry_run: bool) -> Result<Exit, CliError> {
+/// `yes`: entries no source id can name may be dropped without asking.
+async fn edit_list(
+    session: &Session,
+    edit: &Edit,
+    dry_run: bool,
+    yes: bool,
+) -> Result<Exit, CliError> {
     let setting = read_precedence(&session.client).await?.ok_or_else(|| {
         CliError::Failed(
             "the tenant has no precedence setting yet; `peoplectl sources register` creates it"
@@ -137,12 +157,79 @@ async fn edit_list(session: &Session, edit: &Edit, dry_run: bool) -> Result<Exit
         )
     })?;
     let plan = plan_edit(&setting, edit)?;
+    let lost = unnameable_dropped(&plan);
+    if !lost.is_empty() {
+        let mut text = format!(
+            "This drops {} from the precedence list that no source id can name:",
+            if lost.len() == 1 {
+                "1 entry".to_owned()
+            } else {
+                format!("{} entries", lost.len())
+            }
+        );
+        for (rank, url) in &lost {
+            // Debug quoting shows control characters from Graph inertly.
+            text.push_str(&format!("\n  rank {rank}: {url:?}"));
+        }
+        if dry_run || yes {
+            session.printer.note(&text);
+        } else {
+            confirm_drop(session, &text)?;
+        }
+    }
     if !dry_run && !plan.is_noop() {
         session.check_writable("change the precedence list")?;
         apply(&session.client, &plan).await?;
     }
     print_plan(session, &plan, dry_run)?;
     Ok(Exit::Ok)
+}
+
+/// Entries of the current list that the plan drops and that no id typed on the command line
+/// could name: URLs naming no source we recognise, and ids a URL cannot carry. `set` would
+/// lose them silently otherwise; `precedence remove --rank N` removes one on purpose.
+fn unnameable_dropped(plan: &ReorderPlan) -> Vec<(usize, String)> {
+    plan.before
+        .entries()
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| {
+            let nameable = entry
+                .source_id()
+                .is_some_and(|id| SourceId::parse_arg(id.as_str()).is_ok());
+            !nameable
+                && !plan
+                    .after
+                    .entries()
+                    .iter()
+                    .any(|a| a.as_str() == entry.as_str())
+        })
+        .map(|(i, entry)| (i + 1, entry.as_str().to_owned()))
+        .collect()
+}
+
+/// Asks before dropping unnameable entries; refuses (exit 4) when there is no terminal.
+fn confirm_drop(session: &Session, text: &str) -> Result<(), CliError> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let keep = "Nothing was written. `peoplectl precedence move` reorders without dropping \
+                them; pass --yes to drop them.";
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Refused(format!("{text}\n{keep}")));
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{text}\nDrop them? [y/N] ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::Failed(format!("reading the answer: {e}")))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        session.printer.note(keep);
+        Err(CliError::Reported(Exit::Refused))
+    }
 }
 
 fn print_plan(session: &Session, plan: &ReorderPlan, dry_run: bool) -> Result<(), CliError> {

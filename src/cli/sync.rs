@@ -19,7 +19,9 @@ pub struct SyncArgs {
     /// The connection to fill (omit with --print-default-mapping).
     #[arg(required_unless_present = "print_default_mapping")]
     pub connection_id: Option<String>,
-    /// The HR export: CSV (header row) or JSON Lines. Defaults to the input saved in the context.
+    /// The HR export: CSV (header row) or JSON Lines; `-` reads standard input (named <stdin>
+    /// in errors; CSV unless --format or the mapping says otherwise). Only a regular file or
+    /// standard input is read. Defaults to the input saved in the context.
     #[arg(long)]
     pub input: Option<PathBuf>,
     /// The mapping file (TOML); the default mapping when omitted.
@@ -140,6 +142,11 @@ fn save_input(
     input: &std::path::Path,
     mapping: Option<&PathBuf>,
 ) -> Result<(), CliError> {
+    if crate::sync::input::is_stdin(input) {
+        return Err(CliError::Usage(
+            "--save keeps a file's path; standard input (--input -) cannot be saved".into(),
+        ));
+    }
     let Some((name, _)) = &session.context else {
         return Err(CliError::Usage(
             "--save needs a context to save into (`peoplectl config add NAME`)".into(),

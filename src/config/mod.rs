@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 /// File name inside the config directory.
 pub const CONFIG_FILE: &str = "config.toml";
 
+/// Largest config file read: a few contexts take a few KiB.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// A config problem, naming the file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -23,6 +26,8 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     #[error("no context named '{0}' (see `peoplectl config list`)")]
     UnknownContext(String),
     #[error("context name '{0}' must be letters, digits, '-', '_' or '.'")]
@@ -59,6 +64,12 @@ pub struct Context {
     pub secret_file: Option<PathBuf>,
     /// A PEM or PFX certificate for certificate sign-in.
     pub certificate: Option<PathBuf>,
+    /// Seconds one request may go unanswered (`--timeout`).
+    pub timeout: Option<f64>,
+    /// Seconds one call may take with its retries (`--deadline`).
+    pub deadline: Option<f64>,
+    /// Seconds to set up a connection (`--connect-timeout`).
+    pub connect_timeout: Option<f64>,
     /// Sync input per connection id, so "sync now" needs no arguments.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sync: BTreeMap<String, SyncInput>,
@@ -114,15 +125,14 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Loads the file; a missing file is an empty config.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::files::read_regular_text(path, MAX_CONFIG_BYTES) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => {
-                return Err(ConfigError::Io {
-                    path: path.display().to_string(),
-                    source: e,
-                });
+            Err(crate::files::FileError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                String::new()
             }
+            Err(e) => return Err(ConfigError::File(e)),
         };
         Self::parse(path, &text)
     }
@@ -269,54 +279,15 @@ impl ConfigFile {
         table
     }
 
-    /// Writes the file atomically (temp file + rename) with owner-only permissions.
+    /// Writes the file atomically (a private temp file, then a rename) in a private directory.
     pub fn save(&self) -> Result<(), ConfigError> {
-        let io = |source| ConfigError::Io {
+        let tmp = crate::files::sibling(&self.path, ".tmp");
+        crate::files::write_private(&tmp, self.doc.to_string().as_bytes())?;
+        std::fs::rename(&tmp, &self.path).map_err(|source| ConfigError::Io {
             path: self.path.display().to_string(),
             source,
-        };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let tmp = self.path.with_extension("toml.tmp");
-        write_private(&tmp, self.doc.to_string().as_bytes()).map_err(io)?;
-        std::fs::rename(&tmp, &self.path).map_err(io)
+        })
     }
-}
-
-/// Writes a file readable by its owner only.
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// A warning when a file holding a secret can be read by other users.
-pub fn secret_file_warning(path: &Path) -> Option<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode();
-        if mode & 0o077 != 0 {
-            return Some(format!(
-                "{} can be read by other users (mode {:o}); run `chmod 600 {}`",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            ));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    None
 }
 
 fn check_name(name: &str) -> Result<(), ConfigError> {
@@ -447,14 +418,16 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn secret_files_readable_by_others_are_flagged() {
+    fn the_config_directory_is_made_private_on_save() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("secret");
-        std::fs::write(&path, "x").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(secret_file_warning(&path).unwrap().contains("chmod 600"));
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert!(secret_file_warning(&path).is_none());
+        let path = dir.path().join("peoplectl").join("config.toml");
+        let mut f = ConfigFile::load(&path).unwrap();
+        f.set_context("lab", &Context::default()).unwrap();
+        f.save().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert!(!crate::files::sibling(&path, ".tmp").exists());
     }
 }

@@ -86,7 +86,8 @@ impl Default for EmulatorConfig {
 /// `peoplectl emulator` flags.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EmulatorArgs {
-    /// Address to listen on (loopback by default); port 0 picks a free port.
+    /// Address to listen on; port 0 picks a free port. Loopback by default: any other address
+    /// is warned about, since whoever reaches it can sign in with the printed secret.
     #[arg(long, default_value = "127.0.0.1:8443")]
     pub bind: SocketAddr,
     /// Starting tenant.

@@ -327,6 +327,9 @@ impl Drop for EmulatorHandle {
 /// serves until Ctrl-C.
 pub async fn run(args: EmulatorArgs) -> Result<(), EmulatorError> {
     let handle = start(EmulatorConfig::from(args)).await?;
+    if let Some(warning) = exposure_warning(handle.local_addr()) {
+        eprintln!("{warning}");
+    }
     {
         let mut stdout = std::io::stdout().lock();
         let print = |out: &mut std::io::StdoutLock<'_>| -> std::io::Result<()> {
@@ -345,10 +348,49 @@ pub async fn run(args: EmulatorArgs) -> Result<(), EmulatorError> {
     Ok(())
 }
 
+/// What to tell the person who binds the emulator where others can reach it: its tokens are
+/// real sign-ins to a tenant it serves, and the secret is printed on stdout.
+pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    let who = if addr.ip().is_unspecified() {
+        format!("port {} on any address of this machine", addr.port())
+    } else {
+        addr.to_string()
+    };
+    Some(format!(
+        "WARNING: the emulator listens on {addr}, which is not a loopback address. Anyone who \
+         can reach {who} can sign in with the AZURE_CLIENT_SECRET printed on stdout and read \
+         or change the emulated tenant. Use --bind 127.0.0.1:PORT unless that is what you want."
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::net::{Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn only_loopback_binds_are_quiet() {
+        assert_eq!(
+            exposure_warning(SocketAddr::from(([127, 0, 0, 1], 8443))),
+            None
+        );
+        assert_eq!(exposure_warning("[::1]:8443".parse().unwrap()), None);
+        let w = exposure_warning(SocketAddr::from(([0, 0, 0, 0], 8443))).unwrap();
+        assert!(w.contains("0.0.0.0:8443"), "{w}");
+        assert!(
+            w.contains("can reach port 8443 on any address of this machine"),
+            "{w}"
+        );
+        assert!(
+            w.contains("can sign in with the AZURE_CLIENT_SECRET"),
+            "{w}"
+        );
+        let w = exposure_warning(SocketAddr::from(([192, 168, 1, 5], 443))).unwrap();
+        assert!(w.contains("192.168.1.5:443"), "{w}");
+    }
 
     #[test]
     fn shell_quoting() {

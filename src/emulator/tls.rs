@@ -127,10 +127,18 @@ impl TempDir {
     pub fn new() -> Result<Self, EmulatorError> {
         let path =
             std::env::temp_dir().join(format!("peoplectl-emulator-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&path).map_err(|source| EmulatorError::Write {
+        let write_error = |source| EmulatorError::Write {
             path: path.clone(),
             source,
-        })?;
+        };
+        // `--demo` keeps its sync state and HR export in here: owner only, whatever the umask.
+        std::fs::create_dir(&path).map_err(write_error)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))
+                .map_err(write_error)?;
+        }
         Ok(Self(path))
     }
 

@@ -12,8 +12,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::error::{ErrorParts, GraphError, decode_error, not_json};
+use super::error::{ErrorParts, GraphError, TransportError, Tries, decode_error, not_json};
 use super::retry::{Failure, RetryPolicy, parse_retry_after};
+use super::timeouts::{Timeouts, human};
 
 /// The resource every Graph token is requested for, whatever host serves Graph.
 pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
@@ -72,19 +73,44 @@ pub struct GraphClient {
 }
 
 struct Inner {
+    settings: Settings,
+    stats: ClientStats,
+}
+
+/// Everything a client is made of but its counters.
+#[derive(Clone)]
+struct Settings {
     http: reqwest::Client,
     root: Url,
     credential: Arc<dyn TokenCredential>,
     retry: RetryPolicy,
-    stats: ClientStats,
+    timeouts: Timeouts,
+    /// Told before each retry (the console shows it).
+    observer: Option<RetryObserver>,
     /// See [`MAX_BODY_BYTES`].
     max_body: usize,
 }
 
+/// A retry about to happen, for whoever shows progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryNotice {
+    /// The call, as in its errors ("list connections").
+    pub what: String,
+    /// Tries made so far.
+    pub tries: u32,
+    /// Why the last one failed, in a few words.
+    pub reason: String,
+    /// How long until the next try.
+    pub wait: Duration,
+}
+
+/// Receives a [`RetryNotice`] before each wait; must return at once.
+pub type RetryObserver = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
+
 impl fmt::Debug for GraphClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GraphClient")
-            .field("root", &self.inner.root.as_str())
+            .field("root", &self.inner.settings.root.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -199,57 +225,78 @@ impl GraphClient {
         credential: Arc<dyn TokenCredential>,
     ) -> Result<Self, GraphError> {
         let root = parse_root(root)?;
-        Ok(Self {
+        Ok(Self::from_settings(Settings {
+            http,
+            root,
+            credential,
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            observer: None,
+            max_body: MAX_BODY_BYTES,
+        }))
+    }
+
+    fn from_settings(settings: Settings) -> Self {
+        Self {
             inner: Arc::new(Inner {
-                http,
-                root,
-                credential,
-                retry: RetryPolicy::default(),
+                settings,
                 stats: ClientStats::default(),
-                max_body: MAX_BODY_BYTES,
             }),
-        })
+        }
+    }
+
+    /// The same settings, one changed, with counters of its own.
+    fn derive(&self, change: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = self.inner.settings.clone();
+        change(&mut settings);
+        Self::from_settings(settings)
     }
 
     /// The same client with another retry policy (tests, benchmarks, the sync engine).
     #[must_use]
     pub fn with_retry(&self, retry: RetryPolicy) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                http: self.inner.http.clone(),
-                root: self.inner.root.clone(),
-                credential: self.inner.credential.clone(),
-                retry,
-                stats: ClientStats::default(),
-                max_body: self.inner.max_body,
-            }),
-        }
+        self.derive(|s| s.retry = retry)
+    }
+
+    /// The same client with other timeouts and deadline. The connect timeout is the HTTP
+    /// transport's: give the same values to [`build_http_client`].
+    #[must_use]
+    pub fn with_timeouts(&self, timeouts: Timeouts) -> Self {
+        self.derive(|s| s.timeouts = timeouts)
+    }
+
+    /// The same client telling `observer` about every retry before waiting for it. Takes
+    /// the client: whoever watches its retries owns it.
+    #[must_use]
+    pub fn with_retry_observer(self, observer: RetryObserver) -> Self {
+        self.derive(|s| s.observer = Some(observer))
     }
 
     /// The same client refusing successful answers over `bytes` (tests; the default is
     /// [`MAX_BODY_BYTES`]).
     #[must_use]
     pub fn with_max_body(&self, bytes: usize) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                http: self.inner.http.clone(),
-                root: self.inner.root.clone(),
-                credential: self.inner.credential.clone(),
-                retry: self.inner.retry.clone(),
-                stats: ClientStats::default(),
-                max_body: bytes,
-            }),
-        }
+        self.derive(|s| s.max_body = bytes)
     }
 
     /// The Graph root URL, without version.
     pub fn root(&self) -> &Url {
-        &self.inner.root
+        &self.inner.settings.root
     }
 
     /// The host name shown to the admin.
     pub fn host(&self) -> String {
-        self.inner.root.host_str().unwrap_or_default().to_owned()
+        self.inner
+            .settings
+            .root
+            .host_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// How long calls may wait.
+    pub fn timeouts(&self) -> Timeouts {
+        self.inner.settings.timeouts
     }
 
     /// Request counters.
@@ -259,7 +306,7 @@ impl GraphClient {
 
     /// The underlying credential (for auth status).
     pub fn credential(&self) -> &Arc<dyn TokenCredential> {
-        &self.inner.credential
+        &self.inner.settings.credential
     }
 
     /// The full URL a call goes to.
@@ -270,7 +317,7 @@ impl GraphClient {
                 reason: format!("bad link {}: {e}", call.path),
             })?;
             // A link elsewhere would carry our bearer token to another host.
-            if url.origin() != self.inner.root.origin() {
+            if url.origin() != self.inner.settings.root.origin() {
                 return Err(GraphError::Decode {
                     what: call.what.clone(),
                     reason: format!(
@@ -281,7 +328,21 @@ impl GraphClient {
             }
             url
         } else {
-            let base = self.inner.root.as_str().trim_end_matches('/');
+            // A '.' or '..' segment would be resolved away by the URL parser and the call would
+            // reach another resource (`DELETE .../connections/..`). Callers check ids first
+            // (`people::ids::check_key`); this is the last guard.
+            let dot_segment = call.path.split('/').any(|seg| {
+                let seg = seg.to_ascii_lowercase().replace("%2e", ".");
+                seg == "." || seg == ".."
+            });
+            if dot_segment {
+                return Err(GraphError::Config(format!(
+                    "{}: refusing to send {} {}: a '.' or '..' path segment would name another \
+                     resource",
+                    call.what, call.method, call.path
+                )));
+            }
+            let base = self.inner.settings.root.as_str().trim_end_matches('/');
             let text = format!("{base}/{}{}", call.version.segment(), call.path);
             Url::parse(&text)
                 .map_err(|e| GraphError::Config(format!("bad Graph URL {text}: {e}")))?
@@ -298,6 +359,7 @@ impl GraphClient {
     async fn token(&self, what: &str) -> Result<String, GraphError> {
         let token = self
             .inner
+            .settings
             .credential
             .get_token(&[GRAPH_SCOPE], None)
             .await
@@ -308,34 +370,92 @@ impl GraphClient {
         Ok(token.token.secret().to_owned())
     }
 
-    /// Sends a call, retrying per policy; any non-2xx answer becomes a [`GraphError`].
+    /// Sends a call, retrying per policy within the call's deadline; any non-2xx answer
+    /// becomes a [`GraphError`] saying how many tries were made and for how long.
     pub async fn send(&self, call: &Call) -> Result<Response, GraphError> {
         let url = self.url_for(call)?;
+        let settings = &self.inner.settings;
         let client_request_id = uuid::Uuid::new_v4().to_string();
-        let mut attempt = 0u32;
+        let started = tokio::time::Instant::now();
+        let deadline_length = settings.timeouts.deadline;
+        let deadline = started + deadline_length;
+        let mut tries = 0u32;
+        // Why the try before failed, for an error that the deadline cuts short.
+        let mut before: Option<String> = None;
         loop {
-            let (failure, retry_after, error) =
-                match self.attempt(call, &url, &client_request_id).await? {
-                    Attempt::Done(response) => return Ok(response),
-                    Attempt::Failed {
-                        failure,
-                        retry_after,
-                        error,
-                    } => (failure, retry_after, error),
-                };
-            if !self
-                .inner
+            let Ok(token) = tokio::time::timeout_at(deadline, self.token(&call.what)).await else {
+                return Err(GraphError::Auth {
+                    what: call.what.clone(),
+                    reason: format!(
+                        "no token within the {} deadline of this call (--deadline): the \
+                         identity platform did not answer",
+                        human(deadline_length)
+                    ),
+                });
+            };
+            let token = token?;
+            tries += 1;
+            let spent = |stopped: bool| Tries {
+                count: tries,
+                waited: started.elapsed(),
+                deadline: stopped.then_some(deadline_length),
+            };
+            let attempt = tokio::time::timeout_at(
+                deadline,
+                self.attempt(call, &url, &client_request_id, token),
+            )
+            .await;
+            let Ok(attempt) = attempt else {
+                let mut reason = format!(
+                    "no answer before the {} deadline of this call (--deadline)",
+                    human(deadline_length)
+                );
+                if let Some(before) = &before {
+                    reason.push_str(&format!("; before that: {before}"));
+                }
+                return Err(GraphError::Transport(Box::new(TransportError {
+                    what: call.what.clone(),
+                    host: self.host(),
+                    request: request_line(call, &url),
+                    reason,
+                    tries: spent(false),
+                })));
+            };
+            let (failure, retry_after, mut error) = match attempt? {
+                Attempt::Done(response) => return Ok(response),
+                Attempt::Failed {
+                    failure,
+                    retry_after,
+                    error,
+                } => (failure, retry_after, error),
+            };
+            if !settings
                 .retry
-                .should_retry(attempt, failure, call.idempotent)
+                .should_retry(tries - 1, failure, call.idempotent)
             {
+                error.set_tries(spent(false));
                 return Err(error);
             }
-            let wait = self.inner.retry.delay(attempt, retry_after);
-            tracing::debug!(what = %call.what, error = %error, attempt,
+            let wait = settings.retry.delay(tries - 1, retry_after);
+            if tokio::time::Instant::now() + wait >= deadline {
+                // Waiting would end past the deadline: better to say so now than at it.
+                error.set_tries(spent(true));
+                return Err(error);
+            }
+            let reason = short_reason(failure, &error);
+            tracing::debug!(what = %call.what, error = %error, tries,
                 wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "retrying Graph call");
+            if let Some(observer) = &settings.observer {
+                observer(&RetryNotice {
+                    what: call.what.clone(),
+                    tries,
+                    reason: reason.clone(),
+                    wait,
+                });
+            }
+            before = Some(reason);
             self.inner.stats.retries.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(wait).await;
-            attempt += 1;
         }
     }
 
@@ -345,12 +465,13 @@ impl GraphClient {
         call: &Call,
         url: &Url,
         client_request_id: &str,
+        token: String,
     ) -> Result<Attempt, GraphError> {
-        let token = self.token(&call.what).await?;
-        let mut req = self
-            .inner
+        let settings = &self.inner.settings;
+        let mut req = settings
             .http
             .request(call.method.clone(), url.clone())
+            .timeout(settings.timeouts.request)
             .bearer_auth(token)
             .header("client-request-id", client_request_id)
             .header("return-client-request-id", "true");
@@ -366,23 +487,29 @@ impl GraphClient {
                 .body(body.clone());
         }
         self.inner.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let transport_error = |reason: String| Attempt::Failed {
-            failure: Failure::Transport,
+        let transport_error = |e: &reqwest::Error| Attempt::Failed {
+            failure: if is_tls_failure(e) {
+                Failure::Tls
+            } else {
+                Failure::Transport
+            },
             retry_after: None,
-            error: GraphError::Transport {
+            error: GraphError::Transport(Box::new(TransportError {
                 what: call.what.clone(),
                 host: self.host(),
-                reason,
-            },
+                request: request_line(call, url),
+                reason: describe_reqwest_error(e, &settings.timeouts),
+                tries: Tries::default(),
+            })),
         };
         let resp = match req.send().await {
             Ok(resp) => resp,
-            Err(e) => return Ok(transport_error(describe_reqwest_error(&e))),
+            Err(e) => return Ok(transport_error(&e)),
         };
         let status = resp.status();
         let headers = resp.headers().clone();
         let limit = if status.is_success() {
-            self.inner.max_body
+            settings.max_body
         } else {
             MAX_ERROR_BODY_BYTES
         };
@@ -400,7 +527,7 @@ impl GraphClient {
                 });
             }
             // The answer broke off mid-body: as good as no answer.
-            Err(e) => return Ok(transport_error(describe_reqwest_error(&e))),
+            Err(e) => return Ok(transport_error(&e)),
         };
         if status.is_success() {
             return Ok(Attempt::Done(Response {
@@ -523,16 +650,47 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The innermost cause of a reqwest error, which is the part that says what went wrong.
-fn describe_reqwest_error(e: &reqwest::Error) -> String {
-    let mut reason = if e.is_timeout() {
-        "timed out".to_owned()
-    } else if e.is_connect() {
+/// `GET /v1.0/external/connections`: what did not answer. The query is left out: it may
+/// hold a person's name, and the path says which call it was.
+fn request_line(call: &Call, url: &Url) -> String {
+    format!("{} {}", call.method, url.path())
+}
+
+/// Why a retry is happening, in a few words (the console's header has little room).
+fn short_reason(failure: Failure, error: &GraphError) -> String {
+    match (failure, error) {
+        (Failure::Status(StatusCode::TOO_MANY_REQUESTS), _) => "throttled (429)".to_owned(),
+        (Failure::Status(status), _) => format!("Graph answered {}", status.as_u16()),
+        (Failure::Transport | Failure::Tls, GraphError::Transport(t)) => t.reason.clone(),
+        (Failure::Transport | Failure::Tls, _) => "no answer".to_owned(),
+    }
+}
+
+/// What went wrong with a request that got no answer: which timeout ran out, the TLS reason
+/// when the handshake failed, else the innermost cause.
+fn describe_reqwest_error(e: &reqwest::Error, timeouts: &Timeouts) -> String {
+    if let Some(tls) = crate::auth::tls_failure(e) {
+        return format!("TLS handshake failed: {tls}");
+    }
+    if e.is_timeout() {
+        return if e.is_connect() {
+            format!(
+                "could not connect within the {} connect timeout",
+                human(timeouts.effective_connect())
+            )
+        } else {
+            format!(
+                "no answer within the {} request timeout (--timeout)",
+                human(timeouts.request)
+            )
+        };
+    }
+    let mut reason = if e.is_connect() {
         "connection failed".to_owned()
     } else {
         "request failed".to_owned()
     };
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let mut source = std::error::Error::source(e);
     let mut last = None;
     while let Some(s) = source {
         last = Some(s.to_string());
@@ -543,6 +701,11 @@ fn describe_reqwest_error(e: &reqwest::Error) -> String {
         reason.push_str(&last);
     }
     reason
+}
+
+/// True when an error is a TLS failure: retrying would meet the same certificate.
+pub(crate) fn is_tls_failure(e: &reqwest::Error) -> bool {
+    crate::auth::tls_failure(e).is_some()
 }
 
 fn parse_root(root: &str) -> Result<Url, GraphError> {
@@ -569,17 +732,27 @@ pub struct TransportOptions {
     pub ca_cert_pem: Option<Vec<u8>>,
     /// Bypass any system proxy (always the case for loopback hosts).
     pub no_proxy: bool,
-    /// Per-request timeout.
+    /// Per-request timeout (default 30 s).
     pub timeout: Option<Duration>,
+    /// Connect timeout (default 10 s, never more than the request timeout).
+    pub connect_timeout: Option<Duration>,
 }
 
 /// Builds the reqwest client both Graph and azure_identity use, so the emulator's CA is
 /// trusted on both paths.
 pub fn build_http_client(options: &TransportOptions) -> Result<reqwest::Client, GraphError> {
+    let timeouts = Timeouts {
+        request: options.timeout.unwrap_or(Timeouts::default().request),
+        connect: options
+            .connect_timeout
+            .unwrap_or(Timeouts::default().connect),
+        ..Timeouts::default()
+    };
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("peoplectl/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(15))
-        .timeout(options.timeout.unwrap_or(Duration::from_secs(120)))
+        .connect_timeout(timeouts.effective_connect())
+        // Sign-in requests go through this client too; Graph calls set their own.
+        .timeout(timeouts.request)
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(64);
     if let Some(pem) = &options.ca_cert_pem {
@@ -665,6 +838,30 @@ mod tests {
         assert!(parse_root("http://graph.microsoft.com").is_err());
         assert!(parse_root("https://graph.microsoft.com/v1.0").is_err());
         assert!(parse_root("not a url").is_err());
+    }
+
+    #[tokio::test]
+    async fn dot_segments_are_never_sent() {
+        #[derive(Debug)]
+        struct NoToken;
+        #[async_trait::async_trait]
+        impl TokenCredential for NoToken {
+            async fn get_token(
+                &self,
+                _: &[&str],
+                _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+            ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+                panic!("no token may be asked for a call that is refused")
+            }
+        }
+        let http = build_http_client(&TransportOptions::default()).unwrap();
+        let client = GraphClient::new(http, "https://127.0.0.1:9", Arc::new(NoToken)).unwrap();
+        for path in ["/external/connections/..", "/users/.", "/users/%2E%2e/x"] {
+            let call = Call::new("delete x", Method::DELETE, ApiVersion::V1, path);
+            let e = client.send(&call).await.unwrap_err();
+            assert!(matches!(e, GraphError::Config(_)), "{path}: {e:?}");
+            assert!(e.to_string().contains("path segment"), "{e}");
+        }
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! The Graph client's error type: what failed, on which object, Graph's code and request id.
 
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
+
+use super::timeouts::human;
 
 /// An error from a Graph call, carrying enough to act on it and to quote it to support.
 #[derive(Debug, thiserror::Error)]
@@ -12,12 +15,8 @@ pub enum GraphError {
     #[error("{0}")]
     Api(Box<ApiError>),
     /// The request never got an answer (DNS, TLS, connection reset, timeout).
-    #[error("{what}: could not reach Microsoft Graph at {host}: {reason}")]
-    Transport {
-        what: String,
-        host: String,
-        reason: String,
-    },
+    #[error("{0}")]
+    Transport(Box<TransportError>),
     /// No token could be obtained.
     #[error("{what}: sign-in failed: {reason}")]
     Auth { what: String, reason: String },
@@ -27,6 +26,47 @@ pub enum GraphError {
     /// A configuration problem found before any request was sent.
     #[error("{0}")]
     Config(String),
+}
+
+/// A call that got no answer: what, where, why, and for how long it kept trying.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{what}: could not reach Microsoft Graph at {host}: {request}: {reason} ({tries})")]
+pub struct TransportError {
+    pub what: String,
+    pub host: String,
+    /// Method and path, e.g. `GET /v1.0/external/connections` (no query: it may hold names).
+    pub request: String,
+    pub reason: String,
+    pub tries: Tries,
+}
+
+/// How long a failed call kept trying, for its error message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tries {
+    /// Requests sent (0 when none got out).
+    pub count: u32,
+    /// From the first try to giving up.
+    pub waited: Duration,
+    /// The call's deadline, when it is what stopped further tries.
+    pub deadline: Option<Duration>,
+}
+
+impl fmt::Display for Tries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.count {
+            1 => write!(f, "1 try")?,
+            n => write!(f, "{n} tries")?,
+        }
+        write!(f, " in {}", human(self.waited))?;
+        if let Some(deadline) = self.deadline {
+            write!(
+                f,
+                "; the {} deadline of this call (--deadline) left no time for another",
+                human(deadline)
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// An error answer from Graph, decoded from its OData error body when there is one.
@@ -46,6 +86,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The permission the failed call needs, named when Graph refuses with 403.
     pub permission: Option<&'static str>,
+    /// How long the call kept trying (said when it retried or the deadline stopped it).
+    pub tries: Tries,
 }
 
 impl fmt::Display for ApiError {
@@ -64,6 +106,9 @@ impl fmt::Display for ApiError {
                     " (this needs the {permission} permission granted to the app or the signed-in user)"
                 )?;
             }
+        }
+        if self.tries.count > 1 || self.tries.deadline.is_some() {
+            write!(f, " ({})", self.tries)?;
         }
         if let Some(id) = &self.request_id {
             write!(f, " [request-id {id}]")?;
@@ -102,6 +147,15 @@ impl GraphError {
     /// True when the error is throttling that outlived the retry budget.
     pub fn is_throttled(&self) -> bool {
         self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// Records how long the call kept trying, for the message.
+    pub(crate) fn set_tries(&mut self, tries: Tries) {
+        match self {
+            Self::Api(api) => api.tries = tries,
+            Self::Transport(t) => t.tries = tries,
+            Self::Auth { .. } | Self::Decode { .. } | Self::Config(_) => {}
+        }
     }
 }
 
@@ -152,6 +206,7 @@ pub(crate) fn decode_error(parts: ErrorParts<'_>) -> GraphError {
         client_request_id: parts.client_request_id.or(decoded.client_request_id),
         retry_after: parts.retry_after,
         permission: parts.permission,
+        tries: Tries::default(),
     }))
 }
 

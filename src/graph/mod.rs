@@ -11,7 +11,9 @@ pub mod retry;
 mod serde_util;
 pub mod settings;
 pub mod sources;
+pub mod timeouts;
 pub mod users;
 
 pub use client::{ApiVersion, Call, GraphClient, TransportOptions, build_http_client};
 pub use error::GraphError;
+pub use timeouts::Timeouts;

@@ -33,6 +33,9 @@ pub enum Failure {
     Status(StatusCode),
     /// No answer: connect error, reset, timeout.
     Transport,
+    /// The TLS handshake failed (an untrusted or wrong certificate): trying again meets the
+    /// same certificate, so it is never retried.
+    Tls,
 }
 
 impl RetryPolicy {
@@ -53,7 +56,7 @@ impl RetryPolicy {
                 | StatusCode::GATEWAY_TIMEOUT,
             )
             | Failure::Transport => idempotent,
-            Failure::Status(_) => false,
+            Failure::Status(_) | Failure::Tls => false,
         }
     }
 
@@ -114,6 +117,7 @@ mod tests {
         assert!(!p.should_retry(0, s(503), false));
         assert!(p.should_retry(0, Failure::Transport, true));
         assert!(!p.should_retry(0, Failure::Transport, false));
+        assert!(!p.should_retry(0, Failure::Tls, true));
         assert!(!p.should_retry(0, s(400), true));
         assert!(!p.should_retry(0, s(404), true));
         assert!(!p.should_retry(p.max_retries, s(429), true));

@@ -49,6 +49,79 @@ pub enum IdError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// Text that cannot name an object in a Graph URL.
+    #[error("{what} {id:?} cannot be a Graph key: {reason}")]
+    NotAKey {
+        /// What the text was meant to be ("source id", "user").
+        what: &'static str,
+        /// The rejected text.
+        id: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A user is named by UPN or object id.
+    #[error("{0:?} is neither a user principal name (name@domain) nor an object id (a GUID)")]
+    NotAUser(String),
+}
+
+/// Longest key sent for a source id or a user. Entra caps UPNs at 113 characters and object
+/// ids are 36; Graph's limit for a profile source id is UNCONFIRMED, and 256 is far above any
+/// connection id (32) or GUID.
+pub const MAX_KEY_CHARS: usize = 256;
+
+/// Checks that `id` can be a key in a Graph URL, whether in a path segment (`/users/{id}`) or
+/// an alternate key (`(sourceId='{id}')`): not empty, not `.` or `..` (a URL treats those as
+/// path steps, so `/connections/..` would name another resource), no control characters, no
+/// surrounding blanks, at most [`MAX_KEY_CHARS`].
+pub fn check_key(what: &'static str, id: &str) -> Result<(), IdError> {
+    let fail = |reason| {
+        Err(IdError::NotAKey {
+            what,
+            id: id.to_owned(),
+            reason,
+        })
+    };
+    if id.is_empty() {
+        return fail("it is empty");
+    }
+    // Percent-encoded dots are path steps too (the WHATWG URL rules read `%2e` as `.`).
+    let dots = id.to_ascii_lowercase().replace("%2e", ".");
+    if dots == "." || dots == ".." {
+        return fail("'.' and '..' are path steps in a URL, not names");
+    }
+    if id.chars().any(char::is_control) {
+        return fail("it contains a control character");
+    }
+    if id.trim() != id {
+        return fail("it starts or ends with a blank");
+    }
+    if id.chars().count() > MAX_KEY_CHARS {
+        return fail("it is longer than 256 characters");
+    }
+    Ok(())
+}
+
+/// Checks a user named on the command line: a UPN or an object id (GUID).
+pub fn check_user_key(text: &str) -> Result<(), IdError> {
+    check_key("user", text)?;
+    if text.contains('@') {
+        return Upn::new(text).map(drop);
+    }
+    if is_guid(text) {
+        Ok(())
+    } else {
+        Err(IdError::NotAUser(text.to_owned()))
+    }
+}
+
+/// True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits.
+pub fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// Names Graph refuses as connection ids (graph-api.md §1.1).
@@ -161,6 +234,15 @@ impl SourceId {
         } else {
             Ok(Self(trimmed.to_owned()))
         }
+    }
+
+    /// A source id the admin typed: trimmed, and refused unless it can be a Graph key (see
+    /// [`check_key`]). Ids read from Graph go through [`SourceId::new`], which only refuses
+    /// blank text, so one odd source never hides the others.
+    pub fn parse_arg(text: &str) -> Result<Self, IdError> {
+        let id = text.trim();
+        check_key("source id", id)?;
+        Self::new(id)
     }
 
     /// The id as written.
@@ -426,6 +508,61 @@ mod tests {
         assert!(set.contains(&SourceId::entra()));
         assert_eq!(SourceId::new("  "), Err(IdError::EmptySourceId));
         assert_eq!(SourceId::new(" hr ").map(String::from), Ok("hr".to_owned()));
+    }
+
+    #[test]
+    fn keys_that_a_url_would_reinterpret_are_refused() {
+        for bad in [".", "..", "%2e", "%2E%2e", ".%2E", ""] {
+            let e = SourceId::parse_arg(bad).unwrap_err();
+            assert!(
+                matches!(e, IdError::NotAKey { .. } | IdError::EmptySourceId),
+                "{bad}: {e}"
+            );
+        }
+        assert_eq!(
+            SourceId::parse_arg("..").unwrap_err().to_string(),
+            "source id \"..\" cannot be a Graph key: '.' and '..' are path steps in a URL, not names"
+        );
+        let e = SourceId::parse_arg("hr\u{1b}]52;c;x\u{7}")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "source id \"hr\\u{1b}]52;c;x\\u{7}\" cannot be a Graph key: it contains a control character"
+        );
+        assert!(SourceId::parse_arg(&"a".repeat(MAX_KEY_CHARS + 1)).is_err());
+        // Odd but possible ids stay possible: Graph encodes them.
+        for ok in [
+            "...",
+            "o'brien",
+            "a/b",
+            "with space",
+            "日本語",
+            &"a".repeat(MAX_KEY_CHARS),
+        ] {
+            assert_eq!(SourceId::parse_arg(ok).unwrap().as_str(), ok, "{ok}");
+        }
+        assert_eq!(SourceId::parse_arg(" hr ").unwrap().as_str(), "hr");
+    }
+
+    #[test]
+    fn users_are_upns_or_object_ids() {
+        assert!(check_user_key("alex@contoso.com").is_ok());
+        assert!(check_user_key("4ce763dd-9214-4eff-af7c-da491cc3782d").is_ok());
+        for bad in [
+            ".",
+            "..",
+            "alex",
+            "4ce763dd-9214-4eff-af7c",
+            "a b@c.com",
+            "a@b@c",
+        ] {
+            assert!(check_user_key(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            check_user_key("alex").unwrap_err().to_string(),
+            "\"alex\" is neither a user principal name (name@domain) nor an object id (a GUID)"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::exec::{Action, ExecConfig, ExecError, Executor, Job};
 use super::index::{Digest, DigestHasher, KeyIndex, Seen, digest, short_hash};
+use super::input::Input;
 use super::mapping::{KeyKind, MappedPerson, Mapping, MappingError, PersonKey, RowFailure};
 use super::reader::{InputFormat, ReadError, RowError, RowReader};
 use super::report::{
@@ -175,7 +176,7 @@ type Extras = HashMap<Digest, Box<str>, BuildHasherDefault<DigestHasher>>;
 
 /// What every pass shares.
 struct Shared {
-    input: PathBuf,
+    input: Input,
     file: String,
     format: InputFormat,
     mapping: Mapping,
@@ -217,7 +218,7 @@ impl Shared {
     }
 
     fn reader(&self) -> Result<(RowReader, Mapping), SyncError> {
-        let reader = RowReader::open(&self.input, self.format)?;
+        let reader = RowReader::from_reader(self.file.clone(), self.input.read()?, self.format)?;
         let mapping = self.mapping.bind(reader.header())?;
         Ok((reader, mapping))
     }
@@ -721,6 +722,11 @@ pub async fn run(
     let started = Instant::now();
     // The caller's client may have been throttled before (the TUI keeps one): count ours.
     let throttled_before = client.stats().throttled();
+    // The input first: a FIFO, a device or a missing file is reported before any request.
+    let input = {
+        let (path, spool_dir) = (options.input.clone(), options.state_path());
+        blocking(move || Input::open(&path, spool_dir.parent().unwrap_or(Path::new(".")))).await??
+    };
     events
         .send(SyncEvent::Phase {
             phase: Phase::Connecting,
@@ -737,8 +743,8 @@ pub async fn run(
         .or(mapping.format())
         .unwrap_or_else(|| InputFormat::from_path(&options.input));
     let cx = Arc::new(Shared {
-        input: options.input.clone(),
-        file: options.input.display().to_string(),
+        file: input.name().to_owned(),
+        input,
         format,
         key_kind: mapping.key_kind(),
         mapping,
@@ -1139,7 +1145,7 @@ mod tests {
         let mapping = Mapping::parse("m.toml", mapping).unwrap();
         Shared {
             file: input.display().to_string(),
-            input,
+            input: Input::open(&input, dir).unwrap(),
             format: InputFormat::Csv,
             key_kind: mapping.key_kind(),
             mapping,

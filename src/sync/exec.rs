@@ -506,6 +506,7 @@ mod tests {
             client_request_id: None,
             retry_after,
             permission: None,
+            tries: crate::graph::error::Tries::default(),
         }))
     }
 
@@ -517,11 +518,13 @@ mod tests {
         );
         assert_eq!(outcome_of(&api(503, None)), Outcome::Trouble(None));
         assert_eq!(outcome_of(&api(400, None)), Outcome::Other);
-        let transport = GraphError::Transport {
+        let transport = GraphError::Transport(Box::new(crate::graph::error::TransportError {
             what: "x".into(),
             host: "h".into(),
+            request: "PUT /v1.0/x".into(),
             reason: "reset".into(),
-        };
+            tries: crate::graph::error::Tries::default(),
+        }));
         assert_eq!(outcome_of(&transport), Outcome::Trouble(None));
     }
 

@@ -7,6 +7,7 @@ pub mod control;
 mod engine;
 pub mod exec;
 pub mod index;
+pub mod input;
 pub mod mapping;
 pub mod reader;
 pub mod report;

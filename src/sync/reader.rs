@@ -1,9 +1,8 @@
 //! Streaming readers of HR exports (CSV with header, JSON Lines): one row at a time, bounded memory.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -58,6 +57,9 @@ pub enum ReadError {
         line: u64,
         reason: String,
     },
+    /// The input is not something to read an export from (a FIFO, a device, a terminal).
+    #[error("{0}")]
+    Input(String),
 }
 
 /// A problem with one row; reading goes on with the next.
@@ -537,14 +539,11 @@ fn sniff(file: &str, mut input: Box<dyn Read + Send>) -> Result<Box<dyn Read + S
 }
 
 impl RowReader {
-    /// Opens a file in the given format (CSV reads its header here).
+    /// Opens a file in the given format (CSV reads its header here). Only a regular file is
+    /// opened: see [`super::input`] for standard input.
     pub fn open(path: &Path, format: InputFormat) -> Result<Self, ReadError> {
-        let file = display_path(path);
-        let handle = File::open(path).map_err(|source| ReadError::Io {
-            file: file.clone(),
-            source,
-        })?;
-        Self::from_reader(file, Box::new(handle), format)
+        let input = super::input::Input::open(path, Path::new(""))?;
+        Self::from_reader(input.name().to_owned(), input.read()?, format)
     }
 
     /// Reads from any byte source; `file` names it in errors.
@@ -629,10 +628,6 @@ impl RowReader {
             },
         }
     }
-}
-
-fn display_path(path: &Path) -> String {
-    PathBuf::from(path).display().to_string()
 }
 
 fn stop_error(file: &str, stop: Stop) -> ReadError {

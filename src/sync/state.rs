@@ -19,12 +19,8 @@ pub enum StateError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("sync state {path}: cannot create its directory: {source}")]
-    Dir {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("sync state: {0}")]
+    File(#[from] crate::files::FileError),
     #[error("sync state {path} is in use: another sync of this connection is running")]
     Busy { path: String },
     #[error(
@@ -113,11 +109,12 @@ impl StateStore {
     /// Opens (creating if needed) the store for a tenant's connection at `path`.
     pub fn open(path: &Path, tenant_id: &str, connection: &str) -> Result<Self, StateError> {
         let shown = path.display().to_string();
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StateError::Dir {
-                path: shown.clone(),
-                source,
-            })?;
+        // Every synced UPN is in here. SQLite creates a database file with the umask's mode, and
+        // its -wal and -shm files with the database file's mode: so the file is created (or
+        // checked) private first, and leftovers of a killed run are checked too.
+        drop(crate::files::create_private(path, true)?);
+        for suffix in ["-wal", "-shm", "-journal"] {
+            crate::files::ensure_private(&crate::files::sibling(path, suffix))?;
         }
         let sql = |source| StateError::Sqlite {
             path: shown.clone(),
@@ -503,6 +500,22 @@ mod tests {
                 ("a".to_owned(), Some("h3".to_owned())),
                 ("b".to_owned(), Some("h4".to_owned()))
             ]
+        );
+    }
+
+    #[test]
+    fn a_corrupt_state_file_is_a_clear_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hr.sqlite");
+        std::fs::write(
+            &path,
+            b"not SQLite at all, but long enough to be read as a header....",
+        )
+        .unwrap();
+        let e = StateStore::open(&path, "t", "hr").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!("sync state {}: file is not a database", path.display())
         );
     }
 

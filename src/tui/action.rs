@@ -161,6 +161,9 @@ pub enum Action {
     /// A background job ended (its own result comes in a separate action).
     #[serde(skip)]
     JobFinished(u64),
+    /// A Graph call failed and will be tried again (shown until a job ends).
+    #[serde(skip)]
+    GraphRetrying(crate::graph::client::RetryNotice),
     /// The credential needs the admin to sign in with this device code.
     #[serde(skip)]
     SignInPrompt(crate::auth::device_code::DeviceCodePrompt),

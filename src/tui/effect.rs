@@ -108,8 +108,12 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// A runner whose results go to `tx`.
+    /// A runner whose results go to `tx`; retries of Graph calls are reported there too.
     pub fn new(client: GraphClient, tx: UnboundedSender<Action>, read_only: bool) -> Self {
+        let retries = tx.clone();
+        let client = client.with_retry_observer(Arc::new(move |notice| {
+            let _ = retries.send(Action::GraphRetrying(notice.clone()));
+        }));
         Self {
             client,
             tx,

@@ -1,6 +1,5 @@
 //! Logs go to a file in the data directory while the console owns the screen.
 
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -10,14 +9,16 @@ pub const LOG_FILE: &str = "peoplectl.log";
 /// Sends tracing output to `<data dir>/peoplectl.log` (appending). Without a usable data
 /// directory logs are dropped: never written to the screen. Returns the file used.
 pub fn init(data_dir: Option<&Path>, verbose: u8) -> Option<PathBuf> {
-    let dir = data_dir?;
-    std::fs::create_dir_all(dir).ok()?;
-    let path = dir.join(LOG_FILE);
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
+    let path = data_dir?.join(LOG_FILE);
+    // Logs name users and tenants: private like the rest of the data directory.
+    let file = match crate::files::create_private(&path, true) {
+        Ok(file) => file,
+        Err(e) => {
+            // The console has not taken the screen yet: say once why there is no log.
+            eprintln!("peoplectl: no log file: {e}");
+            return None;
+        }
+    };
     let default = match verbose {
         0 => "info,hyper=warn,rustls=warn,reqwest=warn",
         _ => "debug,hyper=info,rustls=info",

@@ -68,8 +68,10 @@ pub fn demo_sync_inputs(
 ) -> std::io::Result<std::collections::BTreeMap<String, crate::config::SyncInput>> {
     let input = dir.join("hr-export.csv");
     let mapping = dir.join("hr-mapping.toml");
-    std::fs::write(&input, DEMO_EXPORT)?;
-    std::fs::write(&mapping, DEMO_MAPPING)?;
+    // An HR export, even the demo's: private like any other.
+    for (path, text) in [(&input, DEMO_EXPORT), (&mapping, DEMO_MAPPING)] {
+        crate::files::write_private(path, text.as_bytes()).map_err(std::io::Error::other)?;
+    }
     Ok([(
         "contosohr".to_owned(),
         crate::config::SyncInput {

@@ -457,6 +457,8 @@ pub struct AppState {
     pub jobs: Vec<Job>,
     pub next_job: u64,
     pub status: Option<Status>,
+    /// The last retry of a Graph call, while jobs run: Graph is slow or failing, not us.
+    pub retrying: Option<crate::graph::client::RetryNotice>,
     pub mouse: bool,
     /// Spinner frame.
     pub frame: usize,
@@ -487,6 +489,7 @@ impl AppState {
             jobs: Vec::new(),
             next_job: 1,
             status: None,
+            retrying: None,
             mouse: false,
             frame: 0,
             quit: false,

@@ -15,6 +15,8 @@ pub const DEMO: &str = "demo";
 pub const APP_ONLY: &str = "app-only";
 pub const DELEGATED: &str = "delegated";
 pub const SIGNING_IN: &str = "signing in…";
+/// In the header while a Graph call is retried: "retry 2".
+pub const RETRY: &str = "retry";
 pub const LOADING: &str = "Loading…";
 pub const LOADING_TENANT: &str = "Reading connections, profile sources and precedence from Graph…";
 

@@ -141,6 +141,14 @@ fn header(frame: &mut Frame, state: &AppState, area: Rect) {
             format!("{} {}{more} ", spinner(state), job.label),
             base,
         ));
+        // Graph, not the console, is what is slow: say so, and why, in a few words.
+        if let Some(r) = &state.retrying {
+            let why = truncate(&r.reason, 28, theme);
+            right.push(Span::styled(
+                format!("{} {} ({why}) ", s::RETRY, r.tries + 1),
+                base.patch(theme.style(Role::Warning)),
+            ));
+        }
     }
     if state.info.read_only {
         right.push(Span::styled(s::READ_ONLY_BADGE, theme.style(Role::Badge)));

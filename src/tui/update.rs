@@ -67,6 +67,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::JobFinished(id) => {
             state.jobs.retain(|j| j.id != id);
+            // The retry may have been this job's; a job still retrying says so again.
+            state.retrying = None;
+            Vec::new()
+        }
+        Action::GraphRetrying(notice) => {
+            state.retrying = Some(notice);
             Vec::new()
         }
         Action::SignInPrompt(prompt) => {

@@ -399,6 +399,7 @@ async fn a_wrong_secret_fails_sign_in_without_echoing_it() {
         ca_cert_pem: Some(env.emu.ca_cert_pem().as_bytes().to_vec()),
         no_proxy: true,
         timeout: None,
+        connect_timeout: None,
     })
     .unwrap();
     let wrong = "not-the-secret-Zq9";
@@ -426,6 +427,7 @@ async fn an_untrusted_server_certificate_is_refused() {
         ca_cert_pem: None,
         no_proxy: true,
         timeout: Some(Duration::from_secs(5)),
+        connect_timeout: None,
     })
     .unwrap();
     let credential = peoplectl::auth::client_secret_credential(

@@ -207,6 +207,7 @@ async fn a_missing_permission_is_named_not_a_bare_403() {
         ca_cert_pem: Some(env.emu.ca_cert_pem().as_bytes().to_vec()),
         no_proxy: true,
         timeout: None,
+        connect_timeout: None,
     })
     .unwrap();
     let client = GraphClient::new(http, &env.emu.graph_url(), Arc::new(Fixed(token))).unwrap();

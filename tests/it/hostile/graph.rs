@@ -134,6 +134,7 @@ fn serve(replies: Vec<Reply>) -> Canned {
         ca_cert_pem: Some(ca_pem.into_bytes()),
         no_proxy: true,
         timeout: Some(Duration::from_secs(60)),
+        connect_timeout: None,
     })
     .unwrap();
     let client = GraphClient::new(http, &format!("https://{addr}"), Arc::new(Fixed))

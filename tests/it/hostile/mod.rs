@@ -1,3 +1,4 @@
 //! Hostile answers and hostile data on the way in and out.
 
+mod bounds;
 mod graph;

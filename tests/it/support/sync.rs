@@ -190,6 +190,7 @@ pub fn child_client() -> Option<GraphClient> {
         ca_cert_pem: Some(std::fs::read(ca).expect("CA file")),
         no_proxy: true,
         timeout: None,
+        connect_timeout: None,
     })
     .expect("http");
     let credential = peoplectl::auth::client_secret_credential(
