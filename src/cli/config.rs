@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use super::output::say;
 use super::connect::ConnectionArgs;
 use super::table::Table;
 use super::{CliError, Exit, Printer};
@@ -83,7 +84,7 @@ pub(super) fn run(
         } => {
             for p in secret_file.iter().chain(certificate.iter()) {
                 if let Some(w) = secret_file_warning(p) {
-                    eprintln!("warning: {w}");
+                    say!("warning: {w}");
                 }
             }
             let existing = file

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use azure_core::credentials::TokenCredential;
 use clap::{Args, ValueEnum};
 
+use super::output::say;
 use crate::config::{ConfigFile, Context, Dirs};
-
 use crate::graph::client::is_loopback_url;
 use crate::graph::{GraphClient, TransportOptions, build_http_client};
 
@@ -264,7 +264,7 @@ impl Resolved {
 fn warn_if_readable(path: &std::path::Path) {
     if let Some(warning) = crate::config::secret_file_warning(path) {
         tracing::warn!("{warning}");
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
 }
 

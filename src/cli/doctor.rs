@@ -2,10 +2,11 @@
 
 use serde::Serialize;
 
-use super::table::{Table, terminal_width, wrap};
+use super::table::{Table, terminal_width};
 use super::{CliError, Exit, Printer, Session};
 use crate::ops::doctor::{Problem, diagnose};
 use crate::ops::snapshot::read_snapshot;
+use crate::text::{shown, wrap_indented};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -30,9 +31,9 @@ pub(super) async fn run(session: &Session) -> Result<Exit, CliError> {
                     "{:<7}  {}  {}\n  {}\n  fix: {}\n\n",
                     p.severity.as_str().to_uppercase(),
                     p.code,
-                    p.subject,
-                    wrap(&p.message, width, 2),
-                    p.fix
+                    shown(&p.subject),
+                    wrap_indented(&p.message, width, 2),
+                    shown(&p.fix)
                 ));
             }
             let mut t = Table::new(["SEVERITY", "COUNT"]);
