@@ -219,23 +219,23 @@ pub fn shell_quote(arg: &str) -> Cow<'_, str> {
     }
 }
 
-/// A command line printed for an admin to paste: every argument quoted for a POSIX shell, and
-/// operands after `--` when one could be taken for an option.
+/// A command line printed for an admin to paste: every argument quoted for a POSIX shell.
+/// Words keep the order they were added in; when an operand could be taken for an option
+/// (it starts with `-`), the operands move after a `--`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandLine {
-    words: Vec<String>,
-    operands: Vec<String>,
+    /// Each word, and whether it is an operand (data) rather than a word of ours.
+    words: Vec<(String, bool)>,
     comment: Option<String>,
 }
 
 impl CommandLine {
     /// `peoplectl` followed by these subcommand words (ours, not data).
     pub fn peoplectl<const N: usize>(subcommand: [&str; N]) -> Self {
-        let mut words = vec!["peoplectl".to_owned()];
-        words.extend(subcommand.iter().map(|w| (*w).to_owned()));
+        let mut words = vec![("peoplectl".to_owned(), false)];
+        words.extend(subcommand.iter().map(|w| ((*w).to_owned(), false)));
         Self {
             words,
-            operands: Vec::new(),
             comment: None,
         }
     }
@@ -246,10 +246,10 @@ impl CommandLine {
     pub fn option(mut self, flag: &str, value: impl Into<String>) -> Self {
         let value = value.into();
         if value.starts_with('-') {
-            self.words.push(format!("{flag}={value}"));
+            self.words.push((format!("{flag}={value}"), false));
         } else {
-            self.words.push(flag.to_owned());
-            self.words.push(value);
+            self.words.push((flag.to_owned(), false));
+            self.words.push((value, false));
         }
         self
     }
@@ -257,14 +257,14 @@ impl CommandLine {
     /// Adds a flag without a value (`--wait`).
     #[must_use]
     pub fn flag(mut self, flag: &str) -> Self {
-        self.words.push(flag.to_owned());
+        self.words.push((flag.to_owned(), false));
         self
     }
 
-    /// Adds a positional operand (an id, a UPN, a path); printed after every option.
+    /// Adds a positional operand (an id, a UPN, a path).
     #[must_use]
     pub fn operand(mut self, value: impl Into<String>) -> Self {
-        self.operands.push(value.into());
+        self.words.push((value.into(), true));
         self
     }
 
@@ -277,11 +277,17 @@ impl CommandLine {
 
     /// The argv the shell hands the program when the line is pasted.
     pub fn argv(&self) -> Vec<String> {
-        let mut argv = self.words.clone();
-        if self.operands.iter().any(|o| o.starts_with('-')) {
-            argv.push("--".to_owned());
+        if !self.words.iter().any(|(w, op)| *op && w.starts_with('-')) {
+            return self.words.iter().map(|(w, _)| w.clone()).collect();
         }
-        argv.extend(self.operands.iter().cloned());
+        let mut argv: Vec<String> = self
+            .words
+            .iter()
+            .filter(|(_, op)| !op)
+            .map(|(w, _)| w.clone())
+            .collect();
+        argv.push("--".to_owned());
+        argv.extend(self.words.iter().filter(|(_, op)| *op).map(|(w, _)| w.clone()));
         argv
     }
 
@@ -400,8 +406,12 @@ pub(crate) mod tests {
             .comment("then: peoplectl remove hr\nrm -rf /");
         assert_eq!(
             c.to_string(),
-            "peoplectl connections create --name 'HR; rm -rf ~' --wait hr2   # then: peoplectl remove hr␊rm -rf /"
+            "peoplectl connections create hr2 --name 'HR; rm -rf ~' --wait   # then: peoplectl remove hr␊rm -rf /"
         );
+        let c = CommandLine::peoplectl(["precedence", "move"])
+            .operand("-x")
+            .option("--to", "1");
+        assert_eq!(c.to_string(), "peoplectl precedence move --to 1 -- -x");
         assert!(c.pasteable());
         assert!(!CommandLine::peoplectl(["remove"]).operand("a\x1bb").pasteable());
     }

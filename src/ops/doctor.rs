@@ -148,8 +148,8 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     "people connection '{id}' is not registered as a profile source, so its data never reaches profiles"
                 ),
                 fix: CommandLine::peoplectl(["sources", "register"])
-                    .option("--web-url", "https://<your HR system>")
                     .operand(id)
+                    .option("--web-url", "https://<your HR system>")
                     .to_string(),
             });
         } else if snapshot.rank_of(id).is_none() {
@@ -165,9 +165,9 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     "profile source '{id}' is registered but not in the precedence list, so it ranks below every listed source"
                 ),
                 fix: CommandLine::peoplectl(["sources", "register"])
+                    .operand(id)
                     .option("--web-url", url)
                     .option("--at", "top")
-                    .operand(id)
                     .to_string(),
             });
         }
@@ -207,8 +207,8 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
             subject: "precedence".into(),
             message: "the tenant has no source precedence setting; Microsoft's default order applies (connectors, Entra ID, Organizational data)".into(),
             fix: CommandLine::peoplectl(["sources", "register"])
-                .option("--web-url", "https://<your HR system>")
                 .operand("<connection>")
+                .option("--web-url", "https://<your HR system>")
                 .comment("creates it")
                 .to_string(),
         });
@@ -236,8 +236,8 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     ranks(&indices)
                 ),
                 fix: CommandLine::peoplectl(["precedence", "move"])
-                    .option("--to", (indices[0] + 1).to_string())
                     .operand(source_id.as_str())
+                    .option("--to", (indices[0] + 1).to_string())
                     .to_string(),
             },
             ListProblem::Unregistered { index, source_id } => Problem {
@@ -293,10 +293,10 @@ fn ids_with_entra(snapshot: &Snapshot) -> String {
 /// a note to move the data and remove that old connection.
 fn recreate(id: &str, name: &str, then_remove: Option<&str>) -> String {
     let mut c = CommandLine::peoplectl(["connections", "create"])
+        .operand(id)
         .option("--name", name)
         .option("--schema", "labels")
-        .flag("--wait")
-        .operand(id);
+        .flag("--wait");
     if let Some(old) = then_remove {
         c = c.comment(format!(
             "then sync into it and: {}",
@@ -314,7 +314,7 @@ mod tests {
     fn recreate_quotes_every_argument() {
         assert_eq!(
             recreate("hrv2", "Contoso HR (Workday)", Some("hr")),
-            "peoplectl connections create --name 'Contoso HR (Workday)' --schema labels --wait hrv2   # then sync into it and: peoplectl remove hr"
+            "peoplectl connections create hrv2 --name 'Contoso HR (Workday)' --schema labels --wait   # then sync into it and: peoplectl remove hr"
         );
     }
 }
