@@ -287,7 +287,12 @@ impl CommandLine {
             .map(|(w, _)| w.clone())
             .collect();
         argv.push("--".to_owned());
-        argv.extend(self.words.iter().filter(|(_, op)| *op).map(|(w, _)| w.clone()));
+        argv.extend(
+            self.words
+                .iter()
+                .filter(|(_, op)| *op)
+                .map(|(w, _)| w.clone()),
+        );
         argv
     }
 
@@ -353,7 +358,10 @@ pub(crate) mod tests {
         assert_eq!(shown("a\tb\nc\rd\x7f"), "a b␊c␍d␡");
         assert_eq!(shown("\u{9b}2J"), "\\u{9b}2J", "C1 CSI");
         assert_eq!(shown("abc\u{202e}fed"), "abc\\u{202e}fed", "RTL override");
-        assert_eq!(shown("x\u{200b}\u{feff}\u{2066}"), "x\\u{200b}\\u{feff}\\u{2066}");
+        assert_eq!(
+            shown("x\u{200b}\u{feff}\u{2066}"),
+            "x\\u{200b}\\u{feff}\\u{2066}"
+        );
         assert_eq!(shown_lines("a\nb\x1b"), "a\nb␛");
     }
 
@@ -384,8 +392,14 @@ pub(crate) mod tests {
     #[test]
     fn shell_quoting_keeps_plain_words_bare() {
         assert_eq!(shell_quote("contosohr"), "contosohr");
-        assert_eq!(shell_quote("https://hr.contoso.com/x"), "https://hr.contoso.com/x");
-        assert_eq!(shell_quote("Contoso HR (Workday)"), "'Contoso HR (Workday)'");
+        assert_eq!(
+            shell_quote("https://hr.contoso.com/x"),
+            "https://hr.contoso.com/x"
+        );
+        assert_eq!(
+            shell_quote("Contoso HR (Workday)"),
+            "'Contoso HR (Workday)'"
+        );
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(shell_quote(""), "''");
         assert_eq!(shell_quote("~root"), "'~root'");
@@ -413,7 +427,11 @@ pub(crate) mod tests {
             .option("--to", "1");
         assert_eq!(c.to_string(), "peoplectl precedence move --to 1 -- -x");
         assert!(c.pasteable());
-        assert!(!CommandLine::peoplectl(["remove"]).operand("a\x1bb").pasteable());
+        assert!(
+            !CommandLine::peoplectl(["remove"])
+                .operand("a\x1bb")
+                .pasteable()
+        );
     }
 
     #[test]

@@ -234,8 +234,8 @@ impl Drop for Server {
 fn wait_for(socket: &str, what: impl Fn(&str) -> bool) -> String {
     let start = Instant::now();
     loop {
-        let screen = String::from_utf8_lossy(&tmux(socket, &["capture-pane", "-p"]).stdout)
-            .into_owned();
+        let screen =
+            String::from_utf8_lossy(&tmux(socket, &["capture-pane", "-p"]).stdout).into_owned();
         if what(&screen) {
             return screen;
         }
@@ -306,19 +306,22 @@ async fn the_console_under_tmux_neither_sets_the_clipboard_nor_the_title() {
 
     for size in [(80u16, 24u16), (60, 20)] {
         let socket = format!("peoplectl-osc-{id}-{}", size.0);
-        let env: String = t
+        let env = t
             .env_vars()
             .iter()
-            .map(|(k, v)| format!("{k}={} ", peoplectl::text::shell_quote(v)))
-            .collect();
+            .map(|(k, v)| format!("{k}={}", peoplectl::text::shell_quote(v)))
+            .collect::<Vec<_>>()
+            .join(" ");
         let command = format!(
-            "env {env}LANG=C.UTF-8 {}",
+            "env {env} LANG=C.UTF-8 {}",
             peoplectl::text::shell_quote(env!("CARGO_BIN_EXE_peoplectl"))
         );
         let _server = start_tmux(&socket, size, &command);
         let before = title(&socket);
         // The connections pane lists the hostile name; show it, its detail, and every pane.
-        let screen = wait_for(&socket, |s| s.contains("evilconn") && s.contains("Contoso ␛]"));
+        let screen = wait_for(&socket, |s| {
+            s.contains("evilconn") && s.contains("Contoso ␛]")
+        });
         assert!(screen.lines().count() <= usize::from(size.1));
         for (keys, shows) in [
             ("2", "Profile sources"),
@@ -331,7 +334,11 @@ async fn the_console_under_tmux_neither_sets_the_clipboard_nor_the_title() {
             let screen = wait_for(&socket, |s| s.contains(shows));
             assert!(!screen.contains("pwned\n"), "{screen}");
         }
-        assert_eq!(buffers(&socket), "", "the console put something in the clipboard");
+        assert_eq!(
+            buffers(&socket),
+            "",
+            "the console put something in the clipboard"
+        );
         assert_eq!(title(&socket), before, "the console retitled the window");
         assert!(!title(&socket).contains("pwned"));
         let screen = wait_for(&socket, |s| s.contains("evilconn"));

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::output::say;
 use super::connect::{AuthKind, ConnectionArgs, Interaction};
+use super::output::say;
 use super::table::Table;
 use super::{CliError, Exit, Printer};
 use crate::auth::claims::{Feature, TokenKind, decode, features};

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::output::say;
 use super::connect::ConnectionArgs;
+use super::output::say;
 use super::table::Table;
 use super::{CliError, Exit, Printer};
 use crate::config::{ConfigFile, Context, Dirs, secret_file_warning};

@@ -61,7 +61,10 @@ async fn remove(
         match removal_impact(&session.client, id, Some(impact_users)).await {
             Ok(impact) => plan.impact = Some(impact),
             // The impact informs; it does not stand in the way of a removal.
-            Err(e) => say!("warning: could not measure the impact: {}", shown(&e.to_string())),
+            Err(e) => say!(
+                "warning: could not measure the impact: {}",
+                shown(&e.to_string())
+            ),
         }
     }
     let planned: Vec<_> = match scope {

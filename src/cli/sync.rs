@@ -10,11 +10,11 @@ use super::output::say;
 use super::table::Table;
 use super::{CliError, Exit, Printer, Session};
 use crate::config::{ConfigFile, SyncInput};
-use crate::text::shown;
 use crate::sync::{
     CancellationToken, EventSink, InputFormat, SyncEvent, SyncOptions, SyncReport,
     default_mapping_toml,
 };
+use crate::text::shown;
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -244,9 +244,7 @@ impl ShowProgress {
                     },
                 ) => {
                     if bar.is_none() {
-                        say!(
-                            "throttled: pausing {retry_after_ms} ms, {concurrency} in flight"
-                        );
+                        say!("throttled: pausing {retry_after_ms} ms, {concurrency} in flight");
                     }
                 }
                 (_, SyncEvent::Progress(p)) => {

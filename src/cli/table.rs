@@ -124,7 +124,11 @@ mod tests {
         // Issue 14: two or more control characters in a cut cell made `render` panic with
         // "capacity overflow" (the width of the cut text was taken after the controls).
         let mut t = Table::new(["ID", "NAME", "NOTE"]).keep(0);
-        let hostile = format!("\x1b]52;c;{}\x07\x1b[2J{}", "QUJD".repeat(20), "x".repeat(40));
+        let hostile = format!(
+            "\x1b]52;c;{}\x07\x1b[2J{}",
+            "QUJD".repeat(20),
+            "x".repeat(40)
+        );
         t.row(["hr", hostile.as_str(), "note"]);
         let out = t.render(60);
         for line in out.lines() {

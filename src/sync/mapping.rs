@@ -1346,13 +1346,25 @@ mod tests {
         // Row 2: the title and the multi-line note are both reported; the key is kept.
         let failure = bound.map_row(&rows[0]).unwrap_err();
         assert!(failure.key.is_some());
-        let columns: Vec<_> = failure.errors.iter().map(|e| e.column.clone().unwrap()).collect();
+        let columns: Vec<_> = failure
+            .errors
+            .iter()
+            .map(|e| e.column.clone().unwrap())
+            .collect();
         assert_eq!(columns, ["Title", "Notes"]);
         assert_eq!(failure.errors[0].line, 2);
-        assert!(failure.errors[0].reason.contains("U+001B at character 1"), "{}", failure.errors[0].reason);
+        assert!(
+            failure.errors[0].reason.contains("U+001B at character 1"),
+            "{}",
+            failure.errors[0].reason
+        );
         assert!(failure.errors[0].reason.contains("allowControls"));
         let errors = bound.map_row(&rows[1]).unwrap_err().errors;
-        assert!(errors[0].reason.contains("U+202E at character 4"), "{}", errors[0].reason);
+        assert!(
+            errors[0].reason.contains("U+202E at character 4"),
+            "{}",
+            errors[0].reason
+        );
         // The file goes on: the clean row maps.
         assert!(bound.map_row(&rows[2]).is_ok());
 
@@ -1367,10 +1379,14 @@ mod tests {
         assert_eq!(errors[0].column.as_deref(), Some("Title"));
 
         // A header with controls is named inertly in the error that names it.
-        let m = Mapping::parse("m.toml", "[key]\ncolumn = \"Email\"\n[position]\ndepartment = \"Dept\"\n")
-            .unwrap();
-        let reader = RowReader::from_reader("t.csv".into(), Box::new(text.as_bytes()), InputFormat::Csv)
-            .unwrap();
+        let m = Mapping::parse(
+            "m.toml",
+            "[key]\ncolumn = \"Email\"\n[position]\ndepartment = \"Dept\"\n",
+        )
+        .unwrap();
+        let reader =
+            RowReader::from_reader("t.csv".into(), Box::new(text.as_bytes()), InputFormat::Csv)
+                .unwrap();
         let message = m.bind(reader.header()).unwrap_err().to_string();
         assert!(message.contains("\\u{202e}Dept␛[2J"), "{message}");
         assert!(!message.chars().any(crate::text::is_unsafe), "{message}");

@@ -139,10 +139,13 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
     vec![
         ("connections", s.clone()),
         ("connection detail", with(&|s| keys(s, "enter"))),
-        ("connections filter", with(&|s| {
-            keys(s, "/");
-            type_text(s, text);
-        })),
+        (
+            "connections filter",
+            with(&|s| {
+                keys(s, "/");
+                type_text(s, text);
+            }),
+        ),
         ("sources", with(&|s| keys(s, "2"))),
         ("sources, orphan selected", with(&|s| keys(s, "2 j"))),
         ("edit source", with(&|s| keys(s, "2 e"))),
@@ -151,112 +154,150 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
         ("apply confirmation", with(&|s| keys(s, "3 J a"))),
         ("move to rank", with(&|s| keys(s, "3 m"))),
         ("people", with(&|s| keys(s, "4"))),
-        ("people search", with(&|s| {
-            keys(s, "4 /");
-            type_text(s, "1");
-        })),
-        ("profile", with(&|s| {
-            keys(s, "4 enter");
-            let upn = s.people.profile.as_ref().map(|p| p.upn.clone()).unwrap_or_default();
-            let row = ExplainRow {
-                label: text.into(),
-                path: text.into(),
-                value: text.into(),
-                source: text.into(),
-                others: vec![format!("{text}: {text}")],
-                rule: Rule::HighestRank,
-                actual: Some(format!("{text}!")),
-            };
-            update(
-                s,
-                Action::ExplainLoaded {
-                    upn: upn.clone(),
-                    result: Ok(Arc::new(ExplainView {
-                        upn,
-                        display_name: text.into(),
-                        rows: vec![row],
-                        sources: vec![text.into()],
-                        actual: ActualProfile::Failed(text.into()),
-                    })),
-                },
-            );
-        })),
-        ("syncs", with(&|s| {
-            keys(s, "5");
-            let id = format!("hr{text}");
-            s.syncs.runs.insert(
-                id.clone(),
-                SyncRun {
-                    connection: id,
-                    input: text.into(),
-                    phase: crate::sync::Phase::Validating,
-                    progress: None,
-                    issues: vec![crate::sync::Issue {
-                        file: text.into(),
-                        line: Some(2),
-                        column: Some(text.into()),
-                        reason: text.into(),
-                        kind: crate::sync::IssueKind::Invalid,
-                        item_id: None,
-                    }],
-                    throttled: 0,
-                    cancelling: false,
-                    report: Some(Err(text.into())),
-                },
-            );
-        })),
-        ("removal review", with(&|s| {
-            keys(s, "d");
-            update(
-                s,
-                Action::RemovePlanned(Ok(Box::new(RemovePlan {
-                    connection: text.into(),
-                    rank: Some(1),
-                    source: None,
-                    existing_connection: None,
-                    steps: steps(text),
-                    impact: None,
-                }))),
-            );
-        })),
-        ("removal failed to plan", with(&|s| {
-            keys(s, "d");
-            update(s, Action::RemovePlanned(Err(text.into())));
-        })),
+        (
+            "people search",
+            with(&|s| {
+                keys(s, "4 /");
+                type_text(s, "1");
+            }),
+        ),
+        (
+            "profile",
+            with(&|s| {
+                keys(s, "4 enter");
+                let upn = s
+                    .people
+                    .profile
+                    .as_ref()
+                    .map(|p| p.upn.clone())
+                    .unwrap_or_default();
+                let row = ExplainRow {
+                    label: text.into(),
+                    path: text.into(),
+                    value: text.into(),
+                    source: text.into(),
+                    others: vec![format!("{text}: {text}")],
+                    rule: Rule::HighestRank,
+                    actual: Some(format!("{text}!")),
+                };
+                update(
+                    s,
+                    Action::ExplainLoaded {
+                        upn: upn.clone(),
+                        result: Ok(Arc::new(ExplainView {
+                            upn,
+                            display_name: text.into(),
+                            rows: vec![row],
+                            sources: vec![text.into()],
+                            actual: ActualProfile::Failed(text.into()),
+                        })),
+                    },
+                );
+            }),
+        ),
+        (
+            "syncs",
+            with(&|s| {
+                keys(s, "5");
+                let id = format!("hr{text}");
+                s.syncs.runs.insert(
+                    id.clone(),
+                    SyncRun {
+                        connection: id,
+                        input: text.into(),
+                        phase: crate::sync::Phase::Validating,
+                        progress: None,
+                        issues: vec![crate::sync::Issue {
+                            file: text.into(),
+                            line: Some(2),
+                            column: Some(text.into()),
+                            reason: text.into(),
+                            kind: crate::sync::IssueKind::Invalid,
+                            item_id: None,
+                        }],
+                        throttled: 0,
+                        cancelling: false,
+                        report: Some(Err(text.into())),
+                    },
+                );
+            }),
+        ),
+        (
+            "removal review",
+            with(&|s| {
+                keys(s, "d");
+                update(
+                    s,
+                    Action::RemovePlanned(Ok(Box::new(RemovePlan {
+                        connection: text.into(),
+                        rank: Some(1),
+                        source: None,
+                        existing_connection: None,
+                        steps: steps(text),
+                        impact: None,
+                    }))),
+                );
+            }),
+        ),
+        (
+            "removal failed to plan",
+            with(&|s| {
+                keys(s, "d");
+                update(s, Action::RemovePlanned(Err(text.into())));
+            }),
+        ),
         ("register", with(&|s| keys(s, "R"))),
-        ("new connection", with(&|s| {
-            keys(s, "n");
-            type_text(s, text);
-        })),
+        (
+            "new connection",
+            with(&|s| {
+                keys(s, "n");
+                type_text(s, text);
+            }),
+        ),
         ("help", with(&|s| keys(s, "?"))),
-        ("palette", with(&|s| {
-            keys(s, ":");
-            type_text(s, text);
-        })),
-        ("message", with(&|s| {
-            s.popups.push(Popup::Message(Message {
-                title: text.into(),
-                lines: vec![text.into(), text.into()],
-                error: true,
-            }));
-        })),
-        ("device code", with(&|s| {
-            update(
-                s,
-                Action::SignInPrompt(crate::auth::device_code::DeviceCodePrompt {
-                    user_code: text.into(),
-                    verification_uri: text.into(),
-                    message: text.into(),
-                    expires_in: 900,
-                }),
-            );
-        })),
-        ("status line", with(&|s| {
-            update(s, Action::SourceUpdated(Err(text.into())));
-        })),
-        ("snapshot failed", with(&|s| {
-            update(s, Action::SnapshotLoaded(Err(text.into())));
-        })),
+        (
+            "palette",
+            with(&|s| {
+                keys(s, ":");
+                type_text(s, text);
+            }),
+        ),
+        (
+            "message",
+            with(&|s| {
+                s.popups.push(Popup::Message(Message {
+                    title: text.into(),
+                    lines: vec![text.into(), text.into()],
+                    error: true,
+                }));
+            }),
+        ),
+        (
+            "device code",
+            with(&|s| {
+                update(
+                    s,
+                    Action::SignInPrompt(crate::auth::device_code::DeviceCodePrompt {
+                        user_code: text.into(),
+                        verification_uri: text.into(),
+                        message: text.into(),
+                        expires_in: 900,
+                    }),
+                );
+            }),
+        ),
+        (
+            "status line",
+            with(&|s| {
+                update(s, Action::SourceUpdated(Err(text.into())));
+            }),
+        ),
+        (
+            "snapshot failed",
+            with(&|s| {
+                update(s, Action::SnapshotLoaded(Err(text.into())));
+            }),
+        ),
     ]
 }
 
@@ -265,7 +306,8 @@ type Screen = Vec<Vec<String>>;
 fn draw(state: &AppState) -> Screen {
     let (w, h) = state.size;
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("backend");
-    term.draw(|f| super::ui::draw_unscrubbed(f, state)).expect("draw");
+    term.draw(|f| super::ui::draw_unscrubbed(f, state))
+        .expect("draw");
     let buf = term.backend().buffer();
     (0..h)
         .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect())
@@ -301,7 +343,10 @@ fn every_view_shows_hostile_names_inertly() {
             }
         }
         // Not a vacuous pass: the hostile names are on screen, visibly, in most views.
-        assert!(seen_osc52 >= 15, "{seen_osc52} views at {size:?} show the name");
+        assert!(
+            seen_osc52 >= 15,
+            "{seen_osc52} views at {size:?} show the name"
+        );
     }
 }
 
@@ -326,7 +371,11 @@ fn the_last_guard_scrubs_what_slips_through() {
     })
     .expect("draw");
     let buf = term.backend().buffer();
-    assert!(!buf.content.iter().any(|c| c.symbol().chars().any(is_unsafe)));
+    assert!(
+        !buf.content
+            .iter()
+            .any(|c| c.symbol().chars().any(is_unsafe))
+    );
 }
 
 proptest! {

@@ -13,8 +13,8 @@ use super::strings as s;
 use super::theme::Role;
 use super::update::{editing_filter, popup_accepts, takes_text};
 use super::widgets::{spinner, truncate};
-use crate::text::{self, shown};
 use super::{panes, popups};
+use crate::text::{self, shown};
 
 /// The header's row.
 pub const HEADER_ROW: u16 = 0;
@@ -265,11 +265,17 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
             break;
         }
         used += w;
-        spans.push(Span::styled(shown(&h.0).into_owned(), theme.style(Role::Key)));
+        spans.push(Span::styled(
+            shown(&h.0).into_owned(),
+            theme.style(Role::Key),
+        ));
         spans.push(Span::raw(format!(" {}  ", shown(h.1))));
     }
     for h in tail {
-        spans.push(Span::styled(shown(&h.0).into_owned(), theme.style(Role::Key)));
+        spans.push(Span::styled(
+            shown(&h.0).into_owned(),
+            theme.style(Role::Key),
+        ));
         spans.push(Span::raw(format!(" {}  ", shown(h.1))));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -3,15 +3,15 @@
 
 use std::borrow::Cow;
 
+use super::state::{AppState, LoadState};
+use super::theme::{Role, Theme};
+use crate::text;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
-use super::state::{AppState, LoadState};
-use super::theme::{Role, Theme};
-use crate::text;
 
 /// A bordered block with a title.
 pub fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>) -> Block<'a> {
@@ -29,11 +29,6 @@ pub fn truncate(text: &str, width: usize, theme: &Theme) -> String {
 /// `text` sanitised, cut and padded to exactly `width` columns.
 pub fn cell(text: &str, width: usize, theme: &Theme) -> String {
     text::fit_padded(text, width, theme.glyphs().ellipsis)
-}
-
-/// Untrusted text as a span: sanitised, borrowed when it is clean.
-pub fn data<'a>(text: &'a str) -> Span<'a> {
-    Span::raw(text::shown(text))
 }
 
 /// A column of a table: its heading, minimum width, and whether it takes spare room.
@@ -150,7 +145,14 @@ pub fn list_rows<'a, 't>(
             .into_iter()
             .map(|(text, role)| {
                 let style = theme.style(role);
-                (text, if r.selected { style.patch(selected) } else { style })
+                (
+                    text,
+                    if r.selected {
+                        style.patch(selected)
+                    } else {
+                        style
+                    },
+                )
             })
             .collect();
         lines.push(row(cells, widths, theme));
@@ -216,7 +218,7 @@ pub fn load_placeholder<T>(
         ])],
         LoadState::Failed(e) => vec![
             Line::styled(
-                format!("Could not read from Graph: {}", text::shown(&e.to_string())),
+                format!("Could not read from Graph: {}", text::shown(e)),
                 theme.style(Role::Error),
             ),
             Line::styled("Press r to try again.", theme.style(Role::Dim)),
@@ -251,7 +253,8 @@ pub fn split_detail(inner: Rect, detail_lines: u16) -> (Rect, Rect) {
 pub fn scrub(buf: &mut Buffer) {
     for cell in &mut buf.content {
         let symbol = cell.symbol();
-        if symbol.bytes().all(|b| (0x20..0x7f).contains(&b)) || !symbol.chars().any(text::is_unsafe) {
+        if symbol.bytes().all(|b| (0x20..0x7f).contains(&b)) || !symbol.chars().any(text::is_unsafe)
+        {
             continue;
         }
         let clean: String = symbol.chars().filter(|c| !text::is_unsafe(*c)).collect();
@@ -313,7 +316,10 @@ mod tests {
             &t,
             [
                 ListRow {
-                    cells: vec![("hr".into(), Role::Normal), ("\x1b]0;x\x07 HR".into(), Role::Dim)],
+                    cells: vec![
+                        ("hr".into(), Role::Normal),
+                        ("\x1b]0;x\x07 HR".into(), Role::Dim),
+                    ],
                     selected: false,
                 },
                 ListRow {
@@ -342,7 +348,11 @@ mod tests {
         buf[(2, 0)].set_symbol("\x1b");
         buf[(3, 0)].set_symbol("c\u{202e}");
         scrub(&mut buf);
-        let text: String = buf.content.iter().map(ratatui::buffer::Cell::symbol).collect();
+        let text: String = buf
+            .content
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect();
         assert_eq!(text, "ab c  ");
     }
 

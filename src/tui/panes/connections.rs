@@ -9,12 +9,12 @@ use super::problem_lines;
 use crate::graph::connections::ConnectionState;
 use crate::ops::doctor::Severity;
 use crate::ops::snapshot::ConnectionView;
+use crate::text::shown;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
 use crate::tui::update::selected_connection;
-use crate::text::shown;
 use crate::tui::widgets::{
     self, Col, ListRow, block, heading, list_rows, load_placeholder, row, truncate, widths, wrap,
 };
@@ -125,7 +125,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                     (r.state.as_str().into(), state_role),
                     (schema.into(), schema_role),
                     (if r.registered { "yes" } else { "no" }.into(), Role::Normal),
-                    (r.rank.map_or("-".to_owned(), |n| n.to_string()).into(), Role::Normal),
+                    (
+                        r.rank.map_or("-".to_owned(), |n| n.to_string()).into(),
+                        Role::Normal,
+                    ),
                     (problems.into(), p_role),
                 ],
                 selected: n == c.list.selected,
@@ -212,7 +215,10 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
     let c = &view.connection;
     let row_ = state.connections.rows.iter().find(|r| r.id == id);
     let (schema, schema_role) = schema_status(view);
-    let mut lines = vec![Line::styled(shown(&c.name).into_owned(), theme.style(Role::Heading))];
+    let mut lines = vec![Line::styled(
+        shown(&c.name).into_owned(),
+        theme.style(Role::Heading),
+    )];
     for l in wrap(c.description.as_deref().unwrap_or_default(), width) {
         if !l.is_empty() {
             lines.push(Line::raw(l));
@@ -268,7 +274,7 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
             }
             for problem in &view.schema_problems {
                 lines.push(Line::styled(
-                    format!("{} {}", theme.glyphs().fail, shown(&problem.to_string())),
+                    format!("{} {}", theme.glyphs().fail, shown(problem)),
                     theme.style(Role::Error),
                 ));
             }

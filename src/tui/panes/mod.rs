@@ -26,7 +26,9 @@ pub(crate) fn filter_line(
 ) {
     let theme = &state.theme;
     let mut spans = vec![Span::styled(format!("{label}: "), theme.style(Role::Key))];
-    spans.push(Span::raw(crate::text::shown(&filter.input.text).into_owned()));
+    spans.push(Span::raw(
+        crate::text::shown(&filter.input.text).into_owned(),
+    ));
     if filter.editing {
         spans.push(Span::styled("_", theme.style(Role::Key)));
     }

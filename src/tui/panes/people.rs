@@ -8,11 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::filter_line;
+use crate::text::shown;
 use crate::tui::profile::ActualProfile;
 use crate::tui::state::{AppState, LoadState, ProfileState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::text::shown;
 use crate::tui::widgets::{
     Col, ListRow, block, heading, list_rows, load_placeholder, row, spinner, truncate, widths,
 };
@@ -37,10 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let total = pp.index.len();
     let count = match &pp.users {
         LoadState::Loading => format!("{} loading users: {total} so far", spinner(state)),
-        LoadState::Failed(e) => format!(
-            "listing users failed after {total}: {}",
-            shown(&e.to_string())
-        ),
+        LoadState::Failed(e) => format!("listing users failed after {total}: {}", shown(e)),
         _ if pp.index.query().is_empty() => format!("{total} people"),
         _ => format!("{} of {total} people", pp.index.match_count()),
     };
@@ -75,7 +72,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                 (u.name().into(), Role::Normal),
                 (Cow::Borrowed(&*u.user_principal_name), Role::Normal),
                 (u.job_title.as_deref().unwrap_or_default().into(), Role::Dim),
-                (u.department.as_deref().unwrap_or_default().into(), Role::Dim),
+                (
+                    u.department.as_deref().unwrap_or_default().into(),
+                    Role::Dim,
+                ),
             ],
             selected: n == pp.list.selected,
         });
@@ -125,7 +125,7 @@ fn draw_profile(frame: &mut Frame, area: Rect, state: &AppState, profile: &Profi
         ActualProfile::Compared => (s::PROFILE_NOTE_COMPARED.to_owned(), Role::Dim),
         ActualProfile::NeedsDelegated => (s::PROFILE_NOTE_COMPUTED.to_owned(), Role::Warning),
         ActualProfile::Failed(e) => (
-            format!("actual profile unreadable: {}", shown(&e.to_string())),
+            format!("actual profile unreadable: {}", shown(e)),
             Role::Warning,
         ),
     };

@@ -17,7 +17,9 @@ use crate::tui::state::{AppState, ImpactState, LoadState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
-use crate::tui::widgets::{self, Col, ListRow, block, list_rows, load_placeholder, truncate, widths};
+use crate::tui::widgets::{
+    self, Col, ListRow, block, list_rows, load_placeholder, truncate, widths,
+};
 
 const COLS: [Col; 6] = [
     Col::fixed("", 1),
@@ -240,10 +242,7 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
             ImpactState::Computing => Line::styled("Impact: computing…", theme.style(Role::Dim)),
             ImpactState::WaitingForInputs | ImpactState::None => match &p.inputs {
                 LoadState::Failed(e) => Line::styled(
-                    format!(
-                        "Impact unknown: reading source values failed: {}",
-                        shown(&e.to_string())
-                    ),
+                    format!("Impact unknown: reading source values failed: {}", shown(e)),
                     theme.style(Role::Error),
                 ),
                 _ => Line::styled(

@@ -6,13 +6,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::problem_lines;
+use crate::text::shown;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
 use crate::tui::update::selected_source;
-use crate::text::shown;
-use crate::tui::widgets::{self, Col, ListRow, block, list_rows, load_placeholder, truncate, widths};
+use crate::tui::widgets::{
+    self, Col, ListRow, block, list_rows, load_placeholder, truncate, widths,
+};
 
 const COLS: [Col; 6] = [
     Col::flex("SOURCE ID", 13, 1, 36),
@@ -70,10 +72,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             Some(ListRow {
                 cells: vec![
                     (r.source_id.as_str().into(), Role::Normal),
-                    (r.display_name.as_deref().unwrap_or_default().into(), Role::Normal),
+                    (
+                        r.display_name.as_deref().unwrap_or_default().into(),
+                        Role::Normal,
+                    ),
                     (r.kind.as_deref().unwrap_or_default().into(), Role::Dim),
-                    (r.web_url.as_deref().unwrap_or_default().into(), Role::Normal),
-                    (r.rank.map_or("-".to_owned(), |n| n.to_string()).into(), Role::Normal),
+                    (
+                        r.web_url.as_deref().unwrap_or_default().into(),
+                        Role::Normal,
+                    ),
+                    (
+                        r.rank.map_or("-".to_owned(), |n| n.to_string()).into(),
+                        Role::Normal,
+                    ),
                     (flags.into(), role),
                 ],
                 selected: n == c.list.selected,

@@ -6,12 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::sync::Issue;
+use crate::text::shown;
 use crate::tui::state::{AppState, SyncRun};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
 use crate::tui::update::sync_connections;
-use crate::text::shown;
 use crate::tui::widgets::{
     self, Col, ListRow, block, list_rows, load_placeholder, spinner, truncate, widths,
 };

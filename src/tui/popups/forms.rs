@@ -259,7 +259,11 @@ pub fn draw_move_to(frame: &mut Frame, body: Rect, state: &AppState, input: &Tex
         .map(|e| entry_name(state, e))
         .unwrap_or_default();
     let lines = vec![
-        Line::raw(format!("Move '{}' to rank (1-{}):", shown(&name), list.len())),
+        Line::raw(format!(
+            "Move '{}' to rank (1-{}):",
+            shown(&name),
+            list.len()
+        )),
         Line::from(vec![
             Span::styled("> ", theme.style(Role::Key)),
             Span::raw(shown(&input.text).into_owned()),

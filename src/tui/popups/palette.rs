@@ -36,7 +36,10 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, p: &PaletteState) {
         };
         lines.push(Line::from(vec![
             Span::styled(format!(" {}", cell(&b.desc, desc_w, theme)), style),
-            Span::styled(format!("{} ", crate::text::shown(&keys)), theme.style(Role::Key)),
+            Span::styled(
+                format!("{} ", crate::text::shown(&keys)),
+                theme.style(Role::Key),
+            ),
         ]));
     }
     if matches.is_empty() {
