@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, p: &PaletteState) {
     let start = p.selected.saturating_sub(room.saturating_sub(1));
     for (i, b) in matches.iter().enumerate().skip(start).take(room) {
         let keys = b.keys_label();
-        let desc_w = width.saturating_sub(keys.chars().count() + 2);
+        let desc_w = width.saturating_sub(crate::text::width(&keys) + 2);
         let style = if i == p.selected {
             theme.style(Role::Selected)
         } else {
