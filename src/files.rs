@@ -145,7 +145,7 @@ fn secure(
             path: path.display().to_string(),
             mode,
             want,
-            quoted: shell_quote(&path.display().to_string()),
+            quoted: crate::text::shell_quote(&path.display().to_string()).into_owned(),
         });
     }
     chmod(want).map_err(|e| FileError::io(path, e))?;
@@ -282,19 +282,6 @@ pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Quotes a path for a POSIX shell, so a printed `chmod` line can be pasted as is.
-fn shell_quote(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+,=".contains(c));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
-
 #[cfg(test)]
 #[cfg(unix)]
 mod tests {
@@ -393,6 +380,7 @@ mod tests {
 
     #[test]
     fn refusals_quote_the_path_for_the_shell() {
+        let shell_quote = crate::text::shell_quote;
         assert_eq!(shell_quote("/srv/hr.csv"), "/srv/hr.csv");
         assert_eq!(shell_quote("/srv/it's here"), r"'/srv/it'\''s here'");
         assert_eq!(

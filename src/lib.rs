@@ -10,4 +10,5 @@ pub mod graph;
 pub mod ops;
 pub mod people;
 pub mod sync;
+pub mod text;
 pub mod tui;

@@ -7,12 +7,14 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::connect::{AuthKind, ConnectionArgs, Interaction};
+use super::output::say;
 use super::table::Table;
 use super::{CliError, Exit, Printer};
 use crate::auth::claims::{Feature, TokenKind, decode, features};
 use crate::auth::device_code::{DeviceCodeCredential, DeviceCodePrompt, TokenCache};
 use crate::config::Dirs;
 use crate::graph::client::GRAPH_SCOPE;
+use crate::text::shown;
 
 #[derive(Debug, Subcommand)]
 pub enum AuthCmd {
@@ -55,7 +57,7 @@ pub(super) async fn run(
                 .http()
                 .map_err(|e| CliError::Failed(e.to_string()))?;
             let sink: crate::auth::device_code::PromptSink = Arc::new(|p: &DeviceCodePrompt| {
-                eprintln!("{}", p.message);
+                say!("{}", p.message);
             });
             let credential = DeviceCodeCredential::new(
                 http,
@@ -78,8 +80,9 @@ pub(super) async fn run(
                 .to_owned();
             printer.result(&serde_json::json!({"signedIn": true, "identity": who, "tokenCache": resolved.token_cache}), || {
                 format!(
-                    "Signed in as {who}. The sign-in is kept in {} (readable by you only); use --auth device-code to act as yourself.\n",
-                    resolved.token_cache.display()
+                    "Signed in as {}. The sign-in is kept in {} (readable by you only); use --auth device-code to act as yourself.\n",
+                    shown(&who),
+                    shown(&resolved.token_cache.display().to_string())
                 )
             })?;
             Ok(Exit::Ok)
@@ -177,7 +180,7 @@ fn render(s: &Status) -> String {
         return format!(
             "Not signed in ({}): {}\n",
             s.auth,
-            s.error.as_deref().unwrap_or("unknown reason")
+            shown(s.error.as_deref().unwrap_or("unknown reason"))
         );
     }
     let kind = match s.kind {
@@ -191,16 +194,16 @@ fn render(s: &Status) -> String {
     });
     let mut out = format!(
         "Signed in as {} ({kind}, {}){}\nTenant {}; token expires {expires}.\nPermissions: {}\n\n",
-        s.identity.as_deref().unwrap_or("?"),
+        shown(s.identity.as_deref().unwrap_or("?")),
         s.auth,
         s.context
             .as_ref()
-            .map_or(String::new(), |c| format!(", context {c}")),
-        s.tenant_id.as_deref().unwrap_or("?"),
+            .map_or(String::new(), |c| format!(", context {}", shown(c))),
+        shown(s.tenant_id.as_deref().unwrap_or("?")),
         if s.permissions.is_empty() {
             "none".into()
         } else {
-            s.permissions.join(", ")
+            shown(&s.permissions.join(", ")).into_owned()
         },
     );
     let mut t = Table::new(["FEATURE", "OK", "NEEDS"]);

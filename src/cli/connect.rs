@@ -8,7 +8,6 @@ use azure_core::credentials::TokenCredential;
 use clap::{Args, ValueEnum};
 
 use crate::config::{ConfigFile, Context, Dirs};
-
 use crate::graph::client::is_loopback_url;
 use crate::graph::timeouts::{parse_seconds, seconds};
 use crate::graph::{GraphClient, Timeouts, TransportOptions, build_http_client};

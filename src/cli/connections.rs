@@ -3,11 +3,13 @@
 use clap::Subcommand;
 use serde::Serialize;
 
+use super::output::say;
 use super::table::Table;
 use super::{CliError, Exit, Printer, Session};
 use crate::graph::connections::SchemaProperty;
 use crate::ops::snapshot::read_snapshot;
 use crate::ops::views::{ConnectionRow, connection_rows};
+use crate::text::{CommandLine, shown};
 
 #[derive(Debug, Subcommand)]
 pub enum ConnectionsCmd {
@@ -114,11 +116,11 @@ async fn show(session: &Session, id: &str) -> Result<Exit, CliError> {
     session.printer.result(&doc, || {
         let mut out = format!(
             "{}  {}\n  state {}, contract {}, category {}, {}, rank {}, items {}\n",
-            row.id,
-            row.name,
-            row.state,
+            shown(&row.id),
+            shown(&row.name),
+            shown(&row.state),
             serde_plain(&row.contract),
-            row.content_category.as_deref().unwrap_or("-"),
+            shown(row.content_category.as_deref().unwrap_or("-")),
             if row.registered {
                 "registered as a profile source"
             } else {
@@ -135,7 +137,9 @@ async fn show(session: &Session, id: &str) -> Result<Exit, CliError> {
                 }
                 out.push_str(&Printer::table(&t));
             }
-            (None, Some(e)) => out.push_str(&format!("  schema could not be read: {e}\n")),
+            (None, Some(e)) => {
+                out.push_str(&format!("  schema could not be read: {}\n", shown(e)));
+            }
             (None, None) => out.push_str("  no schema registered\n"),
         }
         out
@@ -156,7 +160,7 @@ async fn create(session: &Session, args: CreateArgs) -> Result<Exit, CliError> {
         let schema = schema_for(choice)?;
         let doc = serde_json::json!({"connection": id.as_str(), "dryRun": true, "name": args.name, "schema": schema});
         session.printer.result(&doc, || {
-            let mut out = format!("Would create connection '{id}' ({}).\n", args.name);
+            let mut out = format!("Would create connection '{id}' ({}).\n", shown(&args.name));
             if let Some(schema) = &schema {
                 let mut t = Table::new(["PROPERTY", "TYPE", "LABELS"]);
                 for p in &schema.properties {
@@ -183,7 +187,7 @@ async fn create(session: &Session, args: CreateArgs) -> Result<Exit, CliError> {
     let printer = tokio::spawn(async move {
         while let Some(event) = rx.recv().await {
             if let (true, crate::ops::Event::Step { step, detail, .. }) = (chatty, &event) {
-                eprintln!("  {step}: {detail}");
+                say!("  {step}: {}", shown(detail));
             }
         }
     });
@@ -207,7 +211,8 @@ async fn delete(session: &Session, id: &str) -> Result<Exit, CliError> {
     }
     if snapshot.source(id).is_some() || snapshot.rank_of(id).is_some() {
         return Err(CliError::Refused(format!(
-            "'{id}' is still a profile source or in the precedence list; `peoplectl remove {id}` removes all three in the right order"
+            "'{id}' is still a profile source or in the precedence list; `{}` removes all three in the right order",
+            CommandLine::peoplectl(["remove"]).operand(id)
         )));
     }
     session.client.delete_connection(id).await?;

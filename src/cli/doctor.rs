@@ -2,10 +2,11 @@
 
 use serde::Serialize;
 
-use super::table::{Table, terminal_width, wrap};
+use super::table::{Table, terminal_width};
 use super::{CliError, Exit, Printer, Session};
 use crate::ops::doctor::{Problem, diagnose};
 use crate::ops::snapshot::read_snapshot;
+use crate::text::{shown, wrap_indented};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -27,13 +28,21 @@ pub(super) async fn run(session: &Session) -> Result<Exit, CliError> {
             let mut out = String::new();
             for p in &problems {
                 out.push_str(&format!(
-                    "{:<7}  {}  {}\n  {}\n  fix: {}\n\n",
+                    "{:<7}  {}  {}\n  {}\n  fix: {}\n",
                     p.severity.as_str().to_uppercase(),
                     p.code,
-                    p.subject,
-                    wrap(&p.message, width, 2),
-                    p.fix
+                    shown(&p.subject),
+                    wrap_indented(&p.message, width, 2),
+                    shown(&p.fix)
                 ));
+                if shown(&p.fix) != p.fix {
+                    // Pasting the inert form would pass the pictures, not the characters.
+                    out.push_str(
+                        "  (an argument holds control characters, shown inertly above: \
+                         `peoplectl doctor -o json` has the exact command)\n",
+                    );
+                }
+                out.push('\n');
             }
             let mut t = Table::new(["SEVERITY", "COUNT"]);
             for sev in ["error", "warning", "info"] {

@@ -5,7 +5,7 @@ mod config;
 pub mod connect;
 mod connections;
 mod doctor;
-mod output;
+pub(crate) mod output;
 mod precedence;
 mod profile;
 mod remove;
@@ -166,8 +166,8 @@ impl From<OpsError> for CliError {
         match &e {
             OpsError::Conflict { expected, actual } => Self::Refused(format!(
                 "{e}.\n  list when read:  {}\n  list now:        {}\nRun the command again to plan against the current list.",
-                expected.to_strings().join(", "),
-                actual.to_strings().join(", ")
+                crate::text::shown(&expected.to_strings().join(", ")),
+                crate::text::shown(&actual.to_strings().join(", "))
             )),
             OpsError::Invalid(_) => Self::Usage(e.to_string()),
             _ if e.is_refusal() => Self::Refused(e.to_string()),
@@ -222,7 +222,7 @@ pub async fn run(cli: Cli) -> Exit {
             let exit = e.exit();
             let text = e.to_string();
             if !text.is_empty() {
-                eprintln!("peoplectl: {text}");
+                output::say!("peoplectl: {text}");
             }
             exit
         }
@@ -405,7 +405,7 @@ async fn session(
         .map_err(|e| CliError::Usage(e.to_string()))?;
     // A device-code prompt goes to stderr, so JSON on stdout stays clean.
     let prompt: crate::auth::device_code::PromptSink =
-        std::sync::Arc::new(|p| eprintln!("{}", p.message));
+        std::sync::Arc::new(|p| output::say!("{}", p.message));
     let client = resolved
         .client(connect::Interaction::Prompt(prompt))
         .map_err(|e| CliError::Usage(e.to_string()))?;

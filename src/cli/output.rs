@@ -6,6 +6,21 @@ use serde::Serialize;
 
 use super::table::{Table, terminal_width};
 use super::{CliError, Output};
+use crate::text::{json_safe, shown_lines};
+
+/// `eprintln!` for the person at the terminal, through the sanitiser: untrusted text in the
+/// message is shown inertly (line feeds stay, so a message may span lines).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::output::say_line(&format!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// Writes one sanitised message line to stderr (see [`say!`]).
+pub fn say_line(text: &str) {
+    eprintln!("{}", shown_lines(text));
+}
 
 /// Writes results to stdout in the chosen format; notes and progress go to stderr.
 #[derive(Debug, Clone, Copy)]
@@ -32,11 +47,13 @@ impl Printer {
     ) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
         let written = if self.json() {
-            serde_json::to_writer_pretty(&mut out, value)
+            // C1 and bidi characters become \u escapes too, so `cat`ting the JSON is inert.
+            serde_json::to_string_pretty(value)
                 .map_err(std::io::Error::other)
-                .and_then(|()| writeln!(out))
+                .and_then(|doc| writeln!(out, "{}", json_safe(&doc)))
         } else {
-            write!(out, "{}", table())
+            // Every untrusted piece was shown already; this pass guarantees it for the rest.
+            write!(out, "{}", shown_lines(&table()))
         };
         // A closed pipe (`| head`) is not worth an error message.
         match written.and_then(|()| out.flush()) {
@@ -53,6 +70,6 @@ impl Printer {
 
     /// A note for the person at the terminal (stderr, so JSON on stdout stays clean).
     pub fn note(&self, text: &str) {
-        eprintln!("{text}");
+        say_line(text);
     }
 }

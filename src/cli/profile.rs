@@ -2,9 +2,10 @@
 
 use clap::Subcommand;
 
-use super::table::{Table, fit, terminal_width};
+use super::table::{Table, terminal_width};
 use super::{CliError, Exit, Printer, Session};
 use crate::ops::explain::{Explanation, display_label, display_order, explain_user, summarize};
+use crate::text::{fit, shown};
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCmd {
@@ -36,10 +37,10 @@ fn render(e: &Explanation, explain: bool) -> String {
     let width = terminal_width();
     let mut out = format!(
         "{}{}\n",
-        e.upn,
+        shown(&e.upn),
         e.display_name
             .as_ref()
-            .map_or(String::new(), |n| format!("  ({n})"))
+            .map_or(String::new(), |n| format!("  ({})", shown(n)))
     );
     let mut t = if explain {
         Table::new(["PROPERTY", "VALUE", "SOURCE", "RULE"])
@@ -79,17 +80,18 @@ fn render(e: &Explanation, explain: bool) -> String {
             out.push_str(&fit(
                 &format!("  {} ({rank}): {} — {}", s.source, s.status, s.detail),
                 width,
+                "…",
             ));
             out.push('\n');
         }
     }
-    out.push_str(&format!("\nProfile API: {}\n", e.profile_api));
+    out.push_str(&format!("\nProfile API: {}\n", shown(&e.profile_api)));
     for m in &e.mismatches {
         out.push_str(&format!(
             "  MISMATCH {}: expected {}, Microsoft 365 shows {}\n",
-            m.property,
-            text(&m.expected),
-            text(&m.actual)
+            shown(&m.property),
+            shown(&text(&m.expected)),
+            shown(&text(&m.actual))
         ));
     }
     out

@@ -4,11 +4,13 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use clap::Args;
 
+use super::output::say;
 use super::sources::print_steps;
 use super::{CliError, Exit, Session};
 use crate::ops::impact::ImpactSummary;
 use crate::ops::remove::{Scope, execute_remove, plan_remove, removal_impact};
 use crate::ops::{Event, Progress, StepStatus};
+use crate::text::shown;
 
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
@@ -59,7 +61,10 @@ async fn remove(
         match removal_impact(&session.client, id, Some(impact_users)).await {
             Ok(impact) => plan.impact = Some(impact),
             // The impact informs; it does not stand in the way of a removal.
-            Err(e) => eprintln!("warning: could not measure the impact: {e}"),
+            Err(e) => say!(
+                "warning: could not measure the impact: {}",
+                shown(&e.to_string())
+            ),
         }
     }
     let planned: Vec<_> = match scope {
@@ -92,7 +97,7 @@ async fn remove(
             ) = (show_progress, &event)
             {
                 if *status != StepStatus::Running {
-                    eprintln!("  {step}: {} {detail}", status_word(*status));
+                    say!("  {step}: {} {}", status_word(*status), shown(detail));
                 }
             }
         }
@@ -104,7 +109,7 @@ async fn remove(
         None => Ok(Exit::Ok),
         Some(e) => {
             let refused = e.is_refusal();
-            eprintln!(
+            say!(
                 "peoplectl: {e}\nThe steps above that are done stay done; run the same command again to finish."
             );
             Err(CliError::Reported(if refused {
@@ -131,12 +136,12 @@ fn confirm(
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "This will:");
     for s in steps.iter().filter(|s| s.status == StepStatus::Planned) {
-        let _ = writeln!(err, "  - {}", s.detail);
+        let _ = writeln!(err, "  - {}", shown(&s.detail));
     }
     if let Some(impact) = impact {
-        let _ = writeln!(err, "Impact: {}.", impact.text);
+        let _ = writeln!(err, "Impact: {}.", shown(&impact.text));
     }
-    let _ = write!(err, "Type the connection id ({id}) to confirm: ");
+    let _ = write!(err, "Type the connection id ({}) to confirm: ", shown(id));
     let _ = err.flush();
     let mut answer = String::new();
     std::io::stdin()

@@ -155,7 +155,7 @@ pub(super) fn print_steps(
             let mut out = Printer::table(&t);
             if let Some(impact) = impact {
                 let text = impact.sentence();
-                out.push_str(&super::table::wrap(
+                out.push_str(&crate::text::wrap_indented(
                     &text,
                     super::table::terminal_width(),
                     0,

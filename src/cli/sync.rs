@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::output::say;
 use super::table::Table;
 use super::{CliError, Exit, Printer, Session};
 use crate::config::{ConfigFile, SyncInput};
@@ -13,6 +14,7 @@ use crate::sync::{
     CancellationToken, EventSink, InputFormat, SyncEvent, SyncOptions, SyncReport,
     default_mapping_toml,
 };
+use crate::text::shown;
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -111,7 +113,7 @@ pub(super) async fn run(session: &Session, args: SyncArgs) -> Result<Exit, CliEr
     let on_ctrl_c = cancel.clone();
     let ctrl_c = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nStopping: waiting for requests in flight to land…");
+            say!("\nStopping: waiting for requests in flight to land…");
             on_ctrl_c.cancel();
         }
     });
@@ -165,7 +167,7 @@ fn save_input(
     )
     .map_err(|e| CliError::Failed(e.to_string()))?;
     file.save().map_err(|e| CliError::Failed(e.to_string()))?;
-    eprintln!("Saved the input of '{connection}' in context '{name}'.");
+    say!("Saved the input of '{connection}' in context '{name}'.");
     Ok(())
 }
 
@@ -209,23 +211,23 @@ impl ShowProgress {
                     if let Some(bar) = &bar {
                         bar.set_message(phase.label());
                     } else {
-                        eprintln!("{}", phase.label());
+                        say!("{}", phase.label());
                     }
                 }
                 (_, SyncEvent::Issue(issue)) => {
                     let line = format!(
                         "  {}:{}{} {}",
-                        issue.file,
+                        shown(&issue.file),
                         issue.line.map_or(String::new(), |l| l.to_string()),
                         issue
                             .column
                             .as_ref()
-                            .map_or(String::new(), |c| format!(" [{c}]")),
-                        issue.reason
+                            .map_or(String::new(), |c| format!(" [{}]", shown(c))),
+                        shown(&issue.reason)
                     );
                     match &bar {
-                        Some(bar) => bar.println(line),
-                        None => eprintln!("{line}"),
+                        Some(bar) => bar.println(crate::text::shown_lines(&line)),
+                        None => say!("{line}"),
                     }
                 }
                 (_, SyncEvent::Planned(c)) => {
@@ -236,9 +238,9 @@ impl ShowProgress {
                     match &bar {
                         Some(bar) => {
                             bar.set_length(c.to_put + c.to_delete);
-                            bar.println(text);
+                            bar.println(crate::text::shown_lines(&text));
                         }
-                        None => eprintln!("{text}"),
+                        None => say!("{text}"),
                     }
                 }
                 (
@@ -249,9 +251,7 @@ impl ShowProgress {
                     },
                 ) => {
                     if bar.is_none() {
-                        eprintln!(
-                            "throttled: pausing {retry_after_ms} ms, {concurrency} in flight"
-                        );
+                        say!("throttled: pausing {retry_after_ms} ms, {concurrency} in flight");
                     }
                 }
                 (_, SyncEvent::Progress(p)) => {
@@ -267,8 +267,8 @@ impl ShowProgress {
                 ) => {
                     let text = format!("users: {matched} matched, {unmatched} not in the tenant");
                     match &bar {
-                        Some(bar) => bar.println(text),
-                        None => eprintln!("{text}"),
+                        Some(bar) => bar.println(crate::text::shown_lines(&text)),
+                        None => say!("{text}"),
                     }
                 }
             }
@@ -308,7 +308,7 @@ fn render(r: &SyncReport) -> String {
     let mut out = format!(
         "{} '{}' in {:.1}s{}\n",
         if r.dry_run { "Dry run of" } else { "Synced" },
-        r.connection,
+        shown(&r.connection),
         r.seconds,
         if r.cancelled {
             " (stopped early: run it again to finish)"
@@ -335,12 +335,12 @@ fn render(r: &SyncReport) -> String {
         for e in &r.errors {
             out.push_str(&format!(
                 "  {}:{}{}  {}\n",
-                e.file,
+                shown(&e.file),
                 e.line.map_or(String::new(), |l| l.to_string()),
                 e.column
                     .as_ref()
-                    .map_or(String::new(), |c| format!(" [{c}]")),
-                e.reason
+                    .map_or(String::new(), |c| format!(" [{}]", shown(c))),
+                shown(&e.reason)
             ));
         }
         if r.errors_omitted > 0 {

@@ -1,7 +1,7 @@
-//! Plain-text tables that fit a terminal width: columns shrink from the widest, cells truncate
-//! with an ellipsis.
+//! Plain-text tables that fit a terminal width: columns shrink from the widest, cells are
+//! sanitised and cut with an ellipsis (by `crate::text`).
 
-use unicode_width::UnicodeWidthStr;
+use crate::text;
 
 /// A table being built.
 #[derive(Debug, Clone, Default)]
@@ -51,7 +51,7 @@ impl Table {
             .map(|c| {
                 std::iter::once(&self.headers[c])
                     .chain(self.rows.iter().map(|r| &r[c]))
-                    .map(|s| s.width())
+                    .map(|s| text::width(s))
                     .max()
                     .unwrap_or(0)
             })
@@ -74,11 +74,11 @@ impl Table {
         for row in std::iter::once(&self.headers).chain(self.rows.iter()) {
             let mut line = String::new();
             for (c, cell) in row.iter().enumerate() {
-                let text = fit(cell, widths[c]);
-                line.push_str(&text);
                 if c + 1 < n {
-                    let pad = widths[c] - text.width() + 2;
-                    line.push_str(&" ".repeat(pad));
+                    line.push_str(&text::fit_padded(cell, widths[c], "…"));
+                    line.push_str("  ");
+                } else {
+                    line.push_str(&text::fit(cell, widths[c], "…"));
                 }
             }
             out.push_str(line.trim_end());
@@ -86,47 +86,6 @@ impl Table {
         }
         out
     }
-}
-
-/// Truncates `text` to `width` display columns, ending in `…` when cut.
-pub fn fit(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
-
-/// Word-wraps `text` to `width` columns for a caller that prints it after `indent` spaces;
-/// every following line gets the same indent.
-pub fn wrap(text: &str, width: usize, indent: usize) -> String {
-    let mut out = String::new();
-    let mut line_width = indent;
-    let pad = " ".repeat(indent);
-    for word in text.split_whitespace() {
-        let w = word.width();
-        if line_width > indent && line_width + 1 + w > width {
-            out.push('\n');
-            out.push_str(&pad);
-            line_width = indent;
-        } else if line_width > indent {
-            out.push(' ');
-            line_width += 1;
-        }
-        out.push_str(word);
-        line_width += w;
-    }
-    out
 }
 
 /// The terminal width to render for: `COLUMNS`, else 80 (pipes and CI get 80 too).
@@ -141,6 +100,7 @@ pub fn terminal_width() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn fits_the_width_and_truncates_the_widest_column() {
@@ -160,18 +120,41 @@ mod tests {
     }
 
     #[test]
-    fn wraps_words_with_a_hanging_indent() {
-        let text = format!("  {}", wrap("one two three four five six", 10, 2));
-        assert_eq!(text, "  one two\n  three\n  four\n  five six");
-        for line in text.lines() {
-            assert!(line.width() <= 10);
+    fn a_name_with_control_characters_is_cut_without_panicking() {
+        // Issue 14: two or more control characters in a cut cell made `render` panic with
+        // "capacity overflow" (the width of the cut text was taken after the controls).
+        let mut t = Table::new(["ID", "NAME", "NOTE"]).keep(0);
+        let hostile = format!(
+            "\x1b]52;c;{}\x07\x1b[2J{}",
+            "QUJD".repeat(20),
+            "x".repeat(40)
+        );
+        t.row(["hr", hostile.as_str(), "note"]);
+        let out = t.render(60);
+        for line in out.lines() {
+            assert!(line.width() <= 60, "{line:?}");
+            assert!(!line.chars().any(crate::text::is_unsafe), "{line:?}");
         }
+        assert!(out.contains("␛]52;c;"), "{out}");
     }
 
-    #[test]
-    fn fit_cuts_by_display_width() {
-        assert_eq!(fit("abcdef", 4), "abc…");
-        assert_eq!(fit("abc", 4), "abc");
-        assert_eq!(fit("日本語です", 5), "日本…");
+    proptest::proptest! {
+        #[test]
+        fn any_cells_fit_any_width(
+            cells in proptest::collection::vec(crate::text::tests::hostile_text(), 3..9),
+            width in 20usize..200,
+        ) {
+            let mut t = Table::new(["A", "B", "C"]).keep(0);
+            for row in cells.chunks(3) {
+                t.row(row.to_vec());
+            }
+            let out = t.render(width);
+            for line in out.lines() {
+                // A kept column is never cut, so only the others are bounded by the width.
+                let kept: usize = cells.iter().step_by(3).map(|c| crate::text::width(c)).max().unwrap_or(0);
+                proptest::prop_assert!(line.width() <= width.max(kept + 2 * 2 + 8), "{:?}", line);
+                proptest::prop_assert!(!line.chars().any(crate::text::is_unsafe), "{:?}", line);
+            }
+        }
     }
 }

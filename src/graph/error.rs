@@ -323,8 +323,9 @@ fn scalar(value: &Value) -> String {
     }
 }
 
-/// Text from the other side, made safe to print: control characters (terminal escapes
-/// among them) become spaces, runs of blanks one space, and it is cut at `max` characters.
+/// Text from the other side, on one line and bounded: blanks collapse to one space, it is cut
+/// at `max` characters (a size bound, so combining marks count too), and what is left goes
+/// through the one sanitiser, `crate::text::shown`, so controls show inertly wherever it goes.
 fn clean(text: &str, max: usize) -> String {
     let mut out = String::new();
     let mut count = 0;
@@ -334,7 +335,7 @@ fn clean(text: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if c.is_whitespace() || c.is_control() {
+        if c.is_whitespace() {
             if !last_space {
                 out.push(' ');
                 count += 1;
@@ -346,7 +347,7 @@ fn clean(text: &str, max: usize) -> String {
             last_space = false;
         }
     }
-    out.trim_end().to_owned()
+    crate::text::shown(out.trim_end()).into_owned()
 }
 
 /// A one-line, printable excerpt of a body that is not Graph JSON: tags, scripts and styles
@@ -448,7 +449,8 @@ mod tests {
         let body = b"<style>p{}</style><p>Hello</p><SCRIPT>alert('<x>')</SCRIPT> world <b";
         assert_eq!(excerpt(body), "Hello world");
         assert_eq!(excerpt(b"<script>never closed"), "");
-        assert_eq!(excerpt("<p>é</p>\u{1b}[2J".as_bytes()), "é [2J");
+        // An escape is shown inertly, as everywhere (crate::text), not dropped.
+        assert_eq!(excerpt("<p>é</p>\u{1b}[2J".as_bytes()), "é ␛[2J");
     }
 
     mod props {

@@ -9,6 +9,7 @@ use crate::people::ids::SourceId;
 use crate::people::precedence::Problem as ListProblem;
 use crate::people::schema::Contract;
 use crate::people::source_url::{ENTRA_SOURCE_ID, builtin_source};
+use crate::text::CommandLine;
 
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -74,10 +75,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 message: format!(
                     "connection '{id}' is still a draft: its schema was never registered or its schema operation failed, so it cannot take items"
                 ),
-                fix: format!(
-                    "peoplectl connections create {id} --name {} --schema labels --wait",
-                    shell_quote(&c.name)
-                ),
+                fix: recreate(id, &c.name, None),
             });
         }
         if let Some(err) = &view.schema_error {
@@ -86,7 +84,9 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 severity: Severity::Warning,
                 subject: id.to_owned(),
                 message: format!("the schema of '{id}' could not be read: {err}"),
-                fix: format!("peoplectl connections show {id}"),
+                fix: CommandLine::peoplectl(["connections", "show"])
+                    .operand(id)
+                    .to_string(),
             });
         }
         if !c.is_people() {
@@ -98,10 +98,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     "connection '{id}' feeds profiles but its contentCategory is {}, not people; the current people-connector contract needs people, and contentCategory cannot be changed after creation",
                     c.content_category.as_deref().unwrap_or("unset")
                 ),
-                fix: format!(
-                    "peoplectl connections create {id}v2 --name {} --schema labels --wait   # then sync into it and: peoplectl remove {id}",
-                    shell_quote(&c.name)
-                ),
+                fix: recreate(&format!("{id}v2"), &c.name, Some(id)),
             });
         }
         if view.schema.is_some() && view.contract != Contract::Labels {
@@ -130,10 +127,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 severity: Severity::Error,
                 subject: id.to_owned(),
                 message,
-                fix: format!(
-                    "peoplectl connections create {id}v2 --name {} --schema labels --wait   # then sync into it and: peoplectl remove {id}",
-                    shell_quote(&c.name)
-                ),
+                fix: recreate(&format!("{id}v2"), &c.name, Some(id)),
             });
         }
         for problem in &view.schema_problems {
@@ -142,10 +136,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 severity: Severity::Error,
                 subject: id.to_owned(),
                 message: format!("the schema of '{id}': {problem}"),
-                fix: format!(
-                    "peoplectl connections create {id}v2 --name {} --schema labels --wait   # then sync into it and: peoplectl remove {id}",
-                    shell_quote(&c.name)
-                ),
+                fix: recreate(&format!("{id}v2"), &c.name, Some(id)),
             });
         }
         if !registered {
@@ -156,7 +147,10 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 message: format!(
                     "people connection '{id}' is not registered as a profile source, so its data never reaches profiles"
                 ),
-                fix: format!("peoplectl sources register {id} --web-url https://<your HR system>"),
+                fix: CommandLine::peoplectl(["sources", "register"])
+                    .operand(id)
+                    .option("--web-url", "https://<your HR system>")
+                    .to_string(),
             });
         } else if snapshot.rank_of(id).is_none() {
             let url = snapshot
@@ -170,7 +164,11 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 message: format!(
                     "profile source '{id}' is registered but not in the precedence list, so it ranks below every listed source"
                 ),
-                fix: format!("peoplectl sources register {id} --web-url {} --at top", shell_quote(&url)),
+                fix: CommandLine::peoplectl(["sources", "register"])
+                    .operand(id)
+                    .option("--web-url", url)
+                    .option("--at", "top")
+                    .to_string(),
             });
         }
     }
@@ -196,7 +194,7 @@ fn check_sources(snapshot: &Snapshot, out: &mut Vec<Problem>) {
             message: format!(
                 "profile source '{id}' names no existing connection (its connector was removed only in part).{ranked}"
             ),
-            fix: format!("peoplectl remove {id}"),
+            fix: CommandLine::peoplectl(["remove"]).operand(id).to_string(),
         });
     }
 }
@@ -208,7 +206,11 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
             severity: Severity::Info,
             subject: "precedence".into(),
             message: "the tenant has no source precedence setting; Microsoft's default order applies (connectors, Entra ID, Organizational data)".into(),
-            fix: "peoplectl sources register <connection> --web-url https://<your HR system>   # creates it".into(),
+            fix: CommandLine::peoplectl(["sources", "register"])
+                .operand("<connection>")
+                .option("--web-url", "https://<your HR system>")
+                .comment("creates it")
+                .to_string(),
         });
         return;
     };
@@ -220,7 +222,9 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 severity: Severity::Error,
                 subject: "precedence".into(),
                 message: "Microsoft Entra ID is not in the precedence list".into(),
-                fix: format!("peoplectl precedence set {}", ids_with_entra(snapshot)),
+                fix: CommandLine::peoplectl(["precedence", "set"])
+                    .operand(ids_with_entra(snapshot))
+                    .to_string(),
             },
             ListProblem::Duplicate { source_id, indices } => Problem {
                 code: "duplicateEntry",
@@ -231,10 +235,10 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     indices.len(),
                     ranks(&indices)
                 ),
-                fix: format!(
-                    "peoplectl precedence move {source_id} --to {}",
-                    indices[0] + 1
-                ),
+                fix: CommandLine::peoplectl(["precedence", "move"])
+                    .operand(source_id.as_str())
+                    .option("--to", (indices[0] + 1).to_string())
+                    .to_string(),
             },
             ListProblem::Unregistered { index, source_id } => Problem {
                 code: "danglingEntry",
@@ -244,7 +248,9 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     "precedence entry {} names source '{source_id}', which is not a registered profile source",
                     index + 1
                 ),
-                fix: format!("peoplectl precedence remove {source_id}"),
+                fix: CommandLine::peoplectl(["precedence", "remove"])
+                    .operand(source_id.as_str())
+                    .to_string(),
             },
             ListProblem::Unrecognised { index, url } => Problem {
                 code: "unrecognisedEntry",
@@ -254,7 +260,9 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     "precedence entry {} ({url}) names no profile source peoplectl recognises; it is kept as it is",
                     index + 1
                 ),
-                fix: format!("peoplectl precedence remove-entry {}", index + 1),
+                fix: CommandLine::peoplectl(["precedence", "remove"])
+                    .option("--rank", (index + 1).to_string())
+                    .to_string(),
             },
         };
         out.push(p);
@@ -281,17 +289,21 @@ fn ids_with_entra(snapshot: &Snapshot) -> String {
     ids.join(",")
 }
 
-/// Quotes a value for a POSIX shell when it needs it.
-pub fn shell_quote(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=,+".contains(c));
-    if plain {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
+/// The command that creates connection `id` anew with a labelled schema; with `then_remove`,
+/// a note to move the data and remove that old connection.
+fn recreate(id: &str, name: &str, then_remove: Option<&str>) -> String {
+    let mut c = CommandLine::peoplectl(["connections", "create"])
+        .operand(id)
+        .option("--name", name)
+        .option("--schema", "labels")
+        .flag("--wait");
+    if let Some(old) = then_remove {
+        c = c.comment(format!(
+            "then sync into it and: {}",
+            CommandLine::peoplectl(["remove"]).operand(old)
+        ));
     }
+    c.to_string()
 }
 
 #[cfg(test)]
@@ -299,12 +311,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shell_quoting() {
-        assert_eq!(shell_quote("contosohr"), "contosohr");
+    fn recreate_quotes_every_argument() {
         assert_eq!(
-            shell_quote("Contoso HR (Workday)"),
-            "'Contoso HR (Workday)'"
+            recreate("hrv2", "Contoso HR (Workday)", Some("hr")),
+            "peoplectl connections create hrv2 --name 'Contoso HR (Workday)' --schema labels --wait   # then sync into it and: peoplectl remove hr"
         );
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }

@@ -11,6 +11,7 @@ use crate::graph::{ApiVersion, GraphClient};
 use crate::people::entities::EntityKind;
 use crate::people::ids::ConnectionId;
 use crate::people::schema::{self as people_schema, Contract};
+use crate::text::CommandLine;
 
 /// Which schema to register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -170,8 +171,9 @@ pub async fn execute_setup(
             "schema",
             StepStatus::Running,
             format!(
-                "provisioning started (operation {}); check with `peoplectl connections show {id}`",
-                op.operation_id
+                "provisioning started (operation {}); check with `{}`",
+                op.operation_id,
+                CommandLine::peoplectl(["connections", "show"]).operand(id)
             ),
         );
         steps.push(step);
@@ -219,8 +221,9 @@ pub async fn execute_setup(
                 "schema",
                 StepStatus::Running,
                 format!(
-                    "still provisioning after {}s (Microsoft allows 5–15 minutes); check later with `peoplectl connections show {id}`",
-                    started.elapsed().as_secs()
+                    "still provisioning after {}s (Microsoft allows 5–15 minutes); check later with `{}`",
+                    started.elapsed().as_secs(),
+                    CommandLine::peoplectl(["connections", "show"]).operand(id)
                 ),
             );
             steps.push(step);

@@ -7,6 +7,8 @@
 //! [input]                  # optional
 //! format = "csv"           # or "jsonl"; default: from the file extension
 //! missingColumns = "error" # or "ignore": drop fields whose column the CSV header lacks
+//! allowControls = []       # columns whose values may hold control characters (line
+//!                          # breaks, tabs, escapes) or invisible/bidi formatting characters
 //!
 //! [key]
 //! column = "Email"
@@ -26,6 +28,13 @@
 //!
 //! Any column value may be a list of alternatives (`work = ["mail", "email"]`): the first
 //! column the input has is used. An empty cell means "no value" (the field is left out).
+//!
+//! A value holding a control character (C0, DEL, C1: a line break, a tab, a terminal escape) or
+//! an invisible or reordering format character (U+200B–U+200F, U+202A–U+202E, U+2066–U+2069,
+//! U+FEFF, ...; see `crate::text`) is a bad cell: it is reported with its file, line and column
+//! and the row is not sent, because such text is echoed later on admins' terminals and people's
+//! profile cards. A column meant to carry them (a multi-line note) is named in
+//! `[input] allowControls`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -173,12 +182,15 @@ enum MissingColumns {
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
-    expecting = "an [input] table (format, missingColumns)"
+    expecting = "an [input] table (format, missingColumns, allowControls)"
 )]
 struct InputSection {
     format: Option<InputFormat>,
     #[serde(default)]
     missing_columns: MissingColumns,
+    /// Columns whose values may hold control and format characters.
+    #[serde(default)]
+    allow_controls: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -386,6 +398,8 @@ pub struct Mapping {
     file: String,
     format: Option<InputFormat>,
     ignore_missing: bool,
+    /// Columns whose values may hold control and format characters (`[input] allowControls`).
+    allow_controls: Vec<String>,
     key_kind: KeyKind,
     key: Field,
     /// (JSON path under the position, field).
@@ -637,6 +651,7 @@ impl Mapping {
             file: file.to_owned(),
             format: raw.input.format,
             ignore_missing: raw.input.missing_columns == MissingColumns::Ignore,
+            allow_controls: raw.input.allow_controls,
             key_kind: raw.key.kind,
             key: Field {
                 key: "key.column".into(),
@@ -718,11 +733,13 @@ impl Mapping {
                     drop.push(field.key.clone());
                 }
                 None => {
+                    // Header names come from the file: shown inertly, whatever they hold.
                     return Err(MappingError::MissingColumn {
                         file,
                         key: field.key.clone(),
-                        column: field.columns.names().join("' or '"),
-                        available: header.names().join(", "),
+                        column: crate::text::shown(&field.columns.names().join("' or '"))
+                            .into_owned(),
+                        available: crate::text::shown(&header.names().join(", ")).into_owned(),
                     });
                 }
             }
@@ -752,6 +769,7 @@ impl Mapping {
         let mut cx = RowCx {
             row,
             errors: Vec::new(),
+            allow_controls: &self.allow_controls,
         };
         let key = cx.key(&self.key, self.key_kind);
         let mut person = MappedPerson {
@@ -963,6 +981,7 @@ fn set_path(target: &mut Map<String, Value>, path: &str, value: Value) {
 struct RowCx<'a> {
     row: &'a Row,
     errors: Vec<RowError>,
+    allow_controls: &'a [String],
 }
 
 impl RowCx<'_> {
@@ -989,6 +1008,8 @@ impl RowCx<'_> {
         None
     }
 
+    /// Length and characters: a value is too long, or holds a control or format character
+    /// its column is not allowed (see the module docs), or is fine.
     fn check_len(&mut self, column: &str, value: &str, max: usize) -> bool {
         let len = value.chars().count();
         if len > max {
@@ -998,7 +1019,30 @@ impl RowCx<'_> {
             );
             return false;
         }
-        true
+        self.check_chars(column, value)
+    }
+
+    fn check_chars(&mut self, column: &str, value: &str) -> bool {
+        let Some((at, c)) = value
+            .chars()
+            .enumerate()
+            .find(|(_, c)| crate::text::is_unsafe(*c))
+        else {
+            return true;
+        };
+        if self.allow_controls.iter().any(|a| a == column) {
+            return true;
+        }
+        self.fail(
+            column,
+            format!(
+                "the value holds the control or invisible formatting character U+{:04X} at character {}; \
+                 if this column is meant to carry such characters, name it in [input] allowControls",
+                u32::from(c),
+                at + 1
+            ),
+        );
+        false
     }
 
     fn text(&mut self, field: &Field, max: usize) -> Option<(String, String)> {
@@ -1049,6 +1093,9 @@ impl RowCx<'_> {
             self.fail(&column, "the key is a list; it must be one value".into());
             return None;
         };
+        if !self.check_chars(&column, &text) {
+            return None;
+        }
         match kind {
             KeyKind::UserPrincipalName => match Upn::new(text) {
                 Ok(upn) => Some((column, PersonKey::Upn(upn))),
@@ -1282,6 +1329,67 @@ mod tests {
             p.column_of("position.detail.startMonthYear"),
             Some("Hire Date")
         );
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_bad_cells_unless_the_column_allows_them() {
+        let text: &'static str = "Email,Title,Notes,\u{202e}Dept\x1b[2J\n\
+            a@contoso.com,\"\x1b]52;c;eA==\x07Engineer\",\"line one\nline two\",Sales\n\
+            b@contoso.com,Abc\u{202e}def,ok,Sales\n\
+            c@contoso.com,Clean,ok,Sales\n";
+        let plain = Mapping::parse(
+            "m.toml",
+            "[key]\ncolumn = \"Email\"\n[position]\njobTitle = \"Title\"\n[notes]\ncolumn = \"Notes\"\n",
+        )
+        .unwrap();
+        let (bound, rows) = csv_rows(&plain, text);
+        // Row 2: the title and the multi-line note are both reported; the key is kept.
+        let failure = bound.map_row(&rows[0]).unwrap_err();
+        assert!(failure.key.is_some());
+        let columns: Vec<_> = failure
+            .errors
+            .iter()
+            .map(|e| e.column.clone().unwrap())
+            .collect();
+        assert_eq!(columns, ["Title", "Notes"]);
+        assert_eq!(failure.errors[0].line, 2);
+        assert!(
+            failure.errors[0].reason.contains("U+001B at character 1"),
+            "{}",
+            failure.errors[0].reason
+        );
+        assert!(failure.errors[0].reason.contains("allowControls"));
+        let errors = bound.map_row(&rows[1]).unwrap_err().errors;
+        assert!(
+            errors[0].reason.contains("U+202E at character 4"),
+            "{}",
+            errors[0].reason
+        );
+        // The file goes on: the clean row maps.
+        assert!(bound.map_row(&rows[2]).is_ok());
+
+        let allowing = Mapping::parse(
+            "m.toml",
+            "[input]\nallowControls = [\"Notes\"]\n[key]\ncolumn = \"Email\"\n[position]\njobTitle = \"Title\"\n[notes]\ncolumn = \"Notes\"\n",
+        )
+        .unwrap();
+        let (bound, rows) = csv_rows(&allowing, text);
+        let errors = bound.map_row(&rows[0]).unwrap_err().errors;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].column.as_deref(), Some("Title"));
+
+        // A header with controls is named inertly in the error that names it.
+        let m = Mapping::parse(
+            "m.toml",
+            "[key]\ncolumn = \"Email\"\n[position]\ndepartment = \"Dept\"\n",
+        )
+        .unwrap();
+        let reader =
+            RowReader::from_reader("t.csv".into(), Box::new(text.as_bytes()), InputFormat::Csv)
+                .unwrap();
+        let message = m.bind(reader.header()).unwrap_err().to_string();
+        assert!(message.contains("\\u{202e}Dept␛[2J"), "{message}");
+        assert!(!message.chars().any(crate::text::is_unsafe), "{message}");
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub mod ui;
 pub mod update;
 pub mod widgets;
 
+#[cfg(test)]
+mod hostile;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

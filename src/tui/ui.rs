@@ -14,6 +14,7 @@ use super::theme::Role;
 use super::update::{editing_filter, popup_accepts, takes_text};
 use super::widgets::{spinner, truncate};
 use super::{panes, popups};
+use crate::text::{self, shown};
 
 /// The header's row.
 pub const HEADER_ROW: u16 = 0;
@@ -73,8 +74,16 @@ pub fn list_height(pane: PaneId, size: (u16, u16)) -> usize {
     usize::from(rows.max(1))
 }
 
-/// Draws the whole console.
+/// Draws the whole console, then scrubs the frame so no unsafe character can reach the
+/// terminal (see `widgets::scrub`).
 pub fn draw(frame: &mut Frame, state: &AppState) {
+    draw_unscrubbed(frame, state);
+    super::widgets::scrub(frame.buffer_mut());
+}
+
+/// Draws the whole console without the last guard: each draw function sanitises its own data,
+/// and the hostile-data tests check that they do by drawing through this.
+pub fn draw_unscrubbed(frame: &mut Frame, state: &AppState) {
     let area = frame.area();
     if area.width < 20 || area.height < 6 {
         frame.render_widget(Paragraph::new("peoplectl: the terminal is too small"), area);
@@ -138,7 +147,7 @@ fn header(frame: &mut Frame, state: &AppState, area: Rect) {
             String::new()
         };
         right.push(Span::styled(
-            format!("{} {}{more} ", spinner(state), job.label),
+            format!("{} {}{more} ", spinner(state), shown(&job.label)),
             base,
         ));
         // Graph, not the console, is what is slow: say so, and why, in a few words.
@@ -154,6 +163,7 @@ fn header(frame: &mut Frame, state: &AppState, area: Rect) {
         right.push(Span::styled(s::READ_ONLY_BADGE, theme.style(Role::Badge)));
     }
     let right_w: usize = right.iter().map(|s| s.content.width()).sum();
+    // The left side is sanitised by `truncate` below.
     let tenant = if state.info.demo {
         format!("{} ({})", state.info.tenant, s::DEMO)
     } else {
@@ -247,7 +257,8 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
         }
         groups.push(g);
     }
-    let hint_w = |(k, d): &(String, &str)| k.width() + 1 + d.width() + 2;
+    // Keys and hints come from the keymap file: shown and measured through the sanitiser.
+    let hint_w = |(k, d): &(String, &str)| text::width(k) + 1 + text::width(d) + 2;
     let tail: Vec<(String, &str)> = if groups.len() > 1 {
         groups.pop().unwrap_or_default()
     } else {
@@ -262,12 +273,18 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
             break;
         }
         used += w;
-        spans.push(Span::styled(h.0, theme.style(Role::Key)));
-        spans.push(Span::raw(format!(" {}  ", h.1)));
+        spans.push(Span::styled(
+            shown(&h.0).into_owned(),
+            theme.style(Role::Key),
+        ));
+        spans.push(Span::raw(format!(" {}  ", shown(h.1))));
     }
     for h in tail {
-        spans.push(Span::styled(h.0, theme.style(Role::Key)));
-        spans.push(Span::raw(format!(" {}  ", h.1)));
+        spans.push(Span::styled(
+            shown(&h.0).into_owned(),
+            theme.style(Role::Key),
+        ));
+        spans.push(Span::raw(format!(" {}  ", shown(h.1))));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

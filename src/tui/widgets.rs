@@ -1,14 +1,17 @@
-//! Small drawing helpers shared by panes and popups: blocks, fixed-width columns, truncation.
+//! Small drawing helpers shared by panes and popups: blocks, list rows, fixed-width columns,
+//! and the sanitising cut and wrap of `crate::text` in the theme's glyphs.
 
+use std::borrow::Cow;
+
+use super::state::{AppState, LoadState};
+use super::theme::{Role, Theme};
+use crate::text;
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-
-use super::state::{AppState, LoadState};
-use super::theme::{Role, Theme};
 
 /// A bordered block with a title.
 pub fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>) -> Block<'a> {
@@ -18,34 +21,14 @@ pub fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>) -> Block<'a> {
         .title(title.into().style(theme.style(Role::Heading)))
 }
 
-/// `text` cut to `width` columns, ending in an ellipsis when cut.
+/// `text` sanitised and cut to `width` columns, ending in the theme's ellipsis when cut.
 pub fn truncate(text: &str, width: usize, theme: &Theme) -> String {
-    if text.width() <= width {
-        return text.to_owned();
-    }
-    let ell = theme.glyphs().ellipsis;
-    let keep = width.saturating_sub(ell.width());
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > keep {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    if width >= ell.width() {
-        out.push_str(ell);
-    }
-    out
+    text::fit(text, width, theme.glyphs().ellipsis).into_owned()
 }
 
-/// `text` truncated and padded to exactly `width` columns.
+/// `text` sanitised, cut and padded to exactly `width` columns.
 pub fn cell(text: &str, width: usize, theme: &Theme) -> String {
-    let t = truncate(text, width, theme);
-    let pad = width.saturating_sub(t.width());
-    format!("{t}{}", " ".repeat(pad))
+    text::fit_padded(text, width, theme.glyphs().ellipsis)
 }
 
 /// A column of a table: its heading, minimum width, and whether it takes spare room.
@@ -123,16 +106,58 @@ pub fn widths(total: u16, cols: &[Col]) -> Vec<usize> {
     out.into_iter().map(usize::from).collect()
 }
 
-/// A line of cells at the given widths, each with its own style.
-pub fn row<'a>(cells: Vec<(String, Style)>, widths: &[usize], theme: &Theme) -> Line<'a> {
+/// A line of cells at the given widths, each with its own style (sanitised and cut).
+pub fn row<'a, S: AsRef<str>>(cells: Vec<(S, Style)>, widths: &[usize], theme: &Theme) -> Line<'a> {
     let mut spans = Vec::with_capacity(cells.len() * 2);
     for (i, ((text, style), w)) in cells.into_iter().zip(widths).enumerate() {
         if i > 0 {
             spans.push(Span::raw(" "));
         }
-        spans.push(Span::styled(cell(&text, *w, theme), style));
+        spans.push(Span::styled(cell(text.as_ref(), *w, theme), style));
     }
     Line::from(spans)
+}
+
+/// One row of a list pane: its cells (text and role) and whether it is the selected one.
+pub struct ListRow<'t> {
+    pub cells: Vec<(Cow<'t, str>, Role)>,
+    pub selected: bool,
+}
+
+/// The lines of a list pane: the heading, then `rows` (already windowed to what fits), each
+/// cell sanitised and cut to its column, the selected row highlighted; `empty` when there are
+/// no rows at all.
+pub fn list_rows<'a, 't>(
+    cols: &[Col],
+    widths: &[usize],
+    theme: &Theme,
+    rows: impl IntoIterator<Item = ListRow<'t>>,
+    empty: Option<&'static str>,
+) -> Vec<Line<'a>> {
+    let mut lines = vec![heading(cols, widths, theme)];
+    if let Some(text) = empty {
+        lines.push(Line::styled(text, theme.style(Role::Dim)));
+    }
+    let selected = theme.style(Role::Selected);
+    for r in rows {
+        let cells = r
+            .cells
+            .into_iter()
+            .map(|(text, role)| {
+                let style = theme.style(role);
+                (
+                    text,
+                    if r.selected {
+                        style.patch(selected)
+                    } else {
+                        style
+                    },
+                )
+            })
+            .collect();
+        lines.push(row(cells, widths, theme));
+    }
+    lines
 }
 
 /// The heading line of a table.
@@ -157,10 +182,10 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
-/// Clears `area` and draws a popup frame with a title; returns the inside.
+/// Clears `area` and draws a popup frame with a title (sanitised); returns the inside.
 pub fn popup_frame(frame: &mut Frame, area: Rect, title: &str, theme: &Theme, error: bool) -> Rect {
     frame.render_widget(Clear, area);
-    let mut b = block(theme, format!(" {title} "));
+    let mut b = block(theme, format!(" {} ", text::shown(title)));
     if error {
         b = b.border_style(theme.style(Role::Error));
     }
@@ -193,7 +218,7 @@ pub fn load_placeholder<T>(
         ])],
         LoadState::Failed(e) => vec![
             Line::styled(
-                format!("Could not read from Graph: {e}"),
+                format!("Could not read from Graph: {}", text::shown(e)),
                 theme.style(Role::Error),
             ),
             Line::styled("Press r to try again.", theme.style(Role::Dim)),
@@ -203,50 +228,9 @@ pub fn load_placeholder<T>(
     true
 }
 
-/// Wraps `text` to `width` columns (at spaces where possible).
+/// `text` sanitised and wrapped to `width` columns (at spaces where possible).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(8);
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let wl = word.width();
-        let ll = line.width();
-        if ll > 0 && ll + 1 + wl > width {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        if wl > width {
-            // A word longer than the line is cut hard.
-            let mut rest = word;
-            while rest.width() > width {
-                let mut cut = 0;
-                let mut used = 0;
-                for (i, c) in rest.char_indices() {
-                    let w = c.width().unwrap_or(0);
-                    if used + w > width.saturating_sub(line.width()) {
-                        break;
-                    }
-                    used += w;
-                    cut = i + c.len_utf8();
-                }
-                if cut == 0 {
-                    break;
-                }
-                line.push_str(&rest[..cut]);
-                out.push(std::mem::take(&mut line));
-                rest = &rest[cut..];
-            }
-            line.push_str(rest);
-        } else {
-            line.push_str(word);
-        }
-    }
-    if !line.is_empty() || out.is_empty() {
-        out.push(line);
-    }
-    out
+    text::wrap(text, width)
 }
 
 /// Splits a pane's inner area into its list and the detail panel of `detail_lines` below it.
@@ -263,6 +247,21 @@ pub fn split_detail(inner: Rect, detail_lines: u16) -> (Rect, Rect) {
     (list, detail)
 }
 
+/// The last guard on the draw path: removes any unsafe character (see `crate::text`) that a
+/// draw function let into a cell, so none reaches the terminal even where one forgot to pass
+/// its text through the sanitiser. Clean cells (nearly all) cost one ASCII check.
+pub fn scrub(buf: &mut Buffer) {
+    for cell in &mut buf.content {
+        let symbol = cell.symbol();
+        if symbol.bytes().all(|b| (0x20..0x7f).contains(&b)) || !symbol.chars().any(text::is_unsafe)
+        {
+            continue;
+        }
+        let clean: String = symbol.chars().filter(|c| !text::is_unsafe(*c)).collect();
+        cell.set_symbol(if clean.is_empty() { " " } else { &clean });
+    }
+}
+
 /// A horizontal rule across `width` columns (ASCII when glyphs are off).
 pub fn rule<'a>(theme: &Theme, width: usize) -> Line<'a> {
     Line::styled(
@@ -274,6 +273,7 @@ pub fn rule<'a>(theme: &Theme, width: usize) -> Line<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn widths_fill_the_line_and_respect_caps() {
@@ -303,6 +303,57 @@ mod tests {
             "Senior ..."
         );
         assert_eq!(cell("ab", 4, &t), "ab  ");
+    }
+
+    #[test]
+    fn list_rows_highlight_the_selected_row_and_cut_hostile_cells() {
+        let t = Theme::default();
+        let cols = [Col::fixed("ID", 6), Col::flex("NAME", 8, 1, 0)];
+        let w = widths(20, &cols);
+        let lines = list_rows(
+            &cols,
+            &w,
+            &t,
+            [
+                ListRow {
+                    cells: vec![
+                        ("hr".into(), Role::Normal),
+                        ("\x1b]0;x\x07 HR".into(), Role::Dim),
+                    ],
+                    selected: false,
+                },
+                ListRow {
+                    cells: vec![("lms".into(), Role::Normal), ("LMS".into(), Role::Normal)],
+                    selected: true,
+                },
+            ],
+            None,
+        );
+        assert_eq!(lines.len(), 3);
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert_eq!(text[1], "hr     ␛]0;x␇ HR    ");
+        assert!(text.iter().all(|l| l.width() == 20), "{text:?}");
+        let sel = t.style(Role::Selected);
+        assert_eq!(lines[2].spans[0].style, t.style(Role::Normal).patch(sel));
+        assert_eq!(lines[1].spans[2].style, t.style(Role::Dim));
+    }
+
+    #[test]
+    fn scrub_removes_what_a_draw_function_let_through() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 6, 1));
+        buf.set_string(0, 0, "ab", Style::default());
+        buf[(2, 0)].set_symbol("\x1b");
+        buf[(3, 0)].set_symbol("c\u{202e}");
+        scrub(&mut buf);
+        let text: String = buf
+            .content
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect();
+        assert_eq!(text, "ab c  ");
     }
 
     #[test]

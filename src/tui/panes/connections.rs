@@ -9,13 +9,14 @@ use super::problem_lines;
 use crate::graph::connections::ConnectionState;
 use crate::ops::doctor::Severity;
 use crate::ops::snapshot::ConnectionView;
+use crate::text::shown;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
 use crate::tui::update::selected_connection;
 use crate::tui::widgets::{
-    self, Col, block, heading, load_placeholder, row, truncate, widths, wrap,
+    self, Col, ListRow, block, heading, list_rows, load_placeholder, row, truncate, widths, wrap,
 };
 
 const COLS: [Col; 8] = [
@@ -81,7 +82,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                 s::PANE_TITLES[0],
                 c.visible.len(),
                 c.rows.len(),
-                c.filter.input.text,
+                shown(&c.filter.input.text),
                 if c.filter.editing { "_" } else { "" }
             )
         };
@@ -95,65 +96,45 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let Some(snap) = state.snap() else { return };
     let w = widths(inner.width, &COLS);
     let height = usize::from(inner.height.saturating_sub(1 + DETAIL_LINES)).max(1);
-    let mut lines = vec![heading(&COLS, &w, theme)];
-    if c.visible.is_empty() {
-        lines.push(Line::styled(
-            if c.rows.is_empty() {
-                "No connections in this tenant. Press n to create one."
-            } else {
-                "No connection matches the filter (esc clears it)."
-            },
-            theme.style(Role::Dim),
-        ));
-    }
-    for (n, &i) in c
+    let empty = c.visible.is_empty().then_some(if c.rows.is_empty() {
+        "No connections in this tenant. Press n to create one."
+    } else {
+        "No connection matches the filter (esc clears it)."
+    });
+    let rows = c
         .visible
         .iter()
         .enumerate()
         .skip(c.list.offset)
         .take(height)
-    {
-        let Some(r) = c.rows.get(i) else { continue };
-        let view = snap.connection(&r.id);
-        let (schema, schema_role) = view.map_or(("?", Role::Dim), schema_status);
-        let (problems, p_role) = problems_cell(state, &r.id);
-        let sel = n == c.list.selected;
-        let st = |role: Role| {
-            let base = theme.style(role);
-            if sel {
-                base.patch(theme.style(Role::Selected))
+        .filter_map(|(n, &i)| {
+            let r = c.rows.get(i)?;
+            let view = snap.connection(&r.id);
+            let (schema, schema_role) = view.map_or(("?", Role::Dim), schema_status);
+            let (problems, p_role) = problems_cell(state, &r.id);
+            let state_role = if r.state == "ready" {
+                Role::Normal
             } else {
-                base
-            }
-        };
-        lines.push(row(
-            vec![
-                (r.id.clone(), st(Role::Normal)),
-                (r.name.clone(), st(Role::Normal)),
-                (s::contract_text(r.contract).to_owned(), st(Role::Normal)),
-                (
-                    r.state.clone(),
-                    st(if r.state == "ready" {
-                        Role::Normal
-                    } else {
-                        Role::Warning
-                    }),
-                ),
-                (schema.to_owned(), st(schema_role)),
-                (
-                    if r.registered { "yes" } else { "no" }.to_owned(),
-                    st(Role::Normal),
-                ),
-                (
-                    r.rank.map_or("-".to_owned(), |n| n.to_string()),
-                    st(Role::Normal),
-                ),
-                (problems, st(p_role)),
-            ],
-            &w,
-            theme,
-        ));
-    }
+                Role::Warning
+            };
+            Some(ListRow {
+                cells: vec![
+                    (r.id.as_str().into(), Role::Normal),
+                    (r.name.as_str().into(), Role::Normal),
+                    (s::contract_text(r.contract).into(), Role::Normal),
+                    (r.state.as_str().into(), state_role),
+                    (schema.into(), schema_role),
+                    (if r.registered { "yes" } else { "no" }.into(), Role::Normal),
+                    (
+                        r.rank.map_or("-".to_owned(), |n| n.to_string()).into(),
+                        Role::Normal,
+                    ),
+                    (problems.into(), p_role),
+                ],
+                selected: n == c.list.selected,
+            })
+        });
+    let lines = list_rows(&COLS, &w, theme, rows, empty);
     let (list_area, detail_area) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
     summary(frame, detail_area, state);
@@ -223,7 +204,7 @@ const SCHEMA_COLS: [Col; 3] = [
 /// The schema and problems of one connection (scrolls with j/k).
 fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
     let theme = &state.theme;
-    let b = block(theme, format!(" Connection {id}  (esc: back) "));
+    let b = block(theme, format!(" Connection {}  (esc: back) ", shown(id)));
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let Some(view) = state.snap().and_then(|s| s.connection(id)) else {
@@ -234,7 +215,10 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
     let c = &view.connection;
     let row_ = state.connections.rows.iter().find(|r| r.id == id);
     let (schema, schema_role) = schema_status(view);
-    let mut lines = vec![Line::styled(c.name.clone(), theme.style(Role::Heading))];
+    let mut lines = vec![Line::styled(
+        shown(&c.name).into_owned(),
+        theme.style(Role::Heading),
+    )];
     for l in wrap(c.description.as_deref().unwrap_or_default(), width) {
         if !l.is_empty() {
             lines.push(Line::raw(l));
@@ -290,13 +274,13 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
             }
             for problem in &view.schema_problems {
                 lines.push(Line::styled(
-                    format!("{} {problem}", theme.glyphs().fail),
+                    format!("{} {}", theme.glyphs().fail, shown(problem)),
                     theme.style(Role::Error),
                 ));
             }
         }
         (None, Some(e)) => lines.push(Line::styled(
-            format!("The schema could not be read: {e}"),
+            format!("The schema could not be read: {}", shown(e)),
             theme.style(Role::Warning),
         )),
         (None, None) => lines.push(Line::styled(

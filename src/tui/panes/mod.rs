@@ -26,11 +26,16 @@ pub(crate) fn filter_line(
 ) {
     let theme = &state.theme;
     let mut spans = vec![Span::styled(format!("{label}: "), theme.style(Role::Key))];
-    spans.push(Span::raw(filter.input.text.clone()));
+    spans.push(Span::raw(
+        crate::text::shown(&filter.input.text).into_owned(),
+    ));
     if filter.editing {
         spans.push(Span::styled("_", theme.style(Role::Key)));
     }
-    spans.push(Span::styled(format!("  {count}"), theme.style(Role::Dim)));
+    spans.push(Span::styled(
+        format!("  {}", crate::text::shown(count)),
+        theme.style(Role::Dim),
+    ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

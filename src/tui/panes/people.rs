@@ -1,16 +1,21 @@
 //! The People pane: incremental search over every user and one person's explained profile.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::filter_line;
+use crate::text::shown;
 use crate::tui::profile::ActualProfile;
 use crate::tui::state::{AppState, LoadState, ProfileState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::widgets::{Col, block, heading, load_placeholder, row, spinner, truncate, widths};
+use crate::tui::widgets::{
+    Col, ListRow, block, heading, list_rows, load_placeholder, row, spinner, truncate, widths,
+};
 
 const COLS: [Col; 4] = [
     Col::flex("NAME", 16, 2, 32),
@@ -32,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let total = pp.index.len();
     let count = match &pp.users {
         LoadState::Loading => format!("{} loading users: {total} so far", spinner(state)),
-        LoadState::Failed(e) => format!("listing users failed after {total}: {e}"),
+        LoadState::Failed(e) => format!("listing users failed after {total}: {}", shown(e)),
         _ if pp.index.query().is_empty() => format!("{total} people"),
         _ => format!("{} of {total} people", pp.index.match_count()),
     };
@@ -58,37 +63,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     }
     let w = widths(inner.width, &COLS);
     let height = usize::from(list_area.height.saturating_sub(1)).max(1);
-    let mut lines = Vec::with_capacity(height + 1);
-    lines.push(heading(&COLS, &w, theme));
     // Only the visible window is built: the work per frame does not grow with the tenant.
-    for n in pp.list.offset..(pp.list.offset + height).min(pp.index.match_count()) {
-        let Some(u) = pp.index.matched(n) else { break };
-        let sel = n == pp.list.selected;
-        let st = |r: Role| {
-            let base = theme.style(r);
-            if sel {
-                base.patch(theme.style(Role::Selected))
-            } else {
-                base
-            }
-        };
-        lines.push(row(
-            vec![
-                (u.name().to_owned(), st(Role::Normal)),
-                (u.user_principal_name.to_string(), st(Role::Normal)),
+    let end = (pp.list.offset + height).min(pp.index.match_count());
+    let rows = (pp.list.offset..end)
+        .map_while(|n| pp.index.matched(n).map(|u| (n, u)))
+        .map(|(n, u)| ListRow {
+            cells: vec![
+                (u.name().into(), Role::Normal),
+                (Cow::Borrowed(&*u.user_principal_name), Role::Normal),
+                (u.job_title.as_deref().unwrap_or_default().into(), Role::Dim),
                 (
-                    u.job_title.as_deref().unwrap_or_default().to_owned(),
-                    st(Role::Dim),
-                ),
-                (
-                    u.department.as_deref().unwrap_or_default().to_owned(),
-                    st(Role::Dim),
+                    u.department.as_deref().unwrap_or_default().into(),
+                    Role::Dim,
                 ),
             ],
-            &w,
-            theme,
-        ));
-    }
+            selected: n == pp.list.selected,
+        });
+    let mut lines = list_rows(&COLS, &w, theme, rows, None);
     if pp.index.match_count() == 0 {
         lines.push(Line::styled(
             "Nobody matches. esc clears the search.",
@@ -109,7 +100,11 @@ fn draw_profile(frame: &mut Frame, area: Rect, state: &AppState, profile: &Profi
     let theme = &state.theme;
     let b = block(
         theme,
-        format!(" {} <{}>  (esc: back) ", profile.name, profile.upn),
+        format!(
+            " {} <{}>  (esc: back) ",
+            shown(&profile.name),
+            shown(&profile.upn)
+        ),
     );
     let inner = b.inner(area);
     frame.render_widget(b, area);
@@ -129,7 +124,10 @@ fn draw_profile(frame: &mut Frame, area: Rect, state: &AppState, profile: &Profi
     let (note, role) = match &view.actual {
         ActualProfile::Compared => (s::PROFILE_NOTE_COMPARED.to_owned(), Role::Dim),
         ActualProfile::NeedsDelegated => (s::PROFILE_NOTE_COMPUTED.to_owned(), Role::Warning),
-        ActualProfile::Failed(e) => (format!("actual profile unreadable: {e}"), Role::Warning),
+        ActualProfile::Failed(e) => (
+            format!("actual profile unreadable: {}", shown(e)),
+            Role::Warning,
+        ),
     };
     let mut lines = vec![
         Line::styled(

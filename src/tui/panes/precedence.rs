@@ -1,5 +1,7 @@
 //! The Precedence pane: the ordered list, flags, staged moves, and the diff and impact before apply.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -10,12 +12,15 @@ use crate::people::compose::{PropertyKind, collection_kind};
 use crate::people::impact::Impact;
 use crate::people::precedence::{Change, Problem};
 use crate::people::source_url::SourceUrl;
+use crate::text::shown;
 use crate::tui::profile::label_for;
 use crate::tui::state::{AppState, ImpactState, LoadState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
-use crate::tui::widgets::{self, Col, block, heading, load_placeholder, row, truncate, widths};
+use crate::tui::widgets::{
+    self, Col, ListRow, block, list_rows, load_placeholder, truncate, widths,
+};
 
 const COLS: [Col; 6] = [
     Col::fixed("", 1),
@@ -76,83 +81,65 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let list = state.shown_list();
     let w = widths(inner.width, &COLS);
     let height = usize::from(inner.height.saturating_sub(1 + DETAIL_LINES)).max(1);
-    let mut lines = vec![heading(&COLS, &w, theme)];
-    if list.is_empty() {
-        lines.push(Line::styled(
-            s::NO_PRECEDENCE_SETTING,
-            theme.style(Role::Dim),
-        ));
-    }
-    for (i, entry) in list
+    let empty = list.is_empty().then_some(s::NO_PRECEDENCE_SETTING);
+    let rows = list
         .entries()
         .iter()
         .enumerate()
         .skip(p.list.offset)
         .take(height)
-    {
-        let moved = staged.and_then(|s| s.moved_from(i));
-        let registered = entry.source_id().is_some_and(|id| {
-            state
-                .snap()
-                .is_some_and(|s| s.source(id.as_str()).is_some())
-        });
-        let mut status = Vec::new();
-        let mut role = Role::Normal;
-        if let Some(from) = moved {
-            status.push(format!("{} was {}", g.staged, from + 1));
-            role = Role::Staged;
-        }
-        let orphan = entry.source_id().is_some_and(|id| {
-            registered
-                && entry.builtin().is_none()
-                && state
+        .map(|(i, entry)| {
+            let moved = staged.and_then(|s| s.moved_from(i));
+            let registered = entry.source_id().is_some_and(|id| {
+                state
                     .snap()
-                    .is_some_and(|s| s.connection(id.as_str()).is_none())
-        });
-        if entry.source_id().is_none() {
-            status.push("unrecognised URL".to_owned());
-        } else if !registered {
-            status.push("not registered".to_owned());
-        } else if orphan {
-            status.push("orphan".to_owned());
-        }
-        let flag_role = if moved.is_some() {
-            Role::Staged
-        } else if status.is_empty() {
-            Role::Normal
-        } else {
-            Role::Warning
-        };
-        let sel = i == p.list.selected;
-        let st = |r: Role| {
-            let base = theme.style(r);
-            if sel {
-                base.patch(theme.style(Role::Selected))
-            } else {
-                base
+                    .is_some_and(|s| s.source(id.as_str()).is_some())
+            });
+            let mut status = Vec::new();
+            let mut role = Role::Normal;
+            if let Some(from) = moved {
+                status.push(format!("{} was {}", g.staged, from + 1));
+                role = Role::Staged;
             }
-        };
-        lines.push(row(
-            vec![
-                (
-                    if moved.is_some() { g.staged } else { " " }.to_owned(),
-                    st(role),
-                ),
-                ((i + 1).to_string(), st(role)),
-                (entry_name(state, entry), st(role)),
-                (entry_kind(state, entry), st(Role::Dim)),
-                (
-                    entry
-                        .source_id()
-                        .map_or_else(|| "-".to_owned(), ToString::to_string),
-                    st(Role::Normal),
-                ),
-                (status.join(", "), st(flag_role)),
-            ],
-            &w,
-            theme,
-        ));
-    }
+            let orphan = entry.source_id().is_some_and(|id| {
+                registered
+                    && entry.builtin().is_none()
+                    && state
+                        .snap()
+                        .is_some_and(|s| s.connection(id.as_str()).is_none())
+            });
+            if entry.source_id().is_none() {
+                status.push("unrecognised URL".to_owned());
+            } else if !registered {
+                status.push("not registered".to_owned());
+            } else if orphan {
+                status.push("orphan".to_owned());
+            }
+            let flag_role = if moved.is_some() {
+                Role::Staged
+            } else if status.is_empty() {
+                Role::Normal
+            } else {
+                Role::Warning
+            };
+            ListRow {
+                cells: vec![
+                    (if moved.is_some() { g.staged } else { " " }.into(), role),
+                    ((i + 1).to_string().into(), role),
+                    (entry_name(state, entry).into(), role),
+                    (entry_kind(state, entry).into(), Role::Dim),
+                    (
+                        entry
+                            .source_id()
+                            .map_or(Cow::Borrowed("-"), |id| id.as_str().into()),
+                        Role::Normal,
+                    ),
+                    (status.join(", ").into(), flag_role),
+                ],
+                selected: i == p.list.selected,
+            }
+        });
+    let lines = list_rows(&COLS, &w, theme, rows, empty);
     let (list_area, detail) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
     panel(frame, detail, state);
@@ -251,12 +238,12 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
         let impact = match &p.impact {
             ImpactState::Ready(i) => Line::from(vec![
                 Span::styled("Impact: ", theme.style(Role::Heading)),
-                Span::raw(impact_text(i)),
+                Span::raw(shown(&impact_text(i)).into_owned()),
             ]),
             ImpactState::Computing => Line::styled("Impact: computing…", theme.style(Role::Dim)),
             ImpactState::WaitingForInputs | ImpactState::None => match &p.inputs {
                 LoadState::Failed(e) => Line::styled(
-                    format!("Impact unknown: reading source values failed: {e}"),
+                    format!("Impact unknown: reading source values failed: {}", shown(e)),
                     theme.style(Role::Error),
                 ),
                 _ => Line::styled(

@@ -6,12 +6,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::problem_lines;
+use crate::text::shown;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
 use crate::tui::update::selected_source;
-use crate::tui::widgets::{self, Col, block, heading, load_placeholder, row, truncate, widths};
+use crate::tui::widgets::{
+    self, Col, ListRow, block, list_rows, load_placeholder, truncate, widths,
+};
 
 const COLS: [Col; 6] = [
     Col::flex("SOURCE ID", 13, 1, 36),
@@ -46,57 +49,48 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     }
     let w = widths(inner.width, &COLS);
     let height = usize::from(inner.height.saturating_sub(1 + DETAIL_LINES)).max(1);
-    let mut lines = vec![heading(&COLS, &w, theme)];
-    if c.visible.is_empty() {
-        lines.push(Line::styled(
-            if c.rows.is_empty() {
-                "No profile sources. Press R to register a connection."
-            } else {
-                "No source matches the filter (esc clears it)."
-            },
-            theme.style(Role::Dim),
-        ));
-    }
-    for (n, &i) in c
+    let empty = c.visible.is_empty().then_some(if c.rows.is_empty() {
+        "No profile sources. Press R to register a connection."
+    } else {
+        "No source matches the filter (esc clears it)."
+    });
+    let rows = c
         .visible
         .iter()
         .enumerate()
         .skip(c.list.offset)
         .take(height)
-    {
-        let Some(r) = c.rows.get(i) else { continue };
-        let sel = n == c.list.selected;
-        let st = |role: Role| {
-            let base = theme.style(role);
-            if sel {
-                base.patch(theme.style(Role::Selected))
+        .filter_map(|(n, &i)| {
+            let r = c.rows.get(i)?;
+            let (flags, role) = if r.orphan {
+                ("orphan", Role::Error)
+            } else if r.built_in {
+                ("built-in", Role::Dim)
             } else {
-                base
-            }
-        };
-        let (flags, role) = if r.orphan {
-            ("orphan", Role::Error)
-        } else if r.built_in {
-            ("built-in", Role::Dim)
-        } else {
-            ("", Role::Normal)
-        };
-        lines.push(row(
-            vec![
-                (r.source_id.clone(), st(Role::Normal)),
-                (r.display_name.clone().unwrap_or_default(), st(Role::Normal)),
-                (r.kind.clone().unwrap_or_default(), st(Role::Dim)),
-                (r.web_url.clone().unwrap_or_default(), st(Role::Normal)),
-                (
-                    r.rank.map_or("-".to_owned(), |n| n.to_string()),
-                    st(Role::Normal),
-                ),
-                (flags.to_owned(), st(role)),
-            ],
-            &w,
-            theme,
-        ));
-    }
+                ("", Role::Normal)
+            };
+            Some(ListRow {
+                cells: vec![
+                    (r.source_id.as_str().into(), Role::Normal),
+                    (
+                        r.display_name.as_deref().unwrap_or_default().into(),
+                        Role::Normal,
+                    ),
+                    (r.kind.as_deref().unwrap_or_default().into(), Role::Dim),
+                    (
+                        r.web_url.as_deref().unwrap_or_default().into(),
+                        Role::Normal,
+                    ),
+                    (
+                        r.rank.map_or("-".to_owned(), |n| n.to_string()).into(),
+                        Role::Normal,
+                    ),
+                    (flags.into(), role),
+                ],
+                selected: n == c.list.selected,
+            })
+        });
+    let lines = list_rows(&COLS, &w, theme, rows, empty);
     let (list_area, detail) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
     summary(frame, detail, state);
@@ -112,12 +106,10 @@ fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
         widgets::rule(theme, width),
         Line::from(vec![
             Span::styled(
-                r.display_name
-                    .clone()
-                    .unwrap_or_else(|| r.source_id.clone()),
+                shown(r.display_name.as_deref().unwrap_or(&r.source_id)),
                 theme.style(Role::Heading),
             ),
-            Span::raw(format!("  sourceId {}", r.source_id)),
+            Span::raw(format!("  sourceId {}", shown(&r.source_id))),
         ]),
         Line::raw(truncate(
             &format!(

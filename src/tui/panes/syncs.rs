@@ -6,13 +6,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::sync::Issue;
+use crate::text::shown;
 use crate::tui::state::{AppState, SyncRun};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::ui::DETAIL_LINES;
 use crate::tui::update::sync_connections;
 use crate::tui::widgets::{
-    self, Col, block, heading, load_placeholder, row, spinner, truncate, widths,
+    self, Col, ListRow, block, list_rows, load_placeholder, spinner, truncate, widths,
 };
 
 const COLS: [Col; 5] = [
@@ -52,11 +53,11 @@ fn run_status(state: &AppState, run: &SyncRun) -> (String, Role) {
 /// "line 59 (Email): missing".
 pub fn issue_text(i: &Issue) -> String {
     let at = match (i.line, &i.column) {
-        (Some(l), Some(c)) => format!("line {l} ({c})"),
+        (Some(l), Some(c)) => format!("line {l} ({})", shown(c)),
         (Some(l), None) => format!("line {l}"),
-        (None, _) => i.item_id.clone().unwrap_or_else(|| "item".to_owned()),
+        (None, _) => shown(i.item_id.as_deref().unwrap_or("item")).into_owned(),
     };
-    format!("{at}: {}", i.reason)
+    format!("{at}: {}", shown(&i.reason))
 }
 
 /// The counters of a run, as lines.
@@ -157,18 +158,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     }
     let Some(snap) = state.snap() else { return };
     let w = widths(inner.width, &COLS);
-    let mut lines = vec![heading(&COLS, &w, theme)];
     let ids = sync_connections(state);
-    if ids.is_empty() {
-        lines.push(Line::styled(
-            "No people connections to sync into.",
-            theme.style(Role::Dim),
-        ));
-    }
-    for (n, id) in ids.iter().enumerate() {
-        let Some(c) = snap.connection(id) else {
-            continue;
-        };
+    let empty = ids
+        .is_empty()
+        .then_some("No people connections to sync into.");
+    let rows = ids.iter().enumerate().filter_map(|(n, id)| {
+        let c = snap.connection(id)?;
         let input = state.info.sync_inputs.get(id).map_or_else(
             || "none configured (f: choose a file)".to_owned(),
             |i| {
@@ -178,44 +173,34 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                 )
             },
         );
+        let input_role = if state.info.sync_inputs.contains_key(id) {
+            Role::Normal
+        } else {
+            Role::Dim
+        };
         let (last, last_role) = state
             .syncs
             .runs
             .get(id)
             .map_or(("-".to_owned(), Role::Dim), |r| run_status(state, r));
-        let sel = n == state.syncs.list.selected;
-        let st = |r: Role| {
-            let base = theme.style(r);
-            if sel {
-                base.patch(theme.style(Role::Selected))
-            } else {
-                base
-            }
-        };
-        lines.push(row(
-            vec![
-                (id.clone(), st(Role::Normal)),
-                (c.connection.name.clone(), st(Role::Normal)),
-                (
-                    input,
-                    st(if state.info.sync_inputs.contains_key(id) {
-                        Role::Normal
-                    } else {
-                        Role::Dim
-                    }),
-                ),
-                (last, st(last_role)),
+        Some(ListRow {
+            cells: vec![
+                (id.as_str().into(), Role::Normal),
+                (c.connection.name.as_str().into(), Role::Normal),
+                (input.into(), input_role),
+                (last.into(), last_role),
                 (
                     c.connection
                         .ingested_items_count
-                        .map_or("-".to_owned(), |n| n.to_string()),
-                    st(Role::Normal),
+                        .map_or("-".to_owned(), |n| n.to_string())
+                        .into(),
+                    Role::Normal,
                 ),
             ],
-            &w,
-            theme,
-        ));
-    }
+            selected: n == state.syncs.list.selected,
+        })
+    });
+    let lines = list_rows(&COLS, &w, theme, rows, empty);
     let (list_area, detail) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
     panel(frame, detail, state, ids.get(state.syncs.list.selected));

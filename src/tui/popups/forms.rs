@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{fit_height, hint_line, popup_width, step_lines};
+use crate::text::shown;
 use crate::tui::panes::precedence::entry_name;
 use crate::tui::state::{
     AppState, EditSourceForm, Form, NewConnectionWizard, RegisterStage, RegisterWizard, SetupStage,
@@ -183,7 +184,8 @@ pub fn draw_register(frame: &mut Frame, body: Rect, state: &AppState, w: &Regist
             lines.push(Line::styled(
                 format!(
                     "Register '{}' as \"{}\":",
-                    plan.source_id, plan.display_name
+                    shown(&plan.source_id),
+                    shown(&plan.display_name)
                 ),
                 theme.style(Role::Heading),
             ));
@@ -228,7 +230,7 @@ pub fn draw_edit_source(frame: &mut Frame, body: Rect, state: &AppState, f: &Edi
     let theme = &state.theme;
     let width = usize::from(popup_width(body).saturating_sub(2));
     let mut lines = vec![Line::styled(
-        format!("Profile source '{}'", f.source_id),
+        format!("Profile source '{}'", shown(&f.source_id)),
         theme.style(Role::Dim),
     )];
     lines.extend(form_lines(state, &f.form, width, !f.saving));
@@ -257,10 +259,14 @@ pub fn draw_move_to(frame: &mut Frame, body: Rect, state: &AppState, input: &Tex
         .map(|e| entry_name(state, e))
         .unwrap_or_default();
     let lines = vec![
-        Line::raw(format!("Move '{name}' to rank (1-{}):", list.len())),
+        Line::raw(format!(
+            "Move '{}' to rank (1-{}):",
+            shown(&name),
+            list.len()
+        )),
         Line::from(vec![
             Span::styled("> ", theme.style(Role::Key)),
-            Span::raw(input.text.clone()),
+            Span::raw(shown(&input.text).into_owned()),
             Span::styled("_", theme.style(Role::Key)),
         ]),
         hint_line(state, &[("enter", "stage"), ("esc", "cancel")]),
@@ -284,7 +290,7 @@ pub fn draw_sync_file(
 ) {
     let width = usize::from(popup_width(body).saturating_sub(2));
     let mut lines = vec![Line::styled(
-        format!("Sync an HR export into '{connection}'."),
+        format!("Sync an HR export into '{}'.", shown(connection)),
         state.theme.style(Role::Dim),
     )];
     lines.extend(form_lines(state, form, width, true));

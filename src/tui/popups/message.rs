@@ -84,7 +84,7 @@ pub fn draw_device_code(
     .collect();
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        format!("    {}", p.user_code),
+        format!("    {}", crate::text::shown(&p.user_code)),
         theme.style(Role::Badge),
     ));
     lines.push(Line::raw(""));

@@ -81,7 +81,7 @@ pub(crate) fn step_lines<'a>(
             super::strings::step_label(&st.step),
             super::strings::status_word(st.status)
         );
-        let room = width.saturating_sub(head.chars().count());
+        let room = width.saturating_sub(crate::text::width(&head));
         let detail = super::widgets::wrap(&st.detail, room.max(10));
         for (i, d) in detail.into_iter().enumerate() {
             if i == 0 {

@@ -21,14 +21,14 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, p: &PaletteState) {
     let width = usize::from(inner.width);
     let mut lines = vec![Line::from(vec![
         Span::styled(": ", theme.style(Role::Key)),
-        Span::raw(p.input.text.clone()),
+        Span::raw(crate::text::shown(&p.input.text).into_owned()),
         Span::styled("_", theme.style(Role::Key)),
     ])];
     let room = usize::from(inner.height).saturating_sub(1);
     let start = p.selected.saturating_sub(room.saturating_sub(1));
     for (i, b) in matches.iter().enumerate().skip(start).take(room) {
         let keys = b.keys_label();
-        let desc_w = width.saturating_sub(keys.chars().count() + 2);
+        let desc_w = width.saturating_sub(crate::text::width(&keys) + 2);
         let style = if i == p.selected {
             theme.style(Role::Selected)
         } else {
@@ -36,7 +36,10 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, p: &PaletteState) {
         };
         lines.push(Line::from(vec![
             Span::styled(format!(" {}", cell(&b.desc, desc_w, theme)), style),
-            Span::styled(format!("{keys} "), theme.style(Role::Key)),
+            Span::styled(
+                format!("{} ", crate::text::shown(&keys)),
+                theme.style(Role::Key),
+            ),
         ]));
     }
     if matches.is_empty() {

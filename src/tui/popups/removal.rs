@@ -102,7 +102,7 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, w: &RemovalWizard) 
             lines.push(Line::from(vec![
                 Span::styled("> ", theme.style(Role::Key)),
                 Span::styled(
-                    typed.text.clone(),
+                    crate::text::shown(&typed.text).into_owned(),
                     theme.style(if matches { Role::Ok } else { Role::Normal }),
                 ),
                 Span::styled("_", theme.style(Role::Key)),

@@ -2,3 +2,4 @@
 
 mod bounds;
 mod graph;
+mod terminal;
