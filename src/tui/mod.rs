@@ -8,8 +8,10 @@
 pub mod action;
 pub mod app;
 pub mod effect;
+pub mod focus;
 pub mod identity;
 pub mod keymap;
+pub mod layout;
 pub mod logging;
 pub mod panes;
 pub mod people_index;

@@ -513,8 +513,67 @@ impl AppState {
             .unwrap_or_default()
     }
 
-    /// Rows a pane's list gets at the current size (see `ui::layout`).
+    /// Rows the shown pane's list gets at the current size.
     pub fn list_height(&self) -> usize {
-        super::ui::list_height(self.pane, self.size)
+        super::layout::list_height(self.pane, self.size)
+    }
+
+    /// How many rows a pane's list has now.
+    pub fn list_len(&self, pane: PaneId) -> usize {
+        match pane {
+            PaneId::Connections => self.connections.visible.len(),
+            PaneId::Sources => self.sources.visible.len(),
+            PaneId::Precedence => self.shown_list().len(),
+            PaneId::People => self.people.index.match_count(),
+            PaneId::Syncs => self.snap().map_or(0, |s| {
+                s.connections.iter().filter(|c| c.is_people()).count()
+            }),
+        }
+    }
+
+    /// The selection and scroll of a pane's list.
+    pub fn list_mut(&mut self, pane: PaneId) -> &mut ListState {
+        match pane {
+            PaneId::Connections => &mut self.connections.list,
+            PaneId::Sources => &mut self.sources.list,
+            PaneId::Precedence => &mut self.precedence.list,
+            PaneId::People => &mut self.people.list,
+            PaneId::Syncs => &mut self.syncs.list,
+        }
+    }
+
+    /// The selected connection row.
+    pub fn selected_connection(&self) -> Option<&ConnectionRow> {
+        let c = &self.connections;
+        c.visible.get(c.list.selected).and_then(|&i| c.rows.get(i))
+    }
+
+    /// The selected profile source row.
+    pub fn selected_source(&self) -> Option<&SourceRow> {
+        let c = &self.sources;
+        c.visible.get(c.list.selected).and_then(|&i| c.rows.get(i))
+    }
+
+    /// The people connections the Syncs pane lists, in order.
+    pub fn sync_connections(&self) -> Vec<String> {
+        self.snap().map_or_else(Vec::new, |s| {
+            s.connections
+                .iter()
+                .filter(|c| c.is_people())
+                .map(|c| c.connection.id.clone())
+                .collect()
+        })
+    }
+
+    /// The connection a sync action is about: the selected row of Syncs or Connections.
+    pub fn selected_sync_connection(&self) -> Option<String> {
+        match self.pane {
+            PaneId::Syncs => self
+                .sync_connections()
+                .get(self.syncs.list.selected)
+                .cloned(),
+            PaneId::Connections => self.selected_connection().map(|r| r.id.clone()),
+            _ => None,
+        }
     }
 }

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::action::{Action, ApplyFailure, MouseInput, PaneId};
 use super::effect::{Effect, Work};
+use super::focus;
 use super::identity::SignIn;
-use super::keymap::{Key, KeyChord};
 use super::state::{
     AppState, ApplyConfirm, ConflictState, EditSourceForm, Field, Filter, Form, ImpactState, Job,
     LoadState, Message, NewConnectionWizard, PaletteState, Popup, ProfileState, RegisterStage,
@@ -40,7 +40,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     state.dirty = true;
     match action {
         Action::Key(chord) => {
-            if let Some(a) = resolve_key(state, &chord) {
+            if let Some(a) = focus::resolve_key(state, &chord) {
                 return update(state, a);
             }
             state.dirty = false;
@@ -98,85 +98,6 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
 }
 
-/// The action a key means where the focus is: a popup, a field being typed in, the pane, then
-/// the global keys.
-pub fn resolve_key(state: &AppState, chord: &KeyChord) -> Option<Action> {
-    let km = &state.keymap;
-    if let Some(popup) = state.popups.last() {
-        if takes_text(popup) {
-            return text_key(state, chord);
-        }
-        return km.lookup("popup", chord).cloned();
-    }
-    if editing_filter(state) {
-        return text_key(state, chord);
-    }
-    km.lookup(state.pane.section(), chord)
-        .or_else(|| km.lookup("global", chord))
-        .cloned()
-}
-
-fn text_key(state: &AppState, chord: &KeyChord) -> Option<Action> {
-    if let Some(a) = state.keymap.lookup("input", chord) {
-        return Some(a.clone());
-    }
-    match chord.key {
-        Key::Char(c) if !chord.ctrl && !chord.alt => Some(Action::Input(c)),
-        _ => None,
-    }
-}
-
-/// True when a popup's keys are typed into a field.
-pub fn takes_text(popup: &Popup) -> bool {
-    match popup {
-        Popup::Palette(_) | Popup::MoveTo(_) | Popup::SyncFile { .. } => true,
-        Popup::NewConnection(w) => matches!(w.stage, SetupStage::Editing),
-        Popup::Removal(w) => matches!(w.step, RemovalStep::TypeId { .. }),
-        Popup::Register(w) => matches!(w.stage, RegisterStage::Editing),
-        Popup::EditSource(f) => !f.saving,
-        _ => false,
-    }
-}
-
-/// True when a (non-text) popup does something with `action`: the footer offers only those.
-pub fn popup_accepts(popup: &Popup, action: &Action) -> bool {
-    use Action as A;
-    let close = matches!(action, A::Back | A::Quit);
-    match popup {
-        Popup::Help { .. } | Popup::SyncReport { .. } => close || matches!(action, A::Up | A::Down),
-        Popup::ConfirmApply(_) => close || matches!(action, A::Confirm | A::Deny),
-        Popup::Conflict(_) => close || matches!(action, A::Select),
-        Popup::Removal(w) => match &w.step {
-            RemovalStep::PlanFailed(_) | RemovalStep::Report { error: Some(_), .. } => {
-                close || matches!(action, A::Retry)
-            }
-            RemovalStep::Review(_) => close || matches!(action, A::Select),
-            RemovalStep::Running { .. } => matches!(action, A::Quit),
-            _ => close,
-        },
-        Popup::NewConnection(w) => match &w.stage {
-            SetupStage::Running { .. } => matches!(action, A::Quit),
-            _ => close,
-        },
-        Popup::Register(w) => match &w.stage {
-            RegisterStage::Review(_) => close || matches!(action, A::Confirm),
-            RegisterStage::Running => matches!(action, A::Quit),
-            _ => close,
-        },
-        _ => close,
-    }
-}
-
-/// True when the shown pane's filter or search field has the keys.
-pub fn editing_filter(state: &AppState) -> bool {
-    match state.pane {
-        PaneId::Connections => state.connections.filter.editing,
-        PaneId::Sources => state.sources.filter.editing,
-        PaneId::People => state.people.search.editing,
-        PaneId::Precedence | PaneId::Syncs => false,
-    }
-}
-
 fn job(state: &mut AppState, label: &str, work: Work) -> Effect {
     let id = state.next_job;
     state.next_job += 1;
@@ -228,7 +149,7 @@ fn writable(state: &mut AppState, what: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 
 fn pane_action(state: &mut AppState, action: &Action) -> Vec<Effect> {
-    if editing_filter(state) {
+    if focus::editing_filter(state) {
         return filter_edit(state, action);
     }
     match action {
@@ -286,19 +207,19 @@ fn pane_action(state: &mut AppState, action: &Action) -> Vec<Effect> {
         Action::Register => register(state),
         Action::Edit => edit_source(state),
         Action::Remove => remove(state),
-        Action::SyncNow | Action::StartSync => match selected_sync_connection(state) {
+        Action::SyncNow | Action::StartSync => match state.selected_sync_connection() {
             Some(id) => start_sync(state, &id, None),
             None => Vec::new(),
         },
         Action::ChooseFile => {
-            if let Some(id) = selected_sync_connection(state) {
+            if let Some(id) = state.selected_sync_connection() {
                 if writable(state, &s::what_sync(&id)) {
                     open_sync_file(state, &id);
                 }
             }
             Vec::new()
         }
-        Action::CancelSync => match selected_sync_connection(state) {
+        Action::CancelSync => match state.selected_sync_connection() {
             Some(id) => match state.syncs.runs.get_mut(&id) {
                 Some(run) if run.report.is_none() => {
                     run.cancelling = true;
@@ -383,18 +304,6 @@ fn refresh(state: &mut AppState) -> Vec<Effect> {
     effects
 }
 
-fn list_len(state: &AppState) -> usize {
-    match state.pane {
-        PaneId::Connections => state.connections.visible.len(),
-        PaneId::Sources => state.sources.visible.len(),
-        PaneId::Precedence => state.shown_list().len(),
-        PaneId::People => state.people.index.match_count(),
-        PaneId::Syncs => state.snap().map_or(0, |s| {
-            s.connections.iter().filter(|c| c.is_people()).count()
-        }),
-    }
-}
-
 fn navigate(state: &mut AppState, delta: isize) -> Vec<Effect> {
     let height = state.list_height();
     if state.pane == PaneId::Connections && state.connections.detail.is_some() {
@@ -412,36 +321,22 @@ fn navigate(state: &mut AppState, delta: isize) -> Vec<Effect> {
             return Vec::new();
         }
     }
-    let len = list_len(state);
-    let list = match state.pane {
-        PaneId::Connections => &mut state.connections.list,
-        PaneId::Sources => &mut state.sources.list,
-        PaneId::Precedence => &mut state.precedence.list,
-        PaneId::People => &mut state.people.list,
-        PaneId::Syncs => &mut state.syncs.list,
-    };
-    list.move_by(delta, len, height);
+    let pane = state.pane;
+    let len = state.list_len(pane);
+    state.list_mut(pane).move_by(delta, len, height);
     Vec::new()
 }
 
 /// Keeps every list's selection and scroll valid after its rows or the size changed.
 fn clamp_lists(state: &mut AppState) {
+    // The shown pane's height for every list: `go_to` clamps again when another is shown.
     let height = state.list_height();
-    let pane = state.pane;
     for p in PaneId::ALL {
-        state.pane = p;
-        let len = list_len(state);
-        let list = match p {
-            PaneId::Connections => &mut state.connections.list,
-            PaneId::Sources => &mut state.sources.list,
-            PaneId::Precedence => &mut state.precedence.list,
-            PaneId::People => &mut state.people.list,
-            PaneId::Syncs => &mut state.syncs.list,
-        };
+        let len = state.list_len(p);
+        let list = state.list_mut(p);
         let selected = list.selected;
         list.select(selected, len, height);
     }
-    state.pane = pane;
 }
 
 fn back(state: &mut AppState) -> Vec<Effect> {
@@ -471,7 +366,7 @@ fn back(state: &mut AppState) -> Vec<Effect> {
 fn select(state: &mut AppState) -> Vec<Effect> {
     match state.pane {
         PaneId::Connections => {
-            if let Some(row) = selected_connection(state) {
+            if let Some(row) = state.selected_connection() {
                 state.connections.detail = Some(row.id.clone());
                 state.connections.detail_scroll = 0;
             }
@@ -486,7 +381,7 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             Vec::new()
         }
         PaneId::Syncs => {
-            match selected_sync_connection(state) {
+            match state.selected_sync_connection() {
                 Some(id) if state.syncs.runs.contains_key(&id) => {
                     state.popups.push(Popup::SyncReport {
                         connection: id,
@@ -501,28 +396,6 @@ fn select(state: &mut AppState) -> Vec<Effect> {
             state.dirty = false;
             Vec::new()
         }
-    }
-}
-
-/// The people connections the Syncs pane lists, in order.
-pub fn sync_connections(state: &AppState) -> Vec<String> {
-    state.snap().map_or_else(Vec::new, |s| {
-        s.connections
-            .iter()
-            .filter(|c| c.is_people())
-            .map(|c| c.connection.id.clone())
-            .collect()
-    })
-}
-
-/// The connection a sync action is about: the selected row of Syncs or Connections.
-fn selected_sync_connection(state: &AppState) -> Option<String> {
-    match state.pane {
-        PaneId::Syncs => sync_connections(state)
-            .get(state.syncs.list.selected)
-            .cloned(),
-        PaneId::Connections => selected_connection(state).map(|r| r.id.clone()),
-        _ => None,
     }
 }
 
@@ -598,18 +471,6 @@ fn start_sync(
     vec![job(state, &s::job_sync(id), Work::Sync(Box::new(options)))]
 }
 
-/// The selected connection row.
-pub fn selected_connection(state: &AppState) -> Option<&crate::ops::views::ConnectionRow> {
-    let c = &state.connections;
-    c.visible.get(c.list.selected).and_then(|&i| c.rows.get(i))
-}
-
-/// The selected profile source row.
-pub fn selected_source(state: &AppState) -> Option<&crate::ops::views::SourceRow> {
-    let c = &state.sources;
-    c.visible.get(c.list.selected).and_then(|&i| c.rows.get(i))
-}
-
 fn filter_edit(state: &mut AppState, action: &Action) -> Vec<Effect> {
     let pane = state.pane;
     let filter = match pane {
@@ -645,13 +506,8 @@ fn filter_edit(state: &mut AppState, action: &Action) -> Vec<Effect> {
                 _ => isize::try_from(state.list_height()).unwrap_or(1),
             };
             let height = state.list_height();
-            let len = list_len(state);
-            let list = match pane {
-                PaneId::Connections => &mut state.connections.list,
-                PaneId::Sources => &mut state.sources.list,
-                _ => &mut state.people.list,
-            };
-            list.move_by(delta, len, height);
+            let len = state.list_len(pane);
+            state.list_mut(pane).move_by(delta, len, height);
         }
         Action::Quit => state.quit = true,
         _ => {
@@ -780,7 +636,7 @@ fn register(state: &mut AppState) -> Vec<Effect> {
     // Connections pane: the selected connection; sources pane: the first people connection
     // that is not registered yet.
     let connection = match state.pane {
-        PaneId::Connections => selected_connection(state).map(|r| r.id.clone()),
+        PaneId::Connections => state.selected_connection().map(|r| r.id.clone()),
         _ => snapshot
             .connections
             .iter()
@@ -820,7 +676,7 @@ fn edit_source(state: &mut AppState) -> Vec<Effect> {
         state.dirty = false;
         return Vec::new();
     }
-    let Some(row) = selected_source(state).cloned() else {
+    let Some(row) = state.selected_source().cloned() else {
         return Vec::new();
     };
     if row.built_in {
@@ -854,11 +710,11 @@ fn edit_source(state: &mut AppState) -> Vec<Effect> {
 
 fn remove(state: &mut AppState) -> Vec<Effect> {
     let (id, scope) = match state.pane {
-        PaneId::Connections => match selected_connection(state) {
+        PaneId::Connections => match state.selected_connection() {
             Some(r) => (r.id.clone(), Scope::Connector),
             None => return Vec::new(),
         },
-        PaneId::Sources => match selected_source(state) {
+        PaneId::Sources => match state.selected_source() {
             Some(r) if r.built_in => {
                 let id = r.source_id.clone();
                 message(
@@ -1936,8 +1792,8 @@ fn mouse(state: &mut AppState, m: MouseInput) -> Vec<Effect> {
         MouseInput::Scroll(d) if d > 0 => update(state, Action::Down),
         MouseInput::Scroll(_) => update(state, Action::Up),
         MouseInput::Click(col, row) => {
-            if row == super::ui::TABS_ROW && state.popups.is_empty() {
-                if let Some(p) = super::ui::tab_at(col) {
+            if state.popups.is_empty() {
+                if let Some(p) = super::layout::tab_at(col, row) {
                     return update(state, Action::GoTo(p));
                 }
             }

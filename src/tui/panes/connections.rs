@@ -9,11 +9,10 @@ use super::problem_lines;
 use crate::graph::connections::ConnectionState;
 use crate::ops::doctor::Severity;
 use crate::ops::snapshot::ConnectionView;
+use crate::tui::layout::DETAIL_LINES;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::ui::DETAIL_LINES;
-use crate::tui::update::selected_connection;
 use crate::tui::widgets::{
     self, Col, block, heading, load_placeholder, row, truncate, widths, wrap,
 };
@@ -162,7 +161,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
 /// The selected connection in a few lines under the list.
 fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
     let theme = &state.theme;
-    let Some(r) = selected_connection(state) else {
+    let Some(r) = state.selected_connection() else {
         return;
     };
     let Some(view) = state.snap().and_then(|s| s.connection(&r.id)) else {

@@ -9,11 +9,11 @@ use super::problem_lines;
 use crate::people::compose::{PropertyKind, collection_kind};
 use crate::people::precedence::{Change, Impact, Problem};
 use crate::people::source_url::SourceUrl;
+use crate::tui::layout::DETAIL_LINES;
 use crate::tui::profile::label_for;
 use crate::tui::state::{AppState, ImpactState, LoadState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::ui::DETAIL_LINES;
 use crate::tui::widgets::{self, Col, block, heading, load_placeholder, row, truncate, widths};
 
 const COLS: [Col; 6] = [

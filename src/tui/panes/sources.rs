@@ -6,11 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::problem_lines;
+use crate::tui::layout::DETAIL_LINES;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::ui::DETAIL_LINES;
-use crate::tui::update::selected_source;
 use crate::tui::widgets::{self, Col, block, heading, load_placeholder, row, truncate, widths};
 
 const COLS: [Col; 6] = [
@@ -104,7 +103,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
 
 fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
     let theme = &state.theme;
-    let Some(r) = selected_source(state) else {
+    let Some(r) = state.selected_source() else {
         return;
     };
     let width = usize::from(area.width);

@@ -6,11 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::sync::Issue;
+use crate::tui::layout::DETAIL_LINES;
 use crate::tui::state::{AppState, SyncRun};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::ui::DETAIL_LINES;
-use crate::tui::update::sync_connections;
 use crate::tui::widgets::{
     self, Col, block, heading, load_placeholder, row, spinner, truncate, widths,
 };
@@ -158,7 +157,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let Some(snap) = state.snap() else { return };
     let w = widths(inner.width, &COLS);
     let mut lines = vec![heading(&COLS, &w, theme)];
-    let ids = sync_connections(state);
+    let ids = state.sync_connections();
     if ids.is_empty() {
         lines.push(Line::styled(
             "No people connections to sync into.",
