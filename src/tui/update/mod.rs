@@ -14,6 +14,8 @@ mod removal;
 mod setup;
 mod sources;
 mod sync;
+#[cfg(test)]
+mod tests;
 
 pub use nav::init;
 
