@@ -6,10 +6,11 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::{Action, ApplyFailure};
-use super::identity;
+use super::identity::Identity;
 use super::people_index::{PEOPLE_SELECT, UserRow};
 use super::profile;
 use crate::graph::GraphClient;
+use crate::graph::client::GRAPH_SCOPE;
 use crate::graph::sources::ProfileSourcePatch;
 use crate::ops::impact::{ImpactInputs, load_impact_inputs};
 use crate::ops::register::{RegisterPlan, RegisterRequest, execute_register, plan_register};
@@ -191,6 +192,16 @@ async fn run_sync(
     let _ = tx.send(Action::SyncFinished { connection, result });
 }
 
+/// Gets a token from the client's credential and reads who it names.
+async fn load_identity(client: &GraphClient) -> Result<Identity, String> {
+    let token = client
+        .credential()
+        .get_token(&[GRAPH_SCOPE], None)
+        .await
+        .map_err(|e| crate::auth::describe_auth_error(&e))?;
+    Identity::from_token(token.token.secret())
+}
+
 fn ops_message(e: &OpsError) -> String {
     e.to_string()
 }
@@ -200,7 +211,7 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
         let _ = tx.send(a);
     };
     match work {
-        Work::LoadIdentity => send(Action::IdentityLoaded(identity::load(client).await)),
+        Work::LoadIdentity => send(Action::IdentityLoaded(load_identity(client).await)),
         Work::LoadSnapshot => send(Action::SnapshotLoaded(
             read_snapshot(client)
                 .await
@@ -329,9 +340,10 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
                 .map_err(|e| e.to_string()),
         )),
         Work::Explain { upn, snapshot } => {
-            let result = profile::explain(client, &snapshot, &upn)
+            let result = crate::ops::explain::explain_with(client, &snapshot, &upn)
                 .await
-                .map(Arc::new);
+                .map(|e| Arc::new(profile::explain_view(&snapshot, &e)))
+                .map_err(|e| e.to_string());
             send(Action::ExplainLoaded { upn, result });
         }
     }

@@ -2,9 +2,6 @@
 
 use base64::Engine as _;
 
-use crate::graph::GraphClient;
-use crate::graph::client::GRAPH_SCOPE;
-
 /// App-only or on behalf of a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignIn {
@@ -76,16 +73,6 @@ impl Identity {
             tenant_id: text("tid"),
         })
     }
-}
-
-/// Gets a token from the client's credential and reads its claims.
-pub async fn load(client: &GraphClient) -> Result<Identity, String> {
-    let token = client
-        .credential()
-        .get_token(&[GRAPH_SCOPE], None)
-        .await
-        .map_err(|e| crate::auth::describe_auth_error(&e))?;
-    Identity::from_token(token.token.secret())
 }
 
 #[cfg(test)]
