@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::identity::Identity;
 use super::keymap::KeyChord;
 use super::people_index::UserRow;
 use super::profile::ExplainView;
+use crate::auth::claims::TokenInfo;
 use crate::graph::sources::ProfileSource;
 use crate::ops::impact::ImpactInputs;
 use crate::ops::register::RegisterPlan;
@@ -163,9 +163,9 @@ pub enum Action {
     /// The credential needs the admin to sign in with this device code.
     #[serde(skip)]
     SignInPrompt(crate::auth::device_code::DeviceCodePrompt),
-    /// Who we are signed in as.
+    /// Who we are signed in as (`None`: the token is opaque and does not say).
     #[serde(skip)]
-    IdentityLoaded(Result<Identity, String>),
+    IdentityLoaded(Result<Option<TokenInfo>, String>),
     /// A fresh read of connections, sources and precedence.
     #[serde(skip)]
     SnapshotLoaded(Result<Arc<Snapshot>, String>),

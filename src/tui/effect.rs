@@ -6,9 +6,9 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::{Action, ApplyFailure};
-use super::identity::Identity;
 use super::people_index::{PEOPLE_SELECT, UserRow};
 use super::profile;
+use crate::auth::claims::{self, TokenInfo};
 use crate::graph::GraphClient;
 use crate::graph::client::GRAPH_SCOPE;
 use crate::graph::sources::ProfileSourcePatch;
@@ -192,14 +192,14 @@ async fn run_sync(
     let _ = tx.send(Action::SyncFinished { connection, result });
 }
 
-/// Gets a token from the client's credential and reads who it names.
-async fn load_identity(client: &GraphClient) -> Result<Identity, String> {
+/// Gets a token from the client's credential and reads who it names (as `auth status` does).
+async fn load_identity(client: &GraphClient) -> Result<Option<TokenInfo>, String> {
     let token = client
         .credential()
         .get_token(&[GRAPH_SCOPE], None)
         .await
         .map_err(|e| crate::auth::describe_auth_error(&e))?;
-    Identity::from_token(token.token.secret())
+    Ok(claims::decode(token.token.secret()))
 }
 
 fn ops_message(e: &OpsError) -> String {

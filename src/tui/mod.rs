@@ -9,7 +9,6 @@ pub mod action;
 pub mod app;
 pub mod effect;
 pub mod focus;
-pub mod identity;
 pub mod keymap;
 pub mod layout;
 pub mod logging;

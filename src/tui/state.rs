@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::action::PaneId;
-use super::identity::Identity;
 use super::keymap::Keymap;
 use super::people_index::PeopleIndex;
 use super::profile::ExplainView;
 use super::theme::Theme;
+use crate::auth::claims::TokenInfo;
 use crate::config::SyncInput;
 use crate::ops::StepReport;
 use crate::ops::doctor::Problem;
@@ -437,7 +437,8 @@ pub struct Status {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub info: SessionInfo,
-    pub identity: LoadState<Identity>,
+    /// Who is signed in, from the token's claims (`None`: the token does not say).
+    pub identity: LoadState<Option<TokenInfo>>,
     pub keymap: Arc<Keymap>,
     pub theme: Theme,
     /// Terminal size (columns, rows).

@@ -7,12 +7,12 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::action::{Action, PaneId};
-use super::identity::SignIn;
 use super::state::{AppState, LoadState};
 use super::strings as s;
 use super::theme::Role;
 use super::widgets::{spinner, truncate};
 use super::{focus, layout, panes, popups};
+use crate::auth::claims;
 
 /// Draws the whole console.
 pub fn draw(frame: &mut Frame, state: &AppState) {
@@ -43,15 +43,10 @@ fn header(frame: &mut Frame, state: &AppState, area: Rect) {
     let base = theme.style(Role::Header);
     let sep = format!(" {} ", theme.glyphs().sep);
     let who = match &state.identity {
-        LoadState::Loaded(i) => format!(
-            "{} ({})",
-            i.name,
-            match i.sign_in {
-                SignIn::AppOnly => s::APP_ONLY,
-                SignIn::Delegated => s::DELEGATED,
-                SignIn::Unknown => "?",
-            }
-        ),
+        LoadState::Loaded(info) => {
+            let (who, kind) = claims::shown(info.as_ref());
+            format!("{who} ({kind})")
+        }
         LoadState::Failed(_) => "not signed in".to_owned(),
         _ => s::SIGNING_IN.to_owned(),
     };

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use super::{PopupOutcome, job, precedence, status, status_error, unchanged};
+use crate::auth::claims::TokenInfo;
 use crate::auth::device_code::DeviceCodePrompt;
 use crate::ops::doctor::diagnose;
 use crate::ops::snapshot::Snapshot;
 use crate::ops::views::{connection_rows, source_rows};
 use crate::tui::action::{Action, MouseInput, PaneId};
 use crate::tui::effect::{Effect, Work};
-use crate::tui::identity::Identity;
 use crate::tui::layout;
 use crate::tui::people_index::PeopleIndex;
 use crate::tui::state::{AppState, Filter, ListState, LoadState, Message, Popup};
@@ -96,7 +96,10 @@ pub(super) fn device_code_key(p: DeviceCodePrompt, action: &Action) -> PopupOutc
     }
 }
 
-pub(super) fn identity_loaded(state: &mut AppState, r: Result<Identity, String>) -> Vec<Effect> {
+pub(super) fn identity_loaded(
+    state: &mut AppState,
+    r: Result<Option<TokenInfo>, String>,
+) -> Vec<Effect> {
     // Signed in (or given up): the device code is no longer needed on screen.
     state.popups.retain(|p| !matches!(p, Popup::DeviceCode(_)));
     state.identity = match r {

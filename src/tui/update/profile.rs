@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use super::{PopupOutcome, job, nav, status};
+use crate::auth::claims::TokenKind;
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, Work};
-use crate::tui::identity::SignIn;
 use crate::tui::people_index::UserRow;
 use crate::tui::profile::ExplainView;
 use crate::tui::state::{AppState, LoadState, Popup, ProfileState};
@@ -38,10 +38,11 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
         status(state, s::WAITING_FOR_TENANT);
         return Vec::new();
     };
-    let delegated = matches!(
-        state.identity.loaded().map(|i| i.sign_in),
-        Some(SignIn::Delegated)
-    );
+    let delegated = state
+        .identity
+        .loaded()
+        .and_then(Option::as_ref)
+        .is_some_and(|i| i.kind == TokenKind::Delegated);
     state.people.profile = Some(ProfileState {
         upn: upn.clone(),
         name,

@@ -1,10 +1,10 @@
 //! Panes, keys, the mouse and the sign-in prompt.
 
 use super::{key, keys, state, update};
+use crate::auth::claims::{TokenInfo, TokenKind};
 use crate::auth::device_code::DeviceCodePrompt;
 use crate::tui::action::{Action, MouseInput, PaneId};
 use crate::tui::effect::Effect;
-use crate::tui::identity::{Identity, SignIn};
 use crate::tui::layout;
 use crate::tui::state::Popup;
 
@@ -79,12 +79,13 @@ fn a_device_code_prompt_shows_until_the_sign_in_completes() {
     update(&mut s, Action::SignInPrompt(prompt("WXYZ-9876")));
     update(
         &mut s,
-        Action::IdentityLoaded(Ok(Identity {
-            sign_in: SignIn::Delegated,
-            name: "priya.raman@contoso.com".into(),
-            permissions: vec![],
+        Action::IdentityLoaded(Ok(Some(TokenInfo {
+            kind: TokenKind::Delegated,
+            identity: "priya.raman@contoso.com".into(),
             tenant_id: None,
-        })),
+            permissions: vec![],
+            expires_at: None,
+        }))),
     );
     assert!(s.popups.is_empty(), "signed in: the code is gone");
 }
