@@ -14,10 +14,7 @@ use crate::graph::client::GRAPH_SCOPE;
 use crate::graph::sources::ProfileSourcePatch;
 use crate::ops::impact::{ImpactInputs, load_impact_inputs};
 use crate::ops::register::{RegisterPlan, RegisterRequest, execute_register, plan_register};
-use crate::ops::remove::{Scope, execute_remove, plan_remove, removal_impact};
-
-/// Most users read to measure a removal's impact before the wizard's review.
-const IMPACT_USERS: usize = 5000;
+use crate::ops::remove::{IMPACT_USERS, Scope, execute_remove, plan_with_impact};
 use crate::ops::reorder::{ReorderPlan, apply};
 use crate::ops::setup::{SetupRequest, execute_setup};
 use crate::ops::snapshot::{Snapshot, read_snapshot};
@@ -274,16 +271,11 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
             send(Action::ReorderApplied(result));
         }
         Work::PlanRemove(id) => {
-            let planned = match plan_remove(client, &id).await {
-                Ok(mut plan) => {
-                    if !plan.nothing_to_do() {
-                        // The impact informs the review; failing to measure it blocks nothing.
-                        plan.impact = removal_impact(client, &id, Some(IMPACT_USERS)).await.ok();
-                    }
-                    Ok(Box::new(plan))
-                }
-                Err(e) => Err(ops_message(&e)),
-            };
+            // The review shows no impact when it could not be measured; that blocks nothing.
+            let planned = plan_with_impact(client, &id, IMPACT_USERS)
+                .await
+                .map(|(plan, _)| Box::new(plan))
+                .map_err(|e| ops_message(&e));
             send(Action::RemovePlanned(planned));
         }
         Work::ExecuteRemove { id, scope } => {

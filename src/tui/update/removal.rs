@@ -2,7 +2,7 @@
 
 use super::{PopupOutcome, job, message, status, status_error, topmost, unchanged, writable};
 use crate::ops::remove::{RemovePlan, RemoveReport, Scope};
-use crate::ops::{Event, StepReport, StepStatus};
+use crate::ops::{Event, StepStatus};
 use crate::tui::action::{Action, PaneId};
 use crate::tui::effect::{Effect, Work};
 use crate::tui::state::{AppState, Popup, RemovalStep, RemovalWizard, TextInput};
@@ -43,12 +43,6 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
 /// A key in the wizard, by the step it is at.
 pub(super) fn key(state: &mut AppState, mut w: Box<RemovalWizard>, action: Action) -> PopupOutcome {
     let step = std::mem::replace(&mut w.step, RemovalStep::Planning);
-    let steps_in_scope = |plan: &RemovePlan, scope: Scope| -> Vec<StepReport> {
-        match scope {
-            Scope::Connector => plan.steps.clone(),
-            Scope::SourceOnly => plan.steps.iter().take(2).cloned().collect(),
-        }
-    };
     let (next, effects) = match (step, action) {
         (RemovalStep::PlanFailed(_), Action::Retry) => {
             let id = w.id.clone();
@@ -58,7 +52,7 @@ pub(super) fn key(state: &mut AppState, mut w: Box<RemovalWizard>, action: Actio
             )
         }
         (RemovalStep::Review(plan), Action::Select | Action::Confirm) => {
-            let steps = steps_in_scope(&plan, w.scope);
+            let steps = plan.steps_in(w.scope);
             if steps.iter().all(|s| s.status == StepStatus::AlreadyDone) {
                 (RemovalStep::Report { steps, error: None }, Vec::new())
             } else if !writable(state, &s::what_remove(&w.id)) {
@@ -92,7 +86,8 @@ pub(super) fn key(state: &mut AppState, mut w: Box<RemovalWizard>, action: Actio
                 (RemovalStep::TypeId { plan, typed }, Vec::new())
             }
             Action::Submit if typed.text == w.id => {
-                let steps = steps_in_scope(&plan, w.scope)
+                let steps = plan
+                    .steps_in(w.scope)
                     .into_iter()
                     .map(|mut s| {
                         if s.status == StepStatus::Planned {
