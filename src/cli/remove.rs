@@ -85,7 +85,7 @@ async fn remove(
             ) = (show_progress, &event)
             {
                 if *status != StepStatus::Running {
-                    eprintln!("  {step}: {} {detail}", status_word(*status));
+                    eprintln!("  {step}: {status} {detail}");
                 }
             }
         }
@@ -141,15 +141,4 @@ fn confirm(
         return Err(CliError::Reported(Exit::Refused));
     }
     Ok(())
-}
-
-/// The word a step status is shown as.
-pub(super) fn status_word(status: StepStatus) -> &'static str {
-    match status {
-        StepStatus::Planned => "planned",
-        StepStatus::Running => "running",
-        StepStatus::Done => "done",
-        StepStatus::AlreadyDone => "already done",
-        StepStatus::Failed => "FAILED",
-    }
 }

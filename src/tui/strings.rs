@@ -215,17 +215,6 @@ pub fn step_label(step: &str) -> &'static str {
     }
 }
 
-pub fn status_word(status: crate::ops::StepStatus) -> &'static str {
-    use crate::ops::StepStatus;
-    match status {
-        StepStatus::Planned => "planned",
-        StepStatus::Running => "running",
-        StepStatus::Done => "done",
-        StepStatus::AlreadyDone => "already done",
-        StepStatus::Failed => "FAILED",
-    }
-}
-
 pub fn rule_text(rule: crate::people::compose::Rule) -> &'static str {
     use crate::people::compose::Rule;
     match rule {

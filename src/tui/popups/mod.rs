@@ -76,7 +76,7 @@ pub(crate) fn step_lines<'a>(
             "{glyph} {}. {:<16} {:<12} ",
             n + 1,
             super::strings::step_label(&st.step),
-            super::strings::status_word(st.status)
+            st.status
         );
         let room = width.saturating_sub(head.chars().count());
         let detail = super::widgets::wrap(&st.detail, room.max(10));
