@@ -82,15 +82,15 @@ impl TextInput {
     }
 }
 
-/// Selection and scroll of a list.
+/// Selection and scroll of a list (named apart from ratatui's `ListState`, which it is not).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ListState {
+pub struct Cursor {
     pub selected: usize,
     /// First row shown.
     pub offset: usize,
 }
 
-impl ListState {
+impl Cursor {
     /// Moves the selection by `delta` rows within `len` rows, keeping it inside a window of
     /// `height` rows.
     pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
@@ -130,7 +130,7 @@ pub struct ConnectionsState {
     pub rows: Vec<ConnectionRow>,
     /// Indices into `rows` that pass the filter.
     pub visible: Vec<usize>,
-    pub list: ListState,
+    pub list: Cursor,
     pub filter: Filter,
     /// The connection whose schema detail is open.
     pub detail: Option<String>,
@@ -142,7 +142,7 @@ pub struct ConnectionsState {
 pub struct SourcesState {
     pub rows: Vec<SourceRow>,
     pub visible: Vec<usize>,
-    pub list: ListState,
+    pub list: Cursor,
     pub filter: Filter,
 }
 
@@ -188,7 +188,7 @@ impl Staged {
 /// The Precedence pane.
 #[derive(Debug, Clone, Default)]
 pub struct PrecedenceState {
-    pub list: ListState,
+    pub list: Cursor,
     /// The edited copy; `None` when nothing is staged.
     pub staged: Option<Staged>,
     /// Bumped on every staged edit, so late impact results are dropped.
@@ -214,7 +214,7 @@ pub struct PeopleState {
     pub users: LoadState<()>,
     pub index: PeopleIndex,
     pub search: Filter,
-    pub list: ListState,
+    pub list: Cursor,
     /// The person whose profile is open.
     pub profile: Option<ProfileState>,
     /// The delegated-sign-in notice was shown once this session.
@@ -244,7 +244,7 @@ pub const SYNC_ISSUES_KEPT: usize = 500;
 /// The Syncs pane.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SyncsState {
-    pub list: ListState,
+    pub list: Cursor,
     /// The latest run per connection.
     pub runs: BTreeMap<String, SyncRun>,
 }
@@ -533,7 +533,7 @@ impl AppState {
     }
 
     /// The selection and scroll of a pane's list.
-    pub fn list_mut(&mut self, pane: PaneId) -> &mut ListState {
+    pub fn list_mut(&mut self, pane: PaneId) -> &mut Cursor {
         match pane {
             PaneId::Connections => &mut self.connections.list,
             PaneId::Sources => &mut self.sources.list,

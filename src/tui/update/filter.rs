@@ -3,7 +3,7 @@
 use super::{nav, profile, status};
 use crate::tui::action::{Action, PaneId};
 use crate::tui::effect::Effect;
-use crate::tui::state::{AppState, ListState};
+use crate::tui::state::{AppState, Cursor};
 use crate::tui::strings as s;
 
 /// Gives the keys to the shown pane's filter (in People, to the search).
@@ -69,7 +69,7 @@ pub(super) fn edit(state: &mut AppState, action: &Action) -> Vec<Effect> {
         if pane == PaneId::People {
             let q = &state.people.search.input.text;
             state.people.index.search(q);
-            state.people.list = ListState::default();
+            state.people.list = Cursor::default();
         } else {
             refilter(state);
         }

@@ -12,7 +12,7 @@ use crate::tui::action::{Action, MouseInput, PaneId};
 use crate::tui::effect::{Effect, Work};
 use crate::tui::layout;
 use crate::tui::people_index::PeopleIndex;
-use crate::tui::state::{AppState, Filter, ListState, LoadState, Message, Popup};
+use crate::tui::state::{AppState, Cursor, Filter, LoadState, Message, Popup};
 use crate::tui::strings as s;
 
 /// The first effects: who we are, the tenant, the people list.
@@ -123,7 +123,7 @@ pub(super) fn refresh(state: &mut AppState) -> Vec<Effect> {
     if !state.people.users.is_loading() {
         state.people.users = LoadState::Loading;
         state.people.index = PeopleIndex::new();
-        state.people.list = ListState::default();
+        state.people.list = Cursor::default();
         effects.push(job(state, s::JOB_USERS, Work::LoadUsers));
     }
     if !state.precedence.inputs.is_loading() {
