@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::keymap::KeyChord;
+use super::keymap::{KeyChord, Section};
 use super::people_index::UserRow;
 use super::profile::ExplainView;
 use crate::auth::claims::TokenInfo;
@@ -48,13 +48,13 @@ impl PaneId {
     }
 
     /// The keymap section with this pane's own keys.
-    pub fn section(self) -> &'static str {
+    pub fn section(self) -> Section {
         match self {
-            PaneId::Connections => "connections",
-            PaneId::Sources => "sources",
-            PaneId::Precedence => "precedence",
-            PaneId::People => "people",
-            PaneId::Syncs => "syncs",
+            PaneId::Connections => Section::Connections,
+            PaneId::Sources => Section::Sources,
+            PaneId::Precedence => Section::Precedence,
+            PaneId::People => Section::People,
+            PaneId::Syncs => Section::Syncs,
         }
     }
 }

@@ -3,7 +3,7 @@
 // `update` resolves keys with it and the footer offers hints with it, so both follow one rule.
 
 use super::action::{Action, PaneId};
-use super::keymap::{Key, KeyChord};
+use super::keymap::{Key, KeyChord, Section};
 use super::state::{AppState, Popup, RegisterStage, RemovalStep, SetupStage};
 
 /// True when a field has the keys: characters no binding takes are typed into it.
@@ -15,13 +15,13 @@ pub fn typing(state: &AppState) -> bool {
 }
 
 /// The keymap sections that apply now, in lookup order.
-pub fn sections(state: &AppState) -> Vec<&'static str> {
+pub fn sections(state: &AppState) -> Vec<Section> {
     if typing(state) {
-        vec!["input"]
+        vec![Section::Input]
     } else if !state.popups.is_empty() {
-        vec!["popup"]
+        vec![Section::Popup]
     } else {
-        vec![state.pane.section(), "global"]
+        vec![state.pane.section(), Section::Global]
     }
 }
 

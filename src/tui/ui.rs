@@ -7,6 +7,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::action::{Action, PaneId};
+use super::keymap::Section;
 use super::state::{AppState, LoadState};
 use super::strings as s;
 use super::theme::Role;
@@ -132,7 +133,7 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
     let mut seen: Vec<String> = Vec::new();
     for section in &sections {
         let mut g = Vec::new();
-        for b in state.keymap.section(section) {
+        for b in state.keymap.section(*section) {
             let Some(hint) = b.hint.as_deref() else {
                 continue;
             };
@@ -141,7 +142,7 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
             if form_only && state.popups.is_empty() {
                 continue;
             }
-            if let (true, Some(p)) = (*section == "popup", state.popups.last()) {
+            if let (true, Some(p)) = (*section == Section::Popup, state.popups.last()) {
                 if !focus::popup_accepts(p, &b.action) {
                     continue;
                 }
