@@ -18,7 +18,7 @@ use crate::ops::remove::{IMPACT_USERS, Scope, execute_remove, plan_with_impact};
 use crate::ops::reorder::{ReorderPlan, apply};
 use crate::ops::setup::{SetupRequest, execute_setup};
 use crate::ops::snapshot::{Snapshot, read_snapshot};
-use crate::ops::{OpsError, Progress};
+use crate::ops::{Event, OpsError, Progress};
 use crate::people::precedence::PrecedenceList;
 use crate::sync::CancellationToken;
 
@@ -199,6 +199,28 @@ async fn load_identity(client: &GraphClient) -> Result<Option<TokenInfo>, String
     Ok(claims::decode(token.token.secret()))
 }
 
+/// Runs a workflow whose progress events reach the console as actions (`wrap`). Every event
+/// is delivered before this returns, so the workflow's result action comes after them.
+async fn forwarding<T, F: Future<Output = T>>(
+    tx: &UnboundedSender<Action>,
+    wrap: fn(Event) -> Action,
+    run: impl FnOnce(Progress) -> F,
+) -> T {
+    let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = erx.recv().await {
+                let _ = tx.send(wrap(event));
+            }
+        })
+    };
+    // `run` owns the sender; once it is done the channel closes and the forwarder drains.
+    let result = run(Progress::channel(etx)).await;
+    let _ = forward.await;
+    result
+}
+
 fn ops_message(e: &OpsError) -> String {
     e.to_string()
 }
@@ -279,18 +301,10 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
             send(Action::RemovePlanned(planned));
         }
         Work::ExecuteRemove { id, scope } => {
-            let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
-            let forward = {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    while let Some(event) = erx.recv().await {
-                        let _ = tx.send(Action::RemoveProgress(event));
-                    }
-                })
-            };
-            let (report, error) = execute_remove(client, &id, scope, &Progress::channel(etx)).await;
-            // Every progress event is delivered before the result.
-            let _ = forward.await;
+            let (report, error) = forwarding(tx, Action::RemoveProgress, |p| async move {
+                execute_remove(client, &id, scope, &p).await
+            })
+            .await;
             send(Action::RemoveFinished {
                 report: Box::new(report),
                 error: error.map(|e| ops_message(&e)),
@@ -308,19 +322,11 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
                 .map_err(|e| ops_message(&e)),
         )),
         Work::Setup(request) => {
-            let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
-            let forward = {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    while let Some(event) = erx.recv().await {
-                        let _ = tx.send(Action::SetupProgress(event));
-                    }
-                })
-            };
-            let result = execute_setup(client, &request, &Progress::channel(etx))
-                .await
-                .map_err(|e| ops_message(&e));
-            let _ = forward.await;
+            let result = forwarding(tx, Action::SetupProgress, |p| async move {
+                execute_setup(client, &request, &p).await
+            })
+            .await
+            .map_err(|e| ops_message(&e));
             send(Action::SetupFinished(result));
         }
         // Run by `run_sync`, which holds the cancellation token.
