@@ -79,31 +79,26 @@ pub(super) fn edit(state: &mut AppState, action: &Action) -> Vec<Effect> {
 
 /// Recomputes which connection and source rows pass their filters.
 pub(super) fn refilter(state: &mut AppState) {
-    let q = state.connections.filter.input.text.to_lowercase();
-    state.connections.visible = state
-        .connections
-        .rows
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
-            q.is_empty() || r.id.to_lowercase().contains(&q) || r.name.to_lowercase().contains(&q)
-        })
-        .map(|(i, _)| i)
-        .collect();
-    let q = state.sources.filter.input.text.to_lowercase();
-    state.sources.visible = state
-        .sources
-        .rows
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
-            q.is_empty()
-                || r.source_id.to_lowercase().contains(&q)
-                || r.display_name
-                    .as_deref()
-                    .is_some_and(|n| n.to_lowercase().contains(&q))
-        })
-        .map(|(i, _)| i)
-        .collect();
+    let c = &state.connections;
+    state.connections.visible = matching(&c.rows, &c.filter.input.text, |r, q| {
+        r.id.to_lowercase().contains(q) || r.name.to_lowercase().contains(q)
+    });
+    let so = &state.sources;
+    state.sources.visible = matching(&so.rows, &so.filter.input.text, |r, q| {
+        r.source_id.to_lowercase().contains(q)
+            || r.display_name
+                .as_deref()
+                .is_some_and(|n| n.to_lowercase().contains(q))
+    });
     nav::clamp_lists(state);
+}
+
+/// Indices of the rows `hit` keeps for the lowercased query (every row for an empty one).
+fn matching<T>(rows: &[T], query: &str, hit: impl Fn(&T, &str) -> bool) -> Vec<usize> {
+    let q = query.to_lowercase();
+    rows.iter()
+        .enumerate()
+        .filter(|(_, r)| q.is_empty() || hit(r, &q))
+        .map(|(i, _)| i)
+        .collect()
 }
