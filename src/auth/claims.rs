@@ -176,23 +176,25 @@ pub fn features(info: &TokenInfo) -> Vec<Feature> {
     out
 }
 
+/// A token carrying `claims`, unsigned (nothing here checks signatures), for tests.
+#[cfg(test)]
+pub(crate) fn unsigned_jwt(claims: &serde_json::Value) -> String {
+    let enc = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    format!(
+        "{}.{}.{}",
+        enc(br#"{"alg":"HS256","typ":"JWT"}"#),
+        enc(claims.to_string().as_bytes()),
+        enc(b"sig")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn jwt(claims: &serde_json::Value) -> String {
-        let enc = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-        format!(
-            "{}.{}.{}",
-            enc(br#"{"alg":"HS256","typ":"JWT"}"#),
-            enc(claims.to_string().as_bytes()),
-            enc(b"sig")
-        )
-    }
-
     #[test]
     fn app_only_tokens_name_the_app_and_its_roles() {
-        let t = jwt(
+        let t = unsigned_jwt(
             &serde_json::json!({"idtyp":"app","app_displayname":"peoplectl demo","roles":["PeopleSettings.Read.All"],"tid":"t","exp":5}),
         );
         let info = decode(&t).unwrap();
@@ -214,7 +216,7 @@ mod tests {
 
     #[test]
     fn delegated_tokens_name_the_person_and_scopes() {
-        let t = jwt(
+        let t = unsigned_jwt(
             &serde_json::json!({"idtyp":"user","upn":"megan@contoso.com","scp":"User.Read PeopleSettings.ReadWrite.All"}),
         );
         let info = decode(&t).unwrap();
@@ -230,16 +232,16 @@ mod tests {
 
     #[test]
     fn tokens_without_idtyp_are_told_apart_by_their_claims() {
-        let person = decode(&jwt(&serde_json::json!({"scp": "User.Read"}))).unwrap();
+        let person = decode(&unsigned_jwt(&serde_json::json!({"scp": "User.Read"}))).unwrap();
         assert_eq!(person.kind, TokenKind::Delegated);
         assert_eq!(person.identity, "a signed-in user");
-        let person = decode(&jwt(
+        let person = decode(&unsigned_jwt(
             &serde_json::json!({"preferred_username": "megan@contoso.com", "name": "Megan"}),
         ))
         .unwrap();
         assert_eq!(person.kind, TokenKind::Delegated);
         assert_eq!(person.identity, "megan@contoso.com");
-        let app = decode(&jwt(
+        let app = decode(&unsigned_jwt(
             &serde_json::json!({"roles": ["User.Read.All"], "appid": "a1"}),
         ))
         .unwrap();

@@ -228,26 +228,16 @@ fn render(s: &Status) -> String {
 mod tests {
     use std::sync::Arc;
 
-    use base64::Engine as _;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
     use super::{render, signed_in};
-    use crate::auth::claims::decode;
+    use crate::auth::claims::{decode, unsigned_jwt};
     use crate::tui::action::Action;
     use crate::tui::keymap::Keymap;
     use crate::tui::state::{AppState, SessionInfo};
     use crate::tui::theme::Theme;
     use crate::tui::{ui, update};
-
-    fn jwt(claims: &serde_json::Value) -> String {
-        let enc = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-        format!(
-            "{}.{}.sig",
-            enc(br#"{"alg":"RS256"}"#),
-            enc(claims.to_string().as_bytes())
-        )
-    }
 
     /// The console's header line once the token's identity is loaded, as the effect runner
     /// loads it.
@@ -289,7 +279,7 @@ mod tests {
             ),
         ];
         for (claims, who) in cases {
-            let token = jwt(&claims);
+            let token = unsigned_jwt(&claims);
             let cli = render(&signed_in(None, "secret".into(), &token, 0));
             assert!(
                 cli.starts_with(&format!("Signed in as {who}, secret)")),

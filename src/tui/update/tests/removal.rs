@@ -4,7 +4,7 @@ use super::{key, plan, state, type_text, update, works};
 use crate::ops::remove::{RemoveReport, Scope};
 use crate::ops::{Event, StepStatus};
 use crate::tui::action::Action;
-use crate::tui::effect::Work;
+use crate::tui::effect::{Effect, Work};
 use crate::tui::state::{AppState, Popup, RemovalStep};
 
 fn removal_step(s: &AppState) -> &RemovalStep {
@@ -12,6 +12,14 @@ fn removal_step(s: &AppState) -> &RemovalStep {
         Some(Popup::Removal(w)) => &w.step,
         other => panic!("removal wizard expected, got {other:?}"),
     }
+}
+
+/// Reviews a plan for `id`, then types the id to confirm; returns what confirming asks for.
+fn review_and_confirm(s: &mut AppState, id: &str) -> Vec<Effect> {
+    update(s, Action::RemovePlanned(Ok(Box::new(plan(id)))));
+    key(s, "enter");
+    type_text(s, id);
+    key(s, "enter")
 }
 
 #[test]
@@ -38,13 +46,7 @@ fn the_removal_wizard_needs_the_typed_id_and_esc_cancels_before_any_write() {
     assert!(s.popups.is_empty());
 
     key(&mut s, "d");
-    update(
-        &mut s,
-        Action::RemovePlanned(Ok(Box::new(plan("contosohr")))),
-    );
-    key(&mut s, "enter");
-    type_text(&mut s, "contosohr");
-    let effects = key(&mut s, "enter");
+    let effects = review_and_confirm(&mut s, "contosohr");
     assert!(matches!(
         works(&effects)[..],
         [Work::ExecuteRemove { id, .. }] if id == "contosohr"
@@ -100,13 +102,7 @@ fn removing_a_source_keeps_its_connection_out_of_the_plan() {
         panic!("removal wizard expected");
     };
     assert_eq!(w.scope, Scope::SourceOnly);
-    update(
-        &mut s,
-        Action::RemovePlanned(Ok(Box::new(plan("contosohr")))),
-    );
-    key(&mut s, "enter");
-    type_text(&mut s, "contosohr");
-    let effects = key(&mut s, "enter");
+    let effects = review_and_confirm(&mut s, "contosohr");
     assert!(matches!(
         works(&effects)[..],
         [Work::ExecuteRemove {
