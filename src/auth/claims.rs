@@ -1,6 +1,9 @@
 //! What an access token says about who is signed in: decoded for display, never verified (Graph
 //! verifies it) and never shown itself.
 
+// The one decoder: `auth status` and the console's header both read tokens through it, so they
+// cannot disagree on who is signed in.
+
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +13,16 @@ use serde::{Deserialize, Serialize};
 pub enum TokenKind {
     AppOnly,
     Delegated,
+}
+
+impl TokenKind {
+    /// How the kind is shown: `app-only` or `delegated`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AppOnly => "app-only",
+            Self::Delegated => "delegated",
+        }
+    }
 }
 
 /// The claims peoplectl shows.
@@ -40,6 +53,12 @@ struct Claims {
     roles: Vec<String>,
     scp: Option<String>,
     exp: Option<i64>,
+}
+
+/// Who and how, as `auth status` and the console show them; `?` and `unknown` when the token is
+/// opaque (signed in, but it does not say as whom).
+pub fn who_and_how(info: Option<&TokenInfo>) -> (&str, &'static str) {
+    info.map_or(("?", "unknown"), |i| (i.identity.as_str(), i.kind.label()))
 }
 
 /// Decodes a JWT's payload. `None` for anything that is not a JWT (opaque tokens exist).
@@ -157,23 +176,25 @@ pub fn features(info: &TokenInfo) -> Vec<Feature> {
     out
 }
 
+/// A token carrying `claims`, unsigned (nothing here checks signatures), for tests.
+#[cfg(test)]
+pub(crate) fn unsigned_jwt(claims: &serde_json::Value) -> String {
+    let enc = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    format!(
+        "{}.{}.{}",
+        enc(br#"{"alg":"HS256","typ":"JWT"}"#),
+        enc(claims.to_string().as_bytes()),
+        enc(b"sig")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn jwt(claims: &serde_json::Value) -> String {
-        let enc = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-        format!(
-            "{}.{}.{}",
-            enc(br#"{"alg":"HS256","typ":"JWT"}"#),
-            enc(claims.to_string().as_bytes()),
-            enc(b"sig")
-        )
-    }
-
     #[test]
     fn app_only_tokens_name_the_app_and_its_roles() {
-        let t = jwt(
+        let t = unsigned_jwt(
             &serde_json::json!({"idtyp":"app","app_displayname":"peoplectl demo","roles":["PeopleSettings.Read.All"],"tid":"t","exp":5}),
         );
         let info = decode(&t).unwrap();
@@ -195,7 +216,7 @@ mod tests {
 
     #[test]
     fn delegated_tokens_name_the_person_and_scopes() {
-        let t = jwt(
+        let t = unsigned_jwt(
             &serde_json::json!({"idtyp":"user","upn":"megan@contoso.com","scp":"User.Read PeopleSettings.ReadWrite.All"}),
         );
         let info = decode(&t).unwrap();
@@ -207,6 +228,27 @@ mod tests {
                 .iter()
                 .any(|f| f.name == "read the profile API" && f.available)
         );
+    }
+
+    #[test]
+    fn tokens_without_idtyp_are_told_apart_by_their_claims() {
+        let person = decode(&unsigned_jwt(&serde_json::json!({"scp": "User.Read"}))).unwrap();
+        assert_eq!(person.kind, TokenKind::Delegated);
+        assert_eq!(person.identity, "a signed-in user");
+        let person = decode(&unsigned_jwt(
+            &serde_json::json!({"preferred_username": "megan@contoso.com", "name": "Megan"}),
+        ))
+        .unwrap();
+        assert_eq!(person.kind, TokenKind::Delegated);
+        assert_eq!(person.identity, "megan@contoso.com");
+        let app = decode(&unsigned_jwt(
+            &serde_json::json!({"roles": ["User.Read.All"], "appid": "a1"}),
+        ))
+        .unwrap();
+        assert_eq!(app.kind, TokenKind::AppOnly);
+        assert_eq!(app.identity, "a1");
+        assert_eq!(who_and_how(Some(&app)), ("a1", "app-only"));
+        assert_eq!(who_and_how(None), ("?", "unknown"));
     }
 
     #[test]

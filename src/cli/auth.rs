@@ -10,7 +10,7 @@ use super::connect::{AuthKind, ConnectionArgs, Interaction};
 use super::output::say;
 use super::table::Table;
 use super::{CliError, Exit, Printer};
-use crate::auth::claims::{Feature, TokenKind, decode, features};
+use crate::auth::claims::{Feature, TokenKind, decode, features, who_and_how};
 use crate::auth::device_code::{DeviceCodeCredential, DeviceCodePrompt, TokenCache};
 use crate::config::Dirs;
 use crate::graph::client::GRAPH_SCOPE;
@@ -140,24 +140,12 @@ async fn show_status(
 ) -> Result<Exit, CliError> {
     let token = credential.get_token(&[GRAPH_SCOPE], None).await;
     let doc = match token {
-        Ok(token) => {
-            let info = decode(token.token.secret());
-            Status {
-                context: context.clone(),
-                auth,
-                signed_in: true,
-                kind: info.as_ref().map(|i| i.kind),
-                identity: info.as_ref().map(|i| i.identity.clone()),
-                tenant_id: info.as_ref().and_then(|i| i.tenant_id.clone()),
-                expires_at: Some(token.expires_on.unix_timestamp()),
-                permissions: info
-                    .as_ref()
-                    .map(|i| i.permissions.clone())
-                    .unwrap_or_default(),
-                features: info.as_ref().map(features).unwrap_or_default(),
-                error: None,
-            }
-        }
+        Ok(token) => signed_in(
+            context,
+            auth,
+            token.token.secret(),
+            token.expires_on.unix_timestamp(),
+        ),
         Err(e) => Status {
             context,
             auth,
@@ -175,6 +163,26 @@ async fn show_status(
     Ok(if doc.signed_in { Exit::Ok } else { Exit::Error })
 }
 
+/// The status of a sign-in that produced `token`.
+fn signed_in(context: Option<String>, auth: String, token: &str, expires_at: i64) -> Status {
+    let info = decode(token);
+    Status {
+        context,
+        auth,
+        signed_in: true,
+        kind: info.as_ref().map(|i| i.kind),
+        identity: info.as_ref().map(|i| i.identity.clone()),
+        tenant_id: info.as_ref().and_then(|i| i.tenant_id.clone()),
+        expires_at: Some(expires_at),
+        permissions: info
+            .as_ref()
+            .map(|i| i.permissions.clone())
+            .unwrap_or_default(),
+        features: info.as_ref().map(features).unwrap_or_default(),
+        error: None,
+    }
+}
+
 fn render(s: &Status) -> String {
     if !s.signed_in {
         return format!(
@@ -183,10 +191,9 @@ fn render(s: &Status) -> String {
             shown(s.error.as_deref().unwrap_or("unknown reason"))
         );
     }
-    let kind = match s.kind {
-        Some(TokenKind::AppOnly) => "app-only",
-        Some(TokenKind::Delegated) => "delegated",
-        None => "unknown",
+    let (who, kind) = match (&s.identity, s.kind) {
+        (Some(who), Some(kind)) => (who.as_str(), kind.label()),
+        _ => who_and_how(None),
     };
     let expires = s.expires_at.map_or(String::from("-"), |t| {
         let left = t - time::OffsetDateTime::now_utc().unix_timestamp();
@@ -194,7 +201,7 @@ fn render(s: &Status) -> String {
     });
     let mut out = format!(
         "Signed in as {} ({kind}, {}){}\nTenant {}; token expires {expires}.\nPermissions: {}\n\n",
-        shown(s.identity.as_deref().unwrap_or("?")),
+        shown(who),
         s.auth,
         s.context
             .as_ref()
@@ -219,4 +226,75 @@ fn render(s: &Status) -> String {
     }
     out.push_str(&Printer::table(&t));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::{render, signed_in};
+    use crate::auth::claims::{decode, unsigned_jwt};
+    use crate::tui::action::Action;
+    use crate::tui::keymap::Keymap;
+    use crate::tui::state::{AppState, SessionInfo};
+    use crate::tui::theme::Theme;
+    use crate::tui::{ui, update};
+
+    /// The console's header line once the token's identity is loaded, as the effect runner
+    /// loads it.
+    fn console_header(token: &str) -> String {
+        let mut state = AppState::new(
+            SessionInfo {
+                tenant: "contoso.com".into(),
+                ..SessionInfo::default()
+            },
+            Arc::new(Keymap::default()),
+            Theme::default(),
+            (120, 24),
+        );
+        update::update(&mut state, Action::IdentityLoaded(Ok(decode(token))));
+        let mut term = Terminal::new(TestBackend::new(120, 24)).expect("terminal");
+        term.draw(|f| ui::draw(f, &state)).expect("draw");
+        let buf = term.backend().buffer();
+        (0..120).map(|x| buf[(x, 0)].symbol()).collect()
+    }
+
+    #[test]
+    fn auth_status_and_the_console_header_name_the_same_identity() {
+        let cases = [
+            (
+                serde_json::json!({"idtyp": "app", "app_displayname": "peoplectl demo",
+                    "appid": "11111111-2222", "roles": ["User.Read.All"], "tid": "t1"}),
+                "peoplectl demo (app-only",
+            ),
+            // No idtyp and no upn: the person is named by preferred_username, not `name`.
+            (
+                serde_json::json!({"preferred_username": "megan@contoso.com",
+                    "name": "Megan Bowen", "scp": "User.Read", "tid": "t1"}),
+                "megan@contoso.com (delegated",
+            ),
+            (
+                serde_json::json!({"idtyp": "user", "upn": "priya.raman@contoso.com",
+                    "unique_name": "priya@contoso.onmicrosoft.com", "scp": "User.Read"}),
+                "priya.raman@contoso.com (delegated",
+            ),
+        ];
+        for (claims, who) in cases {
+            let token = unsigned_jwt(&claims);
+            let cli = render(&signed_in(None, "secret".into(), &token, 0));
+            assert!(
+                cli.starts_with(&format!("Signed in as {who}, secret)")),
+                "{cli}"
+            );
+            let header = console_header(&token);
+            assert!(header.contains(&format!("{who})")), "{header}");
+        }
+        // An opaque token: both say they cannot tell who it is.
+        let cli = render(&signed_in(None, "secret".into(), "opaque", 0));
+        assert!(cli.starts_with("Signed in as ? (unknown, secret)"), "{cli}");
+        assert!(console_header("opaque").contains("? (unknown)"));
+    }
 }

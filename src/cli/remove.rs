@@ -8,7 +8,7 @@ use super::output::say;
 use super::sources::print_steps;
 use super::{CliError, Exit, Session};
 use crate::ops::impact::ImpactSummary;
-use crate::ops::remove::{Scope, execute_remove, plan_remove, removal_impact};
+use crate::ops::remove::{IMPACT_USERS, Scope, execute_remove, plan_with_impact};
 use crate::ops::{Event, Progress, StepStatus};
 use crate::text::shown;
 
@@ -23,7 +23,7 @@ pub struct RemoveArgs {
     #[arg(long)]
     pub yes: bool,
     /// Most users read to measure the impact (0 skips it).
-    #[arg(long, default_value_t = 5000, value_name = "N")]
+    #[arg(long, default_value_t = IMPACT_USERS, value_name = "N")]
     pub impact_users: usize,
 }
 
@@ -56,21 +56,15 @@ async fn remove(
     yes: bool,
     impact_users: usize,
 ) -> Result<Exit, CliError> {
-    let mut plan = plan_remove(&session.client, id).await?;
-    if impact_users > 0 && !plan.nothing_to_do() {
-        match removal_impact(&session.client, id, Some(impact_users)).await {
-            Ok(impact) => plan.impact = Some(impact),
-            // The impact informs; it does not stand in the way of a removal.
-            Err(e) => say!(
-                "warning: could not measure the impact: {}",
-                shown(&e.to_string())
-            ),
-        }
+    let (plan, impact_error) = plan_with_impact(&session.client, id, impact_users).await?;
+    if let Some(e) = impact_error {
+        // The impact informs; it does not stand in the way of a removal.
+        say!(
+            "warning: could not measure the impact: {}",
+            shown(&e.to_string())
+        );
     }
-    let planned: Vec<_> = match scope {
-        Scope::Connector => plan.steps.clone(),
-        Scope::SourceOnly => plan.steps[..2].to_vec(),
-    };
+    let planned = plan.steps_in(scope);
     if dry_run {
         print_steps(session, id, true, &planned, plan.impact.as_ref())?;
         return Ok(Exit::Ok);
@@ -97,7 +91,7 @@ async fn remove(
             ) = (show_progress, &event)
             {
                 if *status != StepStatus::Running {
-                    say!("  {step}: {} {}", status_word(*status), shown(detail));
+                    say!("  {step}: {status} {}", shown(detail));
                 }
             }
         }
@@ -153,15 +147,4 @@ fn confirm(
         return Err(CliError::Reported(Exit::Refused));
     }
     Ok(())
-}
-
-/// The word a step status is shown as.
-pub(super) fn status_word(status: StepStatus) -> &'static str {
-    match status {
-        StepStatus::Planned => "planned",
-        StepStatus::Running => "running",
-        StepStatus::Done => "done",
-        StepStatus::AlreadyDone => "already done",
-        StepStatus::Failed => "FAILED",
-    }
 }

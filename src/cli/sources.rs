@@ -146,11 +146,7 @@ pub(super) fn print_steps(
         || {
             let mut t = Table::new(["STEP", "STATUS", "DETAIL"]);
             for s in steps {
-                t.row([
-                    s.step.clone(),
-                    super::remove::status_word(s.status).to_owned(),
-                    s.detail.clone(),
-                ]);
+                t.row([s.step.clone(), s.status.to_string(), s.detail.clone()]);
             }
             let mut out = Printer::table(&t);
             if let Some(impact) = impact {

@@ -66,6 +66,26 @@ pub enum StepStatus {
     Failed,
 }
 
+impl StepStatus {
+    /// How the status is shown to people (JSON keeps the camelCase names).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Planned => "planned",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::AlreadyDone => "already done",
+            Self::Failed => "FAILED",
+        }
+    }
+}
+
+impl std::fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so table and popup columns can align it with `{:<12}`.
+        f.pad(self.label())
+    }
+}
+
 /// A progress event of a workflow.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -134,5 +154,17 @@ impl StepReport {
             status,
             detail: detail.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StepStatus;
+
+    #[test]
+    fn a_step_status_shows_as_words_and_pads_in_columns() {
+        assert_eq!(StepStatus::AlreadyDone.to_string(), "already done");
+        assert_eq!(StepStatus::Failed.to_string(), "FAILED");
+        assert_eq!(format!("{:<12}|", StepStatus::Done), "done        |");
     }
 }

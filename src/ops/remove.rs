@@ -19,6 +19,10 @@ use crate::people::ids::SourceId;
 /// Step names, in the order they run.
 pub const STEPS: [&str; 3] = ["precedence", "profileSource", "connection"];
 
+/// Most users read to measure a removal's impact before it is confirmed (each costs one item
+/// read per people connector): the CLI's default and the console's cap.
+pub const IMPACT_USERS: usize = 5000;
+
 /// What removal will do, from what exists now.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -42,6 +46,15 @@ impl RemovePlan {
         self.steps
             .iter()
             .all(|s| s.status == StepStatus::AlreadyDone)
+    }
+
+    /// The planned steps a removal of `scope` runs.
+    pub fn steps_in(&self, scope: Scope) -> Vec<StepReport> {
+        self.steps
+            .iter()
+            .take(scope.steps().len())
+            .cloned()
+            .collect()
     }
 }
 
@@ -122,6 +135,25 @@ pub async fn plan_remove(
     })
 }
 
+/// Plans the removal and, unless every step is already done, measures its impact on at most
+/// `impact_users` users (0: not at all). The impact informs the review and never stands in
+/// its way: a failure to measure it comes back beside the plan, not instead of it.
+pub async fn plan_with_impact(
+    client: &GraphClient,
+    connection_id: &str,
+    impact_users: usize,
+) -> Result<(RemovePlan, Option<OpsError>), OpsError> {
+    let mut plan = plan_remove(client, connection_id).await?;
+    let mut impact_error = None;
+    if impact_users > 0 && !plan.nothing_to_do() {
+        match removal_impact(client, connection_id, Some(impact_users)).await {
+            Ok(impact) => plan.impact = Some(impact),
+            Err(e) => impact_error = Some(e),
+        }
+    }
+    Ok((plan, impact_error))
+}
+
 /// Users whose composed profile changes when the connector goes: it leaves the precedence
 /// list and its items leave every profile. Reads at most `limit` users (each needs one item
 /// read per people connector), and says when it stopped short.
@@ -146,6 +178,16 @@ pub enum Scope {
     SourceOnly,
 }
 
+impl Scope {
+    /// The steps this scope runs, in order: a source-only removal stops before the connection.
+    pub fn steps(self) -> &'static [&'static str] {
+        match self {
+            Self::Connector => &STEPS,
+            Self::SourceOnly => &STEPS[..2],
+        }
+    }
+}
+
 /// Runs the steps. On a failure the report marks that step `failed` and the rest `planned`,
 /// and the error is returned beside it: a rerun picks up from there.
 pub async fn execute_remove(
@@ -154,17 +196,14 @@ pub async fn execute_remove(
     scope: Scope,
     progress: &Progress,
 ) -> (RemoveReport, Option<OpsError>) {
-    let count = match scope {
-        Scope::Connector => STEPS.len(),
-        Scope::SourceOnly => 2,
-    };
-    let mut steps: Vec<StepReport> = STEPS[..count]
+    let mut steps: Vec<StepReport> = scope
+        .steps()
         .iter()
         .map(|s| StepReport::new(s, StepStatus::Planned, ""))
         .collect();
     progress.emit(Event::Started(format!("remove '{connection_id}'")));
     let mut error = None;
-    for (i, step) in STEPS[..count].iter().enumerate() {
+    for (i, step) in scope.steps().iter().enumerate() {
         progress.step(step, StepStatus::Running, "");
         let result = match i {
             0 => remove_from_precedence(client, connection_id).await,
@@ -276,5 +315,46 @@ async fn delete_connection(
         )),
         Err(e) if e.is_not_found() => Ok((StepStatus::AlreadyDone, "no connection".into())),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(statuses: [StepStatus; 3]) -> RemovePlan {
+        RemovePlan {
+            connection: "hr".into(),
+            rank: None,
+            source: None,
+            existing_connection: None,
+            steps: STEPS
+                .iter()
+                .zip(statuses)
+                .map(|(s, status)| StepReport::new(s, status, *s))
+                .collect(),
+            impact: None,
+        }
+    }
+
+    #[test]
+    fn a_source_only_removal_is_the_first_two_steps() {
+        assert_eq!(Scope::Connector.steps(), STEPS);
+        assert_eq!(Scope::SourceOnly.steps(), ["precedence", "profileSource"]);
+        let p = plan([
+            StepStatus::AlreadyDone,
+            StepStatus::AlreadyDone,
+            StepStatus::Planned,
+        ]);
+        let source_only = p.steps_in(Scope::SourceOnly);
+        assert_eq!(source_only.len(), 2);
+        assert!(
+            source_only
+                .iter()
+                .all(|s| s.status == StepStatus::AlreadyDone),
+            "nothing left for a source-only removal"
+        );
+        assert_eq!(p.steps_in(Scope::Connector), p.steps);
+        assert!(!p.nothing_to_do(), "the connection is still there");
     }
 }

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::identity::Identity;
-use super::keymap::KeyChord;
+use super::keymap::{KeyChord, Section};
 use super::people_index::UserRow;
 use super::profile::ExplainView;
+use crate::auth::claims::TokenInfo;
 use crate::graph::sources::ProfileSource;
 use crate::ops::impact::ImpactInputs;
 use crate::ops::register::RegisterPlan;
@@ -49,13 +49,13 @@ impl PaneId {
     }
 
     /// The keymap section with this pane's own keys.
-    pub fn section(self) -> &'static str {
+    pub fn section(self) -> Section {
         match self {
-            PaneId::Connections => "connections",
-            PaneId::Sources => "sources",
-            PaneId::Precedence => "precedence",
-            PaneId::People => "people",
-            PaneId::Syncs => "syncs",
+            PaneId::Connections => Section::Connections,
+            PaneId::Sources => Section::Sources,
+            PaneId::Precedence => Section::Precedence,
+            PaneId::People => Section::People,
+            PaneId::Syncs => Section::Syncs,
         }
     }
 }
@@ -167,9 +167,9 @@ pub enum Action {
     /// The credential needs the admin to sign in with this device code.
     #[serde(skip)]
     SignInPrompt(crate::auth::device_code::DeviceCodePrompt),
-    /// Who we are signed in as.
+    /// Who we are signed in as (`None`: the token is opaque and does not say).
     #[serde(skip)]
-    IdentityLoaded(Result<Identity, String>),
+    IdentityLoaded(Result<Option<TokenInfo>, String>),
     /// A fresh read of connections, sources and precedence.
     #[serde(skip)]
     SnapshotLoaded(Result<Arc<Snapshot>, String>),

@@ -6,21 +6,19 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::{Action, ApplyFailure};
-use super::identity;
 use super::people_index::{PEOPLE_SELECT, UserRow};
 use super::profile;
+use crate::auth::claims::{self, TokenInfo};
 use crate::graph::GraphClient;
+use crate::graph::client::GRAPH_SCOPE;
 use crate::graph::sources::ProfileSourcePatch;
 use crate::ops::impact::{ImpactInputs, load_impact_inputs};
 use crate::ops::register::{RegisterPlan, RegisterRequest, execute_register, plan_register};
-use crate::ops::remove::{Scope, execute_remove, plan_remove, removal_impact};
-
-/// Most users read to measure a removal's impact before the wizard's review.
-const IMPACT_USERS: usize = 5000;
+use crate::ops::remove::{IMPACT_USERS, Scope, execute_remove, plan_with_impact};
 use crate::ops::reorder::{ReorderPlan, apply};
 use crate::ops::setup::{SetupRequest, execute_setup};
 use crate::ops::snapshot::{Snapshot, read_snapshot};
-use crate::ops::{OpsError, Progress};
+use crate::ops::{Event, OpsError, Progress};
 use crate::people::precedence::PrecedenceList;
 use crate::sync::CancellationToken;
 
@@ -195,6 +193,38 @@ async fn run_sync(
     let _ = tx.send(Action::SyncFinished { connection, result });
 }
 
+/// Gets a token from the client's credential and reads who it names (as `auth status` does).
+async fn load_identity(client: &GraphClient) -> Result<Option<TokenInfo>, String> {
+    let token = client
+        .credential()
+        .get_token(&[GRAPH_SCOPE], None)
+        .await
+        .map_err(|e| crate::auth::describe_auth_error(&e))?;
+    Ok(claims::decode(token.token.secret()))
+}
+
+/// Runs a workflow whose progress events reach the console as actions (`wrap`). Every event
+/// is delivered before this returns, so the workflow's result action comes after them.
+async fn forwarding<T, F: Future<Output = T>>(
+    tx: &UnboundedSender<Action>,
+    wrap: fn(Event) -> Action,
+    run: impl FnOnce(Progress) -> F,
+) -> T {
+    let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = erx.recv().await {
+                let _ = tx.send(wrap(event));
+            }
+        })
+    };
+    // `run` owns the sender; once it is done the channel closes and the forwarder drains.
+    let result = run(Progress::channel(etx)).await;
+    let _ = forward.await;
+    result
+}
+
 fn ops_message(e: &OpsError) -> String {
     e.to_string()
 }
@@ -204,7 +234,7 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
         let _ = tx.send(a);
     };
     match work {
-        Work::LoadIdentity => send(Action::IdentityLoaded(identity::load(client).await)),
+        Work::LoadIdentity => send(Action::IdentityLoaded(load_identity(client).await)),
         Work::LoadSnapshot => send(Action::SnapshotLoaded(
             read_snapshot(client)
                 .await
@@ -267,31 +297,18 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
             send(Action::ReorderApplied(result));
         }
         Work::PlanRemove(id) => {
-            let planned = match plan_remove(client, &id).await {
-                Ok(mut plan) => {
-                    if !plan.nothing_to_do() {
-                        // The impact informs the review; failing to measure it blocks nothing.
-                        plan.impact = removal_impact(client, &id, Some(IMPACT_USERS)).await.ok();
-                    }
-                    Ok(Box::new(plan))
-                }
-                Err(e) => Err(ops_message(&e)),
-            };
+            // The review shows no impact when it could not be measured; that blocks nothing.
+            let planned = plan_with_impact(client, &id, IMPACT_USERS)
+                .await
+                .map(|(plan, _)| Box::new(plan))
+                .map_err(|e| ops_message(&e));
             send(Action::RemovePlanned(planned));
         }
         Work::ExecuteRemove { id, scope } => {
-            let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
-            let forward = {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    while let Some(event) = erx.recv().await {
-                        let _ = tx.send(Action::RemoveProgress(event));
-                    }
-                })
-            };
-            let (report, error) = execute_remove(client, &id, scope, &Progress::channel(etx)).await;
-            // Every progress event is delivered before the result.
-            let _ = forward.await;
+            let (report, error) = forwarding(tx, Action::RemoveProgress, |p| async move {
+                execute_remove(client, &id, scope, &p).await
+            })
+            .await;
             send(Action::RemoveFinished {
                 report: Box::new(report),
                 error: error.map(|e| ops_message(&e)),
@@ -309,19 +326,11 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
                 .map_err(|e| ops_message(&e)),
         )),
         Work::Setup(request) => {
-            let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
-            let forward = {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    while let Some(event) = erx.recv().await {
-                        let _ = tx.send(Action::SetupProgress(event));
-                    }
-                })
-            };
-            let result = execute_setup(client, &request, &Progress::channel(etx))
-                .await
-                .map_err(|e| ops_message(&e));
-            let _ = forward.await;
+            let result = forwarding(tx, Action::SetupProgress, |p| async move {
+                execute_setup(client, &request, &p).await
+            })
+            .await
+            .map_err(|e| ops_message(&e));
             send(Action::SetupFinished(result));
         }
         // Run by `run_sync`, which holds the cancellation token.
@@ -333,9 +342,10 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
                 .map_err(|e| e.to_string()),
         )),
         Work::Explain { upn, snapshot } => {
-            let result = profile::explain(client, &snapshot, &upn)
+            let result = crate::ops::explain::explain_with(client, &snapshot, &upn)
                 .await
-                .map(Arc::new);
+                .map(|e| Arc::new(profile::explain_view(&snapshot, &e)))
+                .map_err(|e| e.to_string());
             send(Action::ExplainLoaded { upn, result });
         }
     }

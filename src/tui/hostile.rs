@@ -7,13 +7,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::action::Action;
-use super::identity::{Identity, SignIn};
 use super::keymap::{KeyChord, Keymap};
 use super::people_index::UserRow;
 use super::profile::{ActualProfile, ExplainRow, ExplainView};
 use super::state::{AppState, Message, Popup, SessionInfo, SyncRun};
 use super::theme::Theme;
 use super::update::update;
+use crate::auth::claims::{TokenInfo, TokenKind};
 use crate::graph::connections::{ConnectionState, ExternalConnection};
 use crate::graph::sources::ProfileSource;
 use crate::ops::remove::RemovePlan;
@@ -81,12 +81,13 @@ fn base(text: &str, size: (u16, u16)) -> AppState {
     update(&mut s, Action::SnapshotLoaded(Ok(Arc::new(snapshot(text)))));
     update(
         &mut s,
-        Action::IdentityLoaded(Ok(Identity {
-            sign_in: SignIn::Delegated,
-            name: text.into(),
-            permissions: vec![text.into()],
+        Action::IdentityLoaded(Ok(Some(TokenInfo {
+            kind: TokenKind::Delegated,
+            identity: text.into(),
             tenant_id: Some(text.into()),
-        })),
+            permissions: vec![text.into()],
+            expires_at: None,
+        }))),
     );
     let user = |n: usize| UserRow {
         id: format!("u{n}").into(),

@@ -14,17 +14,57 @@ pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 /// The override file's name in the config directory.
 pub const KEYMAP_FILE: &str = "keymap.toml";
 
-/// Sections in the order help lists them; no others are accepted.
-pub const SECTIONS: [&str; 8] = [
-    "global",
-    "connections",
-    "sources",
-    "precedence",
-    "people",
-    "syncs",
-    "popup",
-    "input",
-];
+/// A group of bindings: one pane's keys, the keys of every pane, of popups, or of text fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Section {
+    Global,
+    Connections,
+    Sources,
+    Precedence,
+    People,
+    Syncs,
+    Popup,
+    Input,
+}
+
+impl Section {
+    /// Every section, in the order help lists them.
+    pub const ALL: [Section; 8] = [
+        Section::Global,
+        Section::Connections,
+        Section::Sources,
+        Section::Precedence,
+        Section::People,
+        Section::Syncs,
+        Section::Popup,
+        Section::Input,
+    ];
+
+    /// The section's name in `keymap.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Global => "global",
+            Section::Connections => "connections",
+            Section::Sources => "sources",
+            Section::Precedence => "precedence",
+            Section::People => "people",
+            Section::Syncs => "syncs",
+            Section::Popup => "popup",
+            Section::Input => "input",
+        }
+    }
+
+    /// The section a `keymap.toml` table names; no others are accepted.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// A key without modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -243,7 +283,7 @@ impl Binding {
 /// Every section's bindings.
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    sections: BTreeMap<String, Vec<Binding>>,
+    sections: BTreeMap<Section, Vec<Binding>>,
 }
 
 /// A keymap file that could not be used, naming the file and the problem.
@@ -270,7 +310,10 @@ struct RawBinding {
     hint: Option<String>,
 }
 
-fn parse_sections(text: &str, origin: &str) -> Result<BTreeMap<String, Vec<Binding>>, KeymapError> {
+fn parse_sections(
+    text: &str,
+    origin: &str,
+) -> Result<BTreeMap<Section, Vec<Binding>>, KeymapError> {
     let error = |reason: String| KeymapError {
         origin: origin.to_owned(),
         reason,
@@ -279,12 +322,12 @@ fn parse_sections(text: &str, origin: &str) -> Result<BTreeMap<String, Vec<Bindi
         toml::from_str(text).map_err(|e| error(e.to_string()))?;
     let mut out = BTreeMap::new();
     for (name, section) in raw {
-        if !SECTIONS.contains(&name.as_str()) {
+        let Some(id) = Section::from_name(&name) else {
             return Err(error(format!(
                 "unknown section [{name}] (known: {})",
-                SECTIONS.join(", ")
+                Section::ALL.map(Section::name).join(", ")
             )));
-        }
+        };
         let mut bindings = Vec::new();
         for b in section.bindings {
             let keys = b
@@ -306,7 +349,7 @@ fn parse_sections(text: &str, origin: &str) -> Result<BTreeMap<String, Vec<Bindi
                 hint: b.hint,
             });
         }
-        out.insert(name, bindings);
+        out.insert(id, bindings);
     }
     Ok(out)
 }
@@ -369,13 +412,13 @@ impl Keymap {
         }
     }
 
-    /// The bindings of a section (empty for an unknown one).
-    pub fn section(&self, name: &str) -> &[Binding] {
-        self.sections.get(name).map_or(&[], Vec::as_slice)
+    /// The bindings of a section (empty when it has none).
+    pub fn section(&self, section: Section) -> &[Binding] {
+        self.sections.get(&section).map_or(&[], Vec::as_slice)
     }
 
     /// The action bound to `chord` in `section`.
-    pub fn lookup(&self, section: &str, chord: &KeyChord) -> Option<&Action> {
+    pub fn lookup(&self, section: Section, chord: &KeyChord) -> Option<&Action> {
         self.section(section)
             .iter()
             .find(|b| b.keys.contains(chord))
@@ -384,13 +427,13 @@ impl Keymap {
 
     /// The commands the palette offers in a pane (its own, then global), navigation left out,
     /// filtered by a case-insensitive substring of the description or keys.
-    pub fn palette(&self, pane_section: &str, query: &str) -> Vec<&Binding> {
+    pub fn palette(&self, pane_section: Section, query: &str) -> Vec<&Binding> {
         let query = query.trim().to_lowercase();
         let mut out: Vec<&Binding> = Vec::new();
         for b in self
             .section(pane_section)
             .iter()
-            .chain(self.section("global"))
+            .chain(self.section(Section::Global))
         {
             let navigation = matches!(
                 b.action,
@@ -419,7 +462,7 @@ impl Keymap {
     }
 
     /// The first key bound to an action with this name in `section`, for hints in text.
-    pub fn key_for(&self, section: &str, pred: impl Fn(&Action) -> bool) -> Option<KeyChord> {
+    pub fn key_for(&self, section: Section, pred: impl Fn(&Action) -> bool) -> Option<KeyChord> {
         self.section(section)
             .iter()
             .find(|b| pred(&b.action))
@@ -434,21 +477,21 @@ mod tests {
     #[test]
     fn the_default_keymap_parses_with_every_section() {
         let map = parse_sections(DEFAULT_KEYMAP, "default").unwrap();
-        for s in SECTIONS {
-            assert!(map.contains_key(s), "section {s}");
-            assert!(!map[s].is_empty(), "section {s} has bindings");
+        for s in Section::ALL {
+            assert!(map.contains_key(&s), "section {s}");
+            assert!(!map[&s].is_empty(), "section {s} has bindings");
         }
         let km = Keymap::default();
         assert!(matches!(
-            km.lookup("global", &KeyChord::char('q')),
+            km.lookup(Section::Global, &KeyChord::char('q')),
             Some(Action::Quit)
         ));
         assert!(matches!(
-            km.lookup("precedence", &KeyChord::plain(Key::Up).with_shift()),
+            km.lookup(Section::Precedence, &KeyChord::plain(Key::Up).with_shift()),
             Some(Action::MoveUp)
         ));
         assert!(matches!(
-            km.lookup("global", &KeyChord::char('3')),
+            km.lookup(Section::Global, &KeyChord::char('3')),
             Some(Action::GoTo(crate::tui::action::PaneId::Precedence))
         ));
     }
@@ -456,7 +499,7 @@ mod tests {
     #[test]
     fn every_default_binding_has_a_description() {
         let km = Keymap::default();
-        for s in SECTIONS {
+        for s in Section::ALL {
             for b in km.section(s) {
                 assert!(!b.desc.trim().is_empty(), "{s}: {:?}", b.keys);
             }
@@ -493,13 +536,13 @@ mod tests {
         "#;
         let km = Keymap::with_overrides(text, "test").unwrap();
         assert!(matches!(
-            km.lookup("global", &KeyChord::char('x')),
+            km.lookup(Section::Global, &KeyChord::char('x')),
             Some(Action::Quit)
         ));
-        assert!(km.lookup("global", &KeyChord::char('q')).is_none());
+        assert!(km.lookup(Section::Global, &KeyChord::char('q')).is_none());
         // ctrl-c still quits: only the overridden key moved.
         assert!(matches!(
-            km.lookup("global", &KeyChord::char('c').with_ctrl()),
+            km.lookup(Section::Global, &KeyChord::char('c').with_ctrl()),
             Some(Action::Quit)
         ));
     }

@@ -8,8 +8,9 @@
 pub mod action;
 pub mod app;
 pub mod effect;
-pub mod identity;
+pub mod focus;
 pub mod keymap;
+pub mod layout;
 pub mod logging;
 pub mod panes;
 pub mod people_index;

@@ -2,7 +2,6 @@
 
 use serde_json::Value as Json;
 
-use crate::graph::GraphClient;
 use crate::ops::explain::Explanation;
 use crate::ops::snapshot::Snapshot;
 use crate::people::compose::{PropertyKind, Rule, collection_kind};
@@ -242,18 +241,6 @@ pub fn explain_view(snapshot: &Snapshot, explanation: &Explanation) -> ExplainVi
         sources,
         actual,
     }
-}
-
-/// Explains one person with `ops::explain` against the snapshot on screen.
-pub async fn explain(
-    client: &GraphClient,
-    snapshot: &Snapshot,
-    upn: &str,
-) -> Result<ExplainView, String> {
-    let explanation = crate::ops::explain::explain_with(client, snapshot, upn)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(explain_view(snapshot, &explanation))
 }
 
 #[cfg(test)]

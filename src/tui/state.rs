@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::action::PaneId;
-use super::identity::Identity;
 use super::keymap::Keymap;
 use super::people_index::PeopleIndex;
 use super::profile::ExplainView;
 use super::theme::Theme;
+use crate::auth::claims::TokenInfo;
 use crate::config::SyncInput;
 use crate::ops::StepReport;
 use crate::ops::doctor::Problem;
@@ -83,15 +83,15 @@ impl TextInput {
     }
 }
 
-/// Selection and scroll of a list.
+/// Selection and scroll of a list (named apart from ratatui's `ListState`, which it is not).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ListState {
+pub struct Cursor {
     pub selected: usize,
     /// First row shown.
     pub offset: usize,
 }
 
-impl ListState {
+impl Cursor {
     /// Moves the selection by `delta` rows within `len` rows, keeping it inside a window of
     /// `height` rows.
     pub fn move_by(&mut self, delta: isize, len: usize, height: usize) {
@@ -131,7 +131,7 @@ pub struct ConnectionsState {
     pub rows: Vec<ConnectionRow>,
     /// Indices into `rows` that pass the filter.
     pub visible: Vec<usize>,
-    pub list: ListState,
+    pub list: Cursor,
     pub filter: Filter,
     /// The connection whose schema detail is open.
     pub detail: Option<String>,
@@ -143,7 +143,7 @@ pub struct ConnectionsState {
 pub struct SourcesState {
     pub rows: Vec<SourceRow>,
     pub visible: Vec<usize>,
-    pub list: ListState,
+    pub list: Cursor,
     pub filter: Filter,
 }
 
@@ -189,7 +189,7 @@ impl Staged {
 /// The Precedence pane.
 #[derive(Debug, Clone, Default)]
 pub struct PrecedenceState {
-    pub list: ListState,
+    pub list: Cursor,
     /// The edited copy; `None` when nothing is staged.
     pub staged: Option<Staged>,
     /// Bumped on every staged edit, so late impact results are dropped.
@@ -215,7 +215,7 @@ pub struct PeopleState {
     pub users: LoadState<()>,
     pub index: PeopleIndex,
     pub search: Filter,
-    pub list: ListState,
+    pub list: Cursor,
     /// The person whose profile is open.
     pub profile: Option<ProfileState>,
     /// The delegated-sign-in notice was shown once this session.
@@ -245,7 +245,7 @@ pub const SYNC_ISSUES_KEPT: usize = 500;
 /// The Syncs pane.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SyncsState {
-    pub list: ListState,
+    pub list: Cursor,
     /// The latest run per connection.
     pub runs: BTreeMap<String, SyncRun>,
 }
@@ -438,7 +438,8 @@ pub struct Status {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub info: SessionInfo,
-    pub identity: LoadState<Identity>,
+    /// Who is signed in, from the token's claims (`None`: the token does not say).
+    pub identity: LoadState<Option<TokenInfo>>,
     pub keymap: Arc<Keymap>,
     pub theme: Theme,
     /// Terminal size (columns, rows).
@@ -517,8 +518,67 @@ impl AppState {
             .unwrap_or_default()
     }
 
-    /// Rows a pane's list gets at the current size (see `ui::layout`).
+    /// Rows the shown pane's list gets at the current size.
     pub fn list_height(&self) -> usize {
-        super::ui::list_height(self.pane, self.size)
+        super::layout::list_height(self.pane, self.size)
+    }
+
+    /// How many rows a pane's list has now.
+    pub fn list_len(&self, pane: PaneId) -> usize {
+        match pane {
+            PaneId::Connections => self.connections.visible.len(),
+            PaneId::Sources => self.sources.visible.len(),
+            PaneId::Precedence => self.shown_list().len(),
+            PaneId::People => self.people.index.match_count(),
+            PaneId::Syncs => self.snap().map_or(0, |s| {
+                s.connections.iter().filter(|c| c.is_people()).count()
+            }),
+        }
+    }
+
+    /// The selection and scroll of a pane's list.
+    pub fn list_mut(&mut self, pane: PaneId) -> &mut Cursor {
+        match pane {
+            PaneId::Connections => &mut self.connections.list,
+            PaneId::Sources => &mut self.sources.list,
+            PaneId::Precedence => &mut self.precedence.list,
+            PaneId::People => &mut self.people.list,
+            PaneId::Syncs => &mut self.syncs.list,
+        }
+    }
+
+    /// The selected connection row.
+    pub fn selected_connection(&self) -> Option<&ConnectionRow> {
+        let c = &self.connections;
+        c.visible.get(c.list.selected).and_then(|&i| c.rows.get(i))
+    }
+
+    /// The selected profile source row.
+    pub fn selected_source(&self) -> Option<&SourceRow> {
+        let c = &self.sources;
+        c.visible.get(c.list.selected).and_then(|&i| c.rows.get(i))
+    }
+
+    /// The people connections the Syncs pane lists, in order.
+    pub fn sync_connections(&self) -> Vec<String> {
+        self.snap().map_or_else(Vec::new, |s| {
+            s.connections
+                .iter()
+                .filter(|c| c.is_people())
+                .map(|c| c.connection.id.clone())
+                .collect()
+        })
+    }
+
+    /// The connection a sync action is about: the selected row of Syncs or Connections.
+    pub fn selected_sync_connection(&self) -> Option<String> {
+        match self.pane {
+            PaneId::Syncs => self
+                .sync_connections()
+                .get(self.syncs.list.selected)
+                .cloned(),
+            PaneId::Connections => self.selected_connection().map(|r| r.id.clone()),
+            _ => None,
+        }
     }
 }

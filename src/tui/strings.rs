@@ -12,8 +12,6 @@ pub const PANE_TITLES: [&str; 5] = [
 pub const APP: &str = "peoplectl";
 pub const READ_ONLY_BADGE: &str = " READ-ONLY ";
 pub const DEMO: &str = "demo";
-pub const APP_ONLY: &str = "app-only";
-pub const DELEGATED: &str = "delegated";
 pub const SIGNING_IN: &str = "signing in…";
 /// In the header while a Graph call is retried: "retry 2".
 pub const RETRY: &str = "retry";
@@ -216,17 +214,6 @@ pub fn step_label(step: &str) -> &'static str {
         "connection" => "connection",
         "schema" => "schema",
         _ => "step",
-    }
-}
-
-pub fn status_word(status: crate::ops::StepStatus) -> &'static str {
-    use crate::ops::StepStatus;
-    match status {
-        StepStatus::Planned => "planned",
-        StepStatus::Running => "running",
-        StepStatus::Done => "done",
-        StepStatus::AlreadyDone => "already done",
-        StepStatus::Failed => "FAILED",
     }
 }
 

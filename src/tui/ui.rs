@@ -7,72 +7,14 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::action::{Action, PaneId};
-use super::identity::SignIn;
+use super::keymap::Section;
 use super::state::{AppState, LoadState};
 use super::strings as s;
 use super::theme::Role;
-use super::update::{editing_filter, popup_accepts, takes_text};
 use super::widgets::{spinner, truncate};
-use super::{panes, popups};
+use super::{focus, layout, panes, popups};
+use crate::auth::claims;
 use crate::text::{self, shown};
-
-/// The header's row.
-pub const HEADER_ROW: u16 = 0;
-/// The tab row.
-pub const TABS_ROW: u16 = 1;
-
-/// Lines below a list that panes keep for the selected row's details.
-pub const DETAIL_LINES: u16 = 7;
-
-/// The tab label of a pane (fixed width, so clicks map to tabs without the state).
-fn tab_label(p: PaneId, staged: bool) -> String {
-    let title = match p {
-        PaneId::Sources => "Sources",
-        other => s::PANE_TITLES[other.index()],
-    };
-    format!(
-        " {} {title}{} ",
-        p.index() + 1,
-        if staged { "*" } else { " " }
-    )
-}
-
-/// The pane whose tab covers column `col`.
-pub fn tab_at(col: u16) -> Option<PaneId> {
-    let mut x = 0u16;
-    for p in PaneId::ALL {
-        let w = u16::try_from(tab_label(p, false).width()).unwrap_or(0);
-        if col >= x && col < x + w {
-            return Some(p);
-        }
-        x += w;
-    }
-    None
-}
-
-/// The pane body: everything between the tab row and the footer.
-pub fn body(size: (u16, u16)) -> Rect {
-    Rect {
-        x: 0,
-        y: 2,
-        width: size.0,
-        height: size.1.saturating_sub(3),
-    }
-}
-
-/// How many list rows a pane shows at this size (the same arithmetic its draw uses).
-pub fn list_height(pane: PaneId, size: (u16, u16)) -> usize {
-    // Border (2) and table heading (1).
-    let inner = body(size).height.saturating_sub(3);
-    let rows = match pane {
-        PaneId::Connections | PaneId::Sources | PaneId::Precedence | PaneId::Syncs => {
-            inner.saturating_sub(DETAIL_LINES)
-        }
-        // The search line.
-        PaneId::People => inner.saturating_sub(1),
-    };
-    usize::from(rows.max(1))
-}
 
 /// Draws the whole console, then scrubs the frame so no unsafe character can reach the
 /// terminal (see `widgets::scrub`).
@@ -85,21 +27,14 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
 /// and the hostile-data tests check that they do by drawing through this.
 pub fn draw_unscrubbed(frame: &mut Frame, state: &AppState) {
     let area = frame.area();
-    if area.width < 20 || area.height < 6 {
+    if layout::too_small(area) {
         frame.render_widget(Paragraph::new("peoplectl: the terminal is too small"), area);
         return;
     }
-    header(frame, state, Rect { height: 1, ..area });
-    tabs(
-        frame,
-        state,
-        Rect {
-            y: 1,
-            height: 1,
-            ..area
-        },
-    );
-    let body = body((area.width, area.height));
+    let regions = layout::regions(area);
+    header(frame, state, regions.header);
+    tabs(frame, state, regions.tabs);
+    let body = regions.body;
     match state.pane {
         PaneId::Connections => panes::connections::draw(frame, body, state),
         PaneId::Sources => panes::sources::draw(frame, body, state),
@@ -107,15 +42,7 @@ pub fn draw_unscrubbed(frame: &mut Frame, state: &AppState) {
         PaneId::People => panes::people::draw(frame, body, state),
         PaneId::Syncs => panes::syncs::draw(frame, body, state),
     }
-    footer(
-        frame,
-        state,
-        Rect {
-            y: area.height - 1,
-            height: 1,
-            ..area
-        },
-    );
+    footer(frame, state, regions.footer);
     for popup in &state.popups {
         popups::draw(frame, body, state, popup);
     }
@@ -126,15 +53,10 @@ fn header(frame: &mut Frame, state: &AppState, area: Rect) {
     let base = theme.style(Role::Header);
     let sep = format!(" {} ", theme.glyphs().sep);
     let who = match &state.identity {
-        LoadState::Loaded(i) => format!(
-            "{} ({})",
-            i.name,
-            match i.sign_in {
-                SignIn::AppOnly => s::APP_ONLY,
-                SignIn::Delegated => s::DELEGATED,
-                SignIn::Unknown => "?",
-            }
-        ),
+        LoadState::Loaded(info) => {
+            let (who, kind) = claims::who_and_how(info.as_ref());
+            format!("{who} ({kind})")
+        }
         LoadState::Failed(_) => "not signed in".to_owned(),
         _ => s::SIGNING_IN.to_owned(),
     };
@@ -195,7 +117,7 @@ fn tabs(frame: &mut Frame, state: &AppState, area: Rect) {
     let spans: Vec<Span> = PaneId::ALL
         .iter()
         .map(|&p| {
-            let label = tab_label(p, p == PaneId::Precedence && staged);
+            let label = layout::tab_label(p, p == PaneId::Precedence && staged);
             let role = if p == state.pane {
                 Role::TabActive
             } else {
@@ -221,12 +143,7 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
         frame.render_widget(Paragraph::new(Line::styled(text, style)), area);
         return;
     }
-    let sections: Vec<&str> = match state.popups.last() {
-        Some(p) if takes_text(p) => vec!["input"],
-        Some(_) => vec!["popup"],
-        None if editing_filter(state) => vec!["input"],
-        None => vec![state.pane.section(), "global"],
-    };
+    let sections = focus::sections(state);
     // Hints as (key, desc); the last section's (global: help, quit) are kept at the end and
     // always fit, the pane's fill the room before them.
     let mut groups: Vec<Vec<(String, &str)>> = Vec::new();
@@ -234,7 +151,7 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
     let mut seen: Vec<String> = Vec::new();
     for section in &sections {
         let mut g = Vec::new();
-        for b in state.keymap.section(section) {
+        for b in state.keymap.section(*section) {
             let Some(hint) = b.hint.as_deref() else {
                 continue;
             };
@@ -243,8 +160,8 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
             if form_only && state.popups.is_empty() {
                 continue;
             }
-            if let (true, Some(p)) = (*section == "popup", state.popups.last()) {
-                if !popup_accepts(p, &b.action) {
+            if let (true, Some(p)) = (*section == Section::Popup, state.popups.last()) {
+                if !focus::popup_accepts(p, &b.action) {
                     continue;
                 }
             }

@@ -13,6 +13,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+// Geometry lives in `layout`; drawing code has long reached it through here.
+pub use super::layout::{centered, split_detail};
+
 /// A bordered block with a title.
 pub fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>) -> Block<'a> {
     Block::default()
@@ -170,18 +173,6 @@ pub fn heading<'a>(cols: &[Col], widths: &[usize], theme: &Theme) -> Line<'a> {
     )
 }
 
-/// A rectangle of `w` x `h` centred in `area` (clamped to it).
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
-}
-
 /// Clears `area` and draws a popup frame with a title (sanitised); returns the inside.
 pub fn popup_frame(frame: &mut Frame, area: Rect, title: &str, theme: &Theme, error: bool) -> Rect {
     frame.render_widget(Clear, area);
@@ -231,20 +222,6 @@ pub fn load_placeholder<T>(
 /// `text` sanitised and wrapped to `width` columns (at spaces where possible).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     text::wrap(text, width)
-}
-
-/// Splits a pane's inner area into its list and the detail panel of `detail_lines` below it.
-pub fn split_detail(inner: Rect, detail_lines: u16) -> (Rect, Rect) {
-    let list = Rect {
-        height: inner.height.saturating_sub(detail_lines),
-        ..inner
-    };
-    let detail = Rect {
-        y: inner.y + list.height,
-        height: inner.height - list.height,
-        ..inner
-    };
-    (list, detail)
 }
 
 /// The last guard on the draw path: removes any unsafe character (see `crate::text`) that a

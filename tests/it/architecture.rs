@@ -7,6 +7,7 @@ use std::path::Path;
 fn sources(dir: &str) -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut out = Vec::new();
+    // A single file is a directory of one.
     let mut stack = vec![root.join(dir)];
     while let Some(path) = stack.pop() {
         if path.is_dir() {
@@ -165,6 +166,35 @@ fn the_library_below_the_console_and_cli_knows_neither() {
             "{dir}/ must not depend on a front end: {found:#?}"
         );
     }
+}
+
+#[test]
+fn the_console_draws_without_updating_and_updates_without_io() {
+    // Panes and popups draw from the state; deciding is `update`'s job.
+    for dir in ["tui/panes", "tui/popups"] {
+        let found = offenders(dir, &["update::", "crate::tui::update", "GraphClient"]);
+        assert!(found.is_empty(), "{dir}/ must only draw: {found:#?}");
+    }
+    // Geometry is pure: shared by `update` (mouse hits) and the view without either.
+    let layout = offenders(
+        "tui/layout.rs",
+        &["ratatui::widgets", "ratatui::Frame", "Frame<", "super::ui", "super::update"],
+    );
+    assert!(layout.is_empty(), "tui/layout.rs must stay geometry: {layout:#?}");
+    // `update` is pure: no client, no tasks, no files, no terminal.
+    let update = offenders(
+        "tui/update",
+        &["GraphClient", "tokio::", "std::fs", "crossterm::", "super::ui"],
+    );
+    assert!(update.is_empty(), "tui/update must stay pure: {update:#?}");
+    // Only the app, the effect runner and the entry point that builds them hold the client.
+    let holders: Vec<String> = sources("tui")
+        .into_iter()
+        .filter(|(_, code)| code.contains("GraphClient"))
+        .map(|(name, _)| name)
+        .filter(|name| !["tui/app.rs", "tui/effect.rs", "tui/mod.rs"].contains(&name.as_str()))
+        .collect();
+    assert!(holders.is_empty(), "the Graph client leaked into {holders:?}");
 }
 
 #[test]

@@ -10,11 +10,10 @@ use crate::graph::connections::ConnectionState;
 use crate::ops::doctor::Severity;
 use crate::ops::snapshot::ConnectionView;
 use crate::text::shown;
+use crate::tui::layout::DETAIL_LINES;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::ui::DETAIL_LINES;
-use crate::tui::update::selected_connection;
 use crate::tui::widgets::{
     self, Col, ListRow, block, heading, list_rows, load_placeholder, row, truncate, widths, wrap,
 };
@@ -143,7 +142,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
 /// The selected connection in a few lines under the list.
 fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
     let theme = &state.theme;
-    let Some(r) = selected_connection(state) else {
+    let Some(r) = state.selected_connection() else {
         return;
     };
     let Some(view) = state.snap().and_then(|s| s.connection(&r.id)) else {

@@ -13,11 +13,11 @@ use crate::people::impact::Impact;
 use crate::people::precedence::{Change, Problem};
 use crate::people::source_url::SourceUrl;
 use crate::text::shown;
+use crate::tui::layout::DETAIL_LINES;
 use crate::tui::profile::label_for;
 use crate::tui::state::{AppState, ImpactState, LoadState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::ui::DETAIL_LINES;
 use crate::tui::widgets::{
     self, Col, ListRow, block, list_rows, load_placeholder, truncate, widths,
 };

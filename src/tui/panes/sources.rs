@@ -7,11 +7,10 @@ use ratatui::widgets::Paragraph;
 
 use super::problem_lines;
 use crate::text::shown;
+use crate::tui::layout::DETAIL_LINES;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::ui::DETAIL_LINES;
-use crate::tui::update::selected_source;
 use crate::tui::widgets::{
     self, Col, ListRow, block, list_rows, load_placeholder, truncate, widths,
 };
@@ -98,7 +97,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
 
 fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
     let theme = &state.theme;
-    let Some(r) = selected_source(state) else {
+    let Some(r) = state.selected_source() else {
         return;
     };
     let width = usize::from(area.width);

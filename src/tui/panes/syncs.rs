@@ -7,11 +7,10 @@ use ratatui::widgets::Paragraph;
 
 use crate::sync::Issue;
 use crate::text::shown;
+use crate::tui::layout::DETAIL_LINES;
 use crate::tui::state::{AppState, SyncRun};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::ui::DETAIL_LINES;
-use crate::tui::update::sync_connections;
 use crate::tui::widgets::{
     self, Col, ListRow, block, list_rows, load_placeholder, spinner, truncate, widths,
 };
@@ -158,7 +157,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     }
     let Some(snap) = state.snap() else { return };
     let w = widths(inner.width, &COLS);
-    let ids = sync_connections(state);
+    let ids = state.sync_connections();
     let empty = ids
         .is_empty()
         .then_some("No people connections to sync into.");

@@ -5,23 +5,22 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::keymap::SECTIONS;
+use crate::tui::keymap::Section;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::widgets::{centered, popup_frame, truncate};
 
-fn section_title(name: &str) -> &'static str {
-    match name {
-        "global" => "Everywhere",
-        "connections" => "Connections",
-        "sources" => "Profile sources",
-        "precedence" => "Precedence",
-        "people" => "People",
-        "syncs" => "Syncs",
-        "popup" => "In popups",
-        "input" => "While typing (other characters are typed)",
-        _ => "Other",
+fn section_title(section: Section) -> &'static str {
+    match section {
+        Section::Global => "Everywhere",
+        Section::Connections => "Connections",
+        Section::Sources => "Profile sources",
+        Section::Precedence => "Precedence",
+        Section::People => "People",
+        Section::Syncs => "Syncs",
+        Section::Popup => "In popups",
+        Section::Input => "While typing (other characters are typed)",
     }
 }
 
@@ -29,7 +28,7 @@ fn section_title(name: &str) -> &'static str {
 pub fn help_lines<'a>(state: &AppState, width: usize) -> Vec<Line<'a>> {
     let theme = &state.theme;
     let mut lines = Vec::new();
-    for section in SECTIONS {
+    for section in Section::ALL {
         let bindings = state.keymap.section(section);
         if bindings.is_empty() {
             continue;

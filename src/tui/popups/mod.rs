@@ -11,6 +11,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+// Popup geometry lives in `layout`; the popups reach it through here.
+pub(crate) use super::layout::{fit_height, popup_width};
 use super::state::{AppState, Popup};
 use super::theme::Role;
 use crate::ops::{StepReport, StepStatus};
@@ -37,11 +39,6 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, popup: &Popup) {
         Popup::Register(w) => forms::draw_register(frame, body, state, w),
         Popup::EditSource(f) => forms::draw_edit_source(frame, body, state, f),
     }
-}
-
-/// The usual popup width at this body width.
-pub(crate) fn popup_width(body: Rect) -> u16 {
-    body.width.saturating_sub(4).min(76)
 }
 
 /// A key hint line: `key desc   key desc`.
@@ -79,7 +76,7 @@ pub(crate) fn step_lines<'a>(
             "{glyph} {}. {:<16} {:<12} ",
             n + 1,
             super::strings::step_label(&st.step),
-            super::strings::status_word(st.status)
+            st.status
         );
         let room = width.saturating_sub(crate::text::width(&head));
         let detail = super::widgets::wrap(&st.detail, room.max(10));
@@ -105,11 +102,4 @@ pub(crate) fn step_lines<'a>(
         }
     }
     out
-}
-
-/// The height a popup needs for `lines` plus its border, within the body.
-pub(crate) fn fit_height(body: Rect, lines: usize) -> u16 {
-    u16::try_from(lines + 2)
-        .unwrap_or(u16::MAX)
-        .min(body.height)
 }

@@ -1,0 +1,211 @@
+//! The pure heart of the console: `update(state, action) -> effects`. No I/O happens here.
+
+// Each feature's file owns its keys, its popup's steps and the results of its background
+// work; this file only says where an action goes, plus the few helpers every feature uses.
+
+mod filter;
+mod forms;
+mod nav;
+mod palette;
+mod precedence;
+mod profile;
+mod register;
+mod removal;
+mod setup;
+mod sources;
+mod sync;
+#[cfg(test)]
+mod tests;
+
+pub use nav::init;
+
+use super::action::{Action, PaneId};
+use super::effect::{Effect, Work};
+use super::focus;
+use super::state::{AppState, Job, Message, Popup, Status};
+use super::strings as s;
+
+/// What a popup's key handler leaves: the popup (kept, changed, or `None` when it closes) and
+/// the effects it asks for.
+type PopupOutcome = (Option<Popup>, Vec<Effect>);
+
+/// Applies one action and returns the effects it asks for.
+pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    state.dirty = true;
+    match action {
+        Action::Key(chord) => match focus::resolve_key(state, &chord) {
+            Some(a) => update(state, a),
+            None => unchanged(state),
+        },
+        Action::Noop => unchanged(state),
+        Action::Quit => nav::quit(state),
+        Action::Tick => nav::tick(state),
+        Action::Resize(w, h) => nav::resize(state, w, h),
+        Action::Mouse(m) => nav::mouse(state, m),
+        Action::JobFinished(id) => nav::job_finished(state, id),
+        Action::GraphRetrying(notice) => nav::graph_retrying(state, notice),
+        Action::SignInPrompt(prompt) => nav::sign_in_prompt(state, prompt),
+        Action::IdentityLoaded(r) => nav::identity_loaded(state, r),
+        Action::SnapshotLoaded(r) => nav::snapshot_loaded(state, r),
+        Action::UsersPage { rows, done } => profile::users_page(state, rows, done),
+        Action::UsersFailed(e) => profile::users_failed(state, e),
+        Action::ExplainLoaded { upn, result } => profile::explained(state, &upn, result),
+        Action::ImpactInputsProgress { done, total } => {
+            precedence::inputs_progress(state, done, total)
+        }
+        Action::ImpactInputsLoaded(r) => precedence::inputs_loaded(state, r),
+        Action::ImpactComputed { generation, impact } => {
+            precedence::impact_computed(state, generation, impact)
+        }
+        Action::ReorderApplied(r) => precedence::applied(state, r),
+        Action::RemovePlanned(r) => removal::planned(state, r),
+        Action::RemoveProgress(event) => removal::progress(state, event),
+        Action::RemoveFinished { report, error } => removal::finished(state, *report, error),
+        Action::RegisterPlanned(r) => register::planned(state, r),
+        Action::RegisterFinished(r) => register::finished(state, r),
+        Action::SetupProgress(event) => setup::progress(state, event),
+        Action::SetupFinished(r) => setup::finished(state, r),
+        Action::SyncEvent { connection, event } => sync::event(state, &connection, *event),
+        Action::SyncFinished { connection, result } => sync::finished(state, &connection, result),
+        Action::SourceUpdated(r) => sources::updated(state, r),
+        a if !state.popups.is_empty() => popup(state, a),
+        a => pane(state, &a),
+    }
+}
+
+/// An action for the shown pane (no popup is open).
+fn pane(state: &mut AppState, action: &Action) -> Vec<Effect> {
+    if focus::editing_filter(state) {
+        return filter::edit(state, action);
+    }
+    match action {
+        Action::NextPane => nav::next_pane(state),
+        Action::PrevPane => nav::prev_pane(state),
+        Action::GoTo(p) => nav::go_to(state, *p),
+        Action::Up => nav::navigate(state, -1),
+        Action::Down => nav::navigate(state, 1),
+        Action::PageUp => nav::page(state, -1),
+        Action::PageDown => nav::page(state, 1),
+        Action::Top => nav::navigate(state, isize::MIN / 2),
+        Action::Bottom => nav::navigate(state, isize::MAX / 2),
+        Action::Help => nav::help(state),
+        Action::Refresh => nav::refresh(state),
+        Action::ToggleMouse => nav::toggle_mouse(state),
+        Action::Back => nav::back(state),
+        Action::Select => match state.pane {
+            PaneId::Connections => nav::open_detail(state),
+            PaneId::People => profile::open(state),
+            PaneId::Precedence => precedence::show_entry(state),
+            PaneId::Syncs => sync::open_report(state),
+            PaneId::Sources => unchanged(state),
+        },
+        Action::Palette => palette::open(state),
+        Action::Filter => filter::start(state),
+        Action::NewConnection => setup::open(state),
+        Action::Register => register::open(state),
+        Action::Edit => sources::edit(state),
+        Action::Remove => removal::open(state),
+        Action::SyncNow | Action::StartSync => sync::start_selected(state),
+        Action::ChooseFile => sync::choose_file(state),
+        Action::CancelSync => sync::cancel(state),
+        Action::MoveUp => precedence::move_up(state),
+        Action::MoveDown => precedence::move_down(state),
+        Action::MoveTo => precedence::ask_rank(state),
+        Action::Apply => precedence::apply(state),
+        Action::Discard => precedence::discard(state),
+        _ => unchanged(state),
+    }
+}
+
+/// An action for the topmost popup.
+fn popup(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let Some(popup) = state.popups.pop() else {
+        return Vec::new();
+    };
+    // Popups the handler opens (a read-only refusal, a result) go above this one.
+    let at = state.popups.len();
+    let (keep, effects) = match popup {
+        Popup::Help { scroll } => nav::help_key(scroll, &action),
+        Popup::Message(m) => nav::message_key(m, &action),
+        Popup::DeviceCode(p) => nav::device_code_key(p, &action),
+        Popup::SignInNeeded => profile::sign_in_notice_key(&action),
+        Popup::Palette(p) => palette::key(state, p, &action),
+        Popup::ConfirmApply(c) => precedence::confirm_key(state, c, &action),
+        Popup::Conflict(c) => precedence::conflict_key(state, c, &action),
+        Popup::MoveTo(input) => precedence::rank_key(state, input, &action),
+        Popup::Removal(w) => removal::key(state, w, action),
+        Popup::SyncReport { connection, scroll } => sync::report_key(connection, scroll, &action),
+        Popup::SyncFile { connection, form } => sync::file_key(state, connection, form, &action),
+        Popup::NewConnection(w) => setup::key(state, w, &action),
+        Popup::Register(w) => register::key(state, w, &action),
+        Popup::EditSource(f) => sources::key(state, f, &action),
+    };
+    if let Some(p) = keep {
+        state.popups.insert(at.min(state.popups.len()), p);
+    }
+    effects
+}
+
+/// Nothing changed: no effects, and no redraw.
+fn unchanged(state: &mut AppState) -> Vec<Effect> {
+    state.dirty = false;
+    Vec::new()
+}
+
+/// Starts background work, shown in the header until its `JobFinished`.
+fn job(state: &mut AppState, label: &str, work: Work) -> Effect {
+    let id = state.next_job;
+    state.next_job += 1;
+    state.jobs.push(Job {
+        id,
+        label: label.to_owned(),
+    });
+    Effect::Job { id, work }
+}
+
+/// Says something in the footer.
+fn status(state: &mut AppState, text: impl Into<String>) {
+    state.status = Some(Status {
+        text: text.into(),
+        error: false,
+    });
+}
+
+/// Says what went wrong in the footer.
+fn status_error(state: &mut AppState, text: impl Into<String>) {
+    state.status = Some(Status {
+        text: text.into(),
+        error: true,
+    });
+}
+
+/// Opens a message box.
+fn message(state: &mut AppState, title: &str, lines: Vec<String>, error: bool) {
+    state.popups.push(Popup::Message(Message {
+        title: title.to_owned(),
+        lines,
+        error,
+    }));
+}
+
+/// Refuses a write in read-only mode (says so in a popup); true when the write may go on.
+fn writable(state: &mut AppState, what: &str) -> bool {
+    if state.info.read_only {
+        message(
+            state,
+            s::READ_ONLY_TITLE,
+            vec![s::read_only_refusal(what)],
+            true,
+        );
+        return false;
+    }
+    true
+}
+
+/// The topmost popup `pick` recognises: a wizard's results find it even under a message.
+fn topmost<'a, T: ?Sized>(
+    state: &'a mut AppState,
+    pick: impl FnMut(&'a mut Popup) -> Option<&'a mut T>,
+) -> Option<&'a mut T> {
+    state.popups.iter_mut().rev().find_map(pick)
+}

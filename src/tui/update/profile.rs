@@ -1,0 +1,87 @@
+//! The People pane: the users as they are read, and one person's composed profile.
+
+use std::sync::Arc;
+
+use super::{PopupOutcome, job, nav, status};
+use crate::auth::claims::TokenKind;
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, Work};
+use crate::tui::people_index::UserRow;
+use crate::tui::profile::ExplainView;
+use crate::tui::state::{AppState, LoadState, Popup, ProfileState};
+use crate::tui::strings as s;
+
+pub(super) fn users_page(state: &mut AppState, rows: Vec<UserRow>, done: bool) -> Vec<Effect> {
+    state.people.index.extend(rows);
+    if done {
+        state.people.index.sort();
+        state.people.users = LoadState::Loaded(());
+    }
+    nav::clamp_lists(state);
+    Vec::new()
+}
+
+pub(super) fn users_failed(state: &mut AppState, e: String) -> Vec<Effect> {
+    state.people.users = LoadState::Failed(e);
+    Vec::new()
+}
+
+/// Opens the selected person's profile and asks for its explanation.
+pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
+    let Some(user) = state.people.index.matched(state.people.list.selected) else {
+        state.dirty = false;
+        return Vec::new();
+    };
+    let upn = user.user_principal_name.to_string();
+    let name = user.name().to_owned();
+    let Some(snapshot) = state.snap().cloned() else {
+        status(state, s::WAITING_FOR_TENANT);
+        return Vec::new();
+    };
+    let delegated = state
+        .identity
+        .loaded()
+        .and_then(Option::as_ref)
+        .is_some_and(|i| i.kind == TokenKind::Delegated);
+    state.people.profile = Some(ProfileState {
+        upn: upn.clone(),
+        name,
+        view: LoadState::Loading,
+        scroll: 0,
+    });
+    if !delegated && !state.people.auth_notice_shown {
+        state.people.auth_notice_shown = true;
+        state.popups.push(Popup::SignInNeeded);
+    }
+    vec![job(
+        state,
+        &s::job_explain(&upn),
+        Work::Explain { upn, snapshot },
+    )]
+}
+
+/// The notice that the profile API needs a delegated sign-in.
+pub(super) fn sign_in_notice_key(action: &Action) -> PopupOutcome {
+    match action {
+        Action::Back | Action::Select | Action::Confirm => (None, Vec::new()),
+        _ => (Some(Popup::SignInNeeded), Vec::new()),
+    }
+}
+
+/// An explanation arrived; it is dropped when another profile is open by now.
+pub(super) fn explained(
+    state: &mut AppState,
+    upn: &str,
+    result: Result<Arc<ExplainView>, String>,
+) -> Vec<Effect> {
+    match &mut state.people.profile {
+        Some(p) if p.upn == upn => {
+            p.view = match result {
+                Ok(v) => LoadState::Loaded(v),
+                Err(e) => LoadState::Failed(e),
+            };
+        }
+        _ => state.dirty = false,
+    }
+    Vec::new()
+}
