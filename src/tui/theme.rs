@@ -171,7 +171,7 @@ impl Theme {
     }
 
     /// The border set.
-    pub fn border(&self) -> border::Set {
+    pub fn border(&self) -> border::Set<'static> {
         if self.ascii {
             ASCII_BORDER
         } else {
