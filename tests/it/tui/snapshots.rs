@@ -26,8 +26,10 @@ const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 async fn demo_app(read_only: bool) -> (App, EmulatorHandle) {
     let handle = emulator::start(EmulatorConfig {
         seed: SeedKind::Demo,
-        // No ingest limit: throttling counts depend on timing, and snapshots must not.
+        // No ingest limit: throttling counts depend on timing, and snapshots must not. Quick
+        // provisioning: the wizard's running stage is set by hand, so nothing waits for it.
         ingest_rps: None,
+        provisioning_delay_ms: 20,
         ..EmulatorConfig::default()
     })
     .await
