@@ -3,7 +3,7 @@
 
 use crate::support::sync;
 
-use peoplectl::emulator::RouteClass;
+use peoplectl::emulator::{FaultRule, RouteClass};
 use peoplectl::people::item::item_id_for_upn;
 use peoplectl::people::schema::Contract;
 use peoplectl::sync::state::StateStore;
@@ -286,7 +286,10 @@ async fn server_faults_are_retried_and_a_refused_item_is_reported_not_fatal() {
     let mut config = sync::config(200);
     config.fault_rate = 0.1;
     config.drop_rate = 0.05;
+    // Random 503s come without Retry-After: with it each would pause every request for 1-3 s,
+    // a random number of times. The one scripted below pauses once, so the pause is tested.
     let env = env_with(config).await;
+    env.emu.faults().set_fault_retry_after_max_s(0);
     people_connection(&env.client, CONN, Contract::Labels, &[]).await;
     let input = path(&env, "hr.csv");
     let everyone = people(&env, 1..=120);
@@ -295,6 +298,11 @@ async fn server_faults_are_retried_and_a_refused_item_is_reported_not_fatal() {
     env.emu
         .faults()
         .fail_next("PUT", &format!("*/items/{refused}"), 1, 400);
+    env.emu.faults().add_rule(
+        FaultRule::new("PUT", "*/items/*")
+            .status(503)
+            .retry_after(1),
+    );
     let report = sync(&env, &input).await;
     assert_eq!((report.put, report.failed), (119, 1));
     let failure = report
