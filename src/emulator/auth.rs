@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::macros::format_description;
 
+use super::app::App;
 use super::directory::User;
 use super::errors::{GraphError, Reply, ReplyBody, RequestIds};
-use super::server::App;
 
 /// Graph's application id (also accepted as the audience / scope resource).
 pub(crate) const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";

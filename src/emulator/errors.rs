@@ -248,6 +248,23 @@ impl GraphError {
         Self::new(status, code, message)
     }
 
+    /// The error of an injected failure: `Retry-After` when asked for; a 429 without one
+    /// when not (Graph sends these too, and clients must back off alone).
+    pub fn injected(status: u16, retry_after_s: Option<u64>) -> Self {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let mut error = Self::for_status(status);
+        match retry_after_s {
+            Some(secs) if status == StatusCode::TOO_MANY_REQUESTS => Self::throttled(secs),
+            Some(secs) => error.header(header::RETRY_AFTER, secs.max(1).to_string()),
+            None => {
+                error
+                    .headers
+                    .retain(|(name, _)| name != header::RETRY_AFTER);
+                error
+            }
+        }
+    }
+
     pub fn to_reply(&self, ids: &RequestIds) -> Reply {
         let mut inner = self.inner.clone();
         inner.insert(

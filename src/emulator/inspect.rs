@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::app::App;
 use super::faults::CounterSnapshot;
 use super::model::OperationStatus;
-use super::server::App;
 
 /// One connection as the emulator holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]

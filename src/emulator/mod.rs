@@ -6,6 +6,7 @@
 //! paths, status codes, headers and error bodies. Start it with [`start`] (tests, `--demo`) or
 //! [`run`] (`peoplectl emulator`).
 
+mod app;
 mod auth;
 mod certs;
 mod clock;
@@ -35,8 +36,9 @@ pub use errors::EmulatorError;
 pub use faults::{CounterSnapshot, FaultAction, FaultRule, Faults, RouteClass, RouteCounters};
 pub use inspect::{ConnectionInfo, Inspector, SettingInfo, SourceInfo, TenantMoment};
 
+use app::App;
 use directory::Directory;
-use server::{App, EmulatorService, MakeEmulatorService};
+use server::{EmulatorService, MakeEmulatorService};
 
 /// A running emulator. Dropping it stops the server too; [`EmulatorHandle::shutdown`] waits.
 pub struct EmulatorHandle {

@@ -9,10 +9,10 @@ use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 
 use super::{Ctx, GraphRequest, route};
+use crate::emulator::app::App;
 use crate::emulator::auth;
 use crate::emulator::errors::{GraphError, GraphResult, Reply, ReplyBody, RequestIds};
 use crate::emulator::faults::{Decision, RouteClass};
-use crate::emulator::server::App;
 
 const MAX_REQUESTS: usize = 20;
 
@@ -228,7 +228,7 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
         Decision::Fail {
             status,
             retry_after_s,
-        } => crate::emulator::server::fault_error(status, retry_after_s).to_reply(&ids),
+        } => crate::emulator::errors::GraphError::injected(status, retry_after_s).to_reply(&ids),
         Decision::Drop | Decision::Proceed | Decision::LoseAnswer => {
             match GraphRequest::new(
                 inner.method.clone(),
@@ -255,7 +255,7 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
     };
     // Inside a batch a lost answer is the gateway timing out after the request was applied.
     let reply = if decision == Decision::LoseAnswer {
-        crate::emulator::server::fault_error(504, None).to_reply(&ids)
+        crate::emulator::errors::GraphError::injected(504, None).to_reply(&ids)
     } else {
         reply
     };

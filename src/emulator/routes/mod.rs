@@ -15,10 +15,10 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
+use super::app::App;
 use super::auth::{self, Principal};
 use super::errors::{GraphError, GraphResult, Reply, RequestIds};
 use super::odata::{self, Query};
-use super::server::App;
 
 /// Permission sets (any one suffices), per graph-api §1.3, §5.3, §7.1, §8.
 pub(crate) mod perms {

@@ -9,9 +9,9 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{Ctx, perms};
+use crate::emulator::app::App;
 use crate::emulator::directory::User;
 use crate::emulator::errors::{GraphError, GraphResult, Reply, iso_time};
-use crate::emulator::server::App;
 use crate::people::compose::{SourceEntities, compose_entities};
 use crate::people::ids::SourceId;
 use crate::people::precedence::PrecedenceList;
