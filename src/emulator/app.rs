@@ -4,11 +4,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::auth::{self, AuthState};
 use super::clock::Clock;
 use super::config::EmulatorConfig;
 use super::directory::Directory;
 use super::faults::Faults;
+use super::identity::{self, AuthState};
 use super::inspect::Journal;
 use super::state::{State as TenantState, Tenant};
 
@@ -28,7 +28,7 @@ pub(crate) struct App {
     pub token_key: [u8; 32],
     pub client_secret: String,
     /// Certificates registered as the app's credentials (client assertions).
-    pub certificates: Mutex<Vec<super::certs::AppCertificate>>,
+    pub certificates: Mutex<Vec<identity::AppCertificate>>,
     /// Every admin-visible state, when tests ask for it.
     pub journal: Journal,
     /// What "now" is for tokens, device codes and schema operations.
@@ -82,7 +82,7 @@ impl App {
             auth: Mutex::new(AuthState::default()),
             faults,
             token_key: rand::random(),
-            client_secret: auth::new_client_secret(),
+            client_secret: identity::new_client_secret(),
             certificates: Mutex::new(Vec::new()),
             journal: Journal::default(),
             clock: Clock::default(),

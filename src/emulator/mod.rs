@@ -7,13 +7,12 @@
 //! [`run`] (`peoplectl emulator`).
 
 mod app;
-mod auth;
-mod certs;
 mod clock;
 mod config;
 mod directory;
 mod errors;
 mod faults;
+mod identity;
 mod inspect;
 mod model;
 mod odata;
@@ -112,7 +111,7 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         let pem = std::fs::read_to_string(path)
             .map_err(|e| EmulatorError::AppCertificate(format!("{}: {e}", path.display())))?;
         certificates.push(
-            certs::AppCertificate::from_pem(&pem)
+            identity::AppCertificate::from_pem(&pem)
                 .map_err(|e| EmulatorError::AppCertificate(format!("{}: {e}", path.display())))?,
         );
     }
@@ -261,7 +260,8 @@ impl EmulatorHandle {
     /// Registers a certificate (PEM) as a credential of the seeded app, so certificate sign-in
     /// (an RS256 client assertion signed with its key) works.
     pub fn register_app_certificate(&self, pem: &str) -> Result<(), EmulatorError> {
-        let cert = certs::AppCertificate::from_pem(pem).map_err(EmulatorError::AppCertificate)?;
+        let cert =
+            identity::AppCertificate::from_pem(pem).map_err(EmulatorError::AppCertificate)?;
         self.app
             .certificates
             .lock()

@@ -16,9 +16,9 @@ use axum::{BoxError, Extension, Router};
 use tower_service::Service;
 
 use super::app::App;
-use super::auth;
 use super::errors::{GraphError, RequestIds};
 use super::faults::{Decision, RouteClass};
+use super::identity;
 use super::routes::{self, GraphRequest};
 
 async fn graph(
@@ -73,14 +73,17 @@ async fn fallback(Extension(ids): Extension<RequestIds>, request: Request) -> Re
 
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/{tenant}/oauth2/v2.0/token", post(auth::token_endpoint))
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            post(identity::token_endpoint),
+        )
         .route(
             "/{tenant}/oauth2/v2.0/devicecode",
-            post(auth::devicecode_endpoint),
+            post(identity::devicecode_endpoint),
         )
         .route(
             "/devicelogin",
-            get(auth::device_login_page).post(auth::device_login_submit),
+            get(identity::device_login_page).post(identity::device_login_submit),
         )
         .route("/v1.0/{*rest}", any(graph))
         .route("/beta/{*rest}", any(graph))

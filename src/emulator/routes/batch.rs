@@ -10,9 +10,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::{Ctx, GraphRequest, route};
 use crate::emulator::app::App;
-use crate::emulator::auth;
 use crate::emulator::errors::{GraphError, GraphResult, Reply, ReplyBody, RequestIds};
 use crate::emulator::faults::{Decision, RouteClass};
+use crate::emulator::identity;
 
 const MAX_REQUESTS: usize = 20;
 
@@ -240,7 +240,7 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
                 Some(request) if request.segments.first().map(String::as_str) == Some("$batch") => {
                     malformed("A batch cannot contain another batch.").to_reply(&ids)
                 }
-                Some(request) => match auth::authenticate(app, &request.headers) {
+                Some(request) => match identity::authenticate(app, &request.headers) {
                     Ok(principal) => route(&Ctx {
                         app,
                         principal: &principal,

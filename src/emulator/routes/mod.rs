@@ -16,8 +16,8 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use super::app::App;
-use super::auth::{self, Principal};
 use super::errors::{GraphError, GraphResult, Reply, RequestIds};
+use super::identity::{self, Principal};
 use super::odata::{self, Query};
 
 /// Permission sets (any one suffices), per graph-api §1.3, §5.3, §7.1, §8.
@@ -183,7 +183,7 @@ impl Ctx<'_> {
 
 /// Authenticates and answers one Graph call.
 pub(crate) fn dispatch(app: &App, ids: &RequestIds, req: &GraphRequest) -> Reply {
-    let principal = match auth::authenticate(app, &req.headers) {
+    let principal = match identity::authenticate(app, &req.headers) {
         Ok(principal) => principal,
         Err(error) => return error.to_reply(ids),
     };
