@@ -158,9 +158,10 @@ impl Reply {
     }
 }
 
-/// A Graph error: rendered as `{"error":{"code","message","innerError":{...}}}`.
+/// The emulator's error reply (not the client's `graph::GraphError`): rendered as Graph's
+/// `{"error":{"code","message","innerError":{...}}}`.
 #[derive(Debug, Clone)]
-pub(crate) struct GraphError {
+pub(crate) struct ErrorReply {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
@@ -169,9 +170,10 @@ pub(crate) struct GraphError {
     pub headers: Vec<(HeaderName, String)>,
 }
 
-pub(crate) type GraphResult<T> = Result<T, GraphError>;
+/// What a handler returns: its reply, or the error reply Graph would send.
+pub(crate) type ReplyResult<T> = Result<T, ErrorReply>;
 
-impl GraphError {
+impl ErrorReply {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,

@@ -16,7 +16,7 @@ use axum::{BoxError, Extension, Router};
 use tower_service::Service;
 
 use super::app::App;
-use super::errors::{GraphError, RequestIds};
+use super::errors::{ErrorReply, RequestIds};
 use super::faults::{Decision, RouteClass};
 use super::identity;
 use super::routes::{self, GraphRequest};
@@ -28,7 +28,7 @@ async fn graph(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, app.config.max_item_bytes).await else {
-        return GraphError::new(
+        return ErrorReply::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "RequestEntityTooLarge",
             format!(
@@ -53,7 +53,7 @@ async fn graph(
 
 fn unknown_route(ids: &RequestIds, path: &str) -> Response {
     let segment = path.split('/').find(|s| !s.is_empty()).unwrap_or("");
-    GraphError::bad_request(
+    ErrorReply::bad_request(
         "BadRequest",
         format!("Invalid version: '{segment}'. Use /v1.0 or /beta."),
     )
@@ -64,7 +64,7 @@ fn unknown_route(ids: &RequestIds, path: &str) -> Response {
 async fn fallback(Extension(ids): Extension<RequestIds>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     if path.trim_matches('/').is_empty() {
-        return GraphError::not_found("NotFound", "Use /v1.0 or /beta.")
+        return ErrorReply::not_found("NotFound", "Use /v1.0 or /beta.")
             .to_reply(&ids)
             .into_response();
     }
@@ -169,7 +169,7 @@ where
                 Decision::Fail {
                     status,
                     retry_after_s,
-                } => GraphError::injected(status, retry_after_s)
+                } => ErrorReply::injected(status, retry_after_s)
                     .to_reply(&ids)
                     .into_response(),
                 Decision::Proceed | Decision::LoseAnswer => {

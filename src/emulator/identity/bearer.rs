@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use super::jwt::{TokenProblem, verify_jwt};
 use super::{GRAPH_APP_ID, GRAPH_RESOURCE};
 use crate::emulator::app::App;
-use crate::emulator::errors::GraphError;
+use crate::emulator::errors::ErrorReply;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Principal {
@@ -23,8 +23,8 @@ impl Principal {
     }
 }
 
-pub(super) fn unauthorized(app: &App, problem: TokenProblem) -> GraphError {
-    GraphError::new(
+pub(super) fn unauthorized(app: &App, problem: TokenProblem) -> ErrorReply {
+    ErrorReply::new(
         StatusCode::UNAUTHORIZED,
         "InvalidAuthenticationToken",
         problem.message(),
@@ -39,7 +39,7 @@ pub(super) fn unauthorized(app: &App, problem: TokenProblem) -> GraphError {
 }
 
 /// Checks `Authorization: Bearer ...` on a Graph call.
-pub(crate) fn authenticate(app: &App, headers: &HeaderMap) -> Result<Principal, GraphError> {
+pub(crate) fn authenticate(app: &App, headers: &HeaderMap) -> Result<Principal, ErrorReply> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, body_object, opt_string, perms};
-use crate::emulator::errors::{GraphError, GraphResult, Reply};
+use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::model::{CONTENT_CATEGORIES, Connection, ConnectionState};
 use crate::emulator::odata::apply_select;
 
@@ -53,23 +53,23 @@ const READ_ONLY: &[&str] = &[
     "@odata.context",
 ];
 
-fn malformed(detail: &str) -> GraphError {
-    GraphError::bad_request(
+fn malformed(detail: &str) -> ErrorReply {
+    ErrorReply::bad_request(
         "InvalidRequest",
         format!("The request is malformed or incorrect. {detail}"),
     )
 }
 
-pub(crate) fn not_found(id: &str) -> GraphError {
+pub(crate) fn not_found(id: &str) -> ErrorReply {
     // UNCONFIRMED: the connectors service's code for a missing connection; chose ItemNotFound.
-    GraphError::not_found(
+    ErrorReply::not_found(
         "ItemNotFound",
         format!("The connection '{id}' was not found."),
     )
 }
 
 /// The id rules of graph-api §1.1.
-pub(crate) fn validate_id(id: &str) -> GraphResult<()> {
+pub(crate) fn validate_id(id: &str) -> ReplyResult<()> {
     if !(3..=32).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(malformed(&format!(
             "The connection id '{id}' must be 3 to 32 characters, letters and digits only."
@@ -88,13 +88,13 @@ pub(crate) fn validate_id(id: &str) -> GraphResult<()> {
     Ok(())
 }
 
-fn check_members(object: &Map<String, Value>, beta: bool) -> GraphResult<()> {
+fn check_members(object: &Map<String, Value>, beta: bool) -> ReplyResult<()> {
     for key in object.keys() {
         let known = V1_WRITABLE.contains(&key.as_str())
             || (beta && BETA_ONLY_WRITABLE.contains(&key.as_str()))
             || READ_ONLY.contains(&key.as_str());
         if !known {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "BadRequest",
                 format!(
                     "Invalid property '{key}': it does not exist on type 'microsoft.graph.externalConnectors.externalConnection'{}.",
@@ -110,14 +110,14 @@ fn check_members(object: &Map<String, Value>, beta: bool) -> GraphResult<()> {
     Ok(())
 }
 
-fn check_name(name: &str) -> GraphResult<()> {
+fn check_name(name: &str) -> ReplyResult<()> {
     if name.trim().is_empty() || name.chars().count() > 128 {
         return Err(malformed("The name must be 1 to 128 characters."));
     }
     Ok(())
 }
 
-fn check_configuration(value: &Value) -> GraphResult<Value> {
+fn check_configuration(value: &Value) -> ReplyResult<Value> {
     let Some(object) = value.as_object() else {
         return Err(malformed("configuration must be an object."));
     };
@@ -136,13 +136,13 @@ fn check_configuration(value: &Value) -> GraphResult<Value> {
     Ok(Value::Object(out))
 }
 
-fn canonical_category(text: &str) -> GraphResult<&'static str> {
+fn canonical_category(text: &str) -> ReplyResult<&'static str> {
     CONTENT_CATEGORIES
         .iter()
         .find(|c| c.eq_ignore_ascii_case(text))
         .copied()
         .ok_or_else(|| {
-            GraphError::bad_request(
+            ErrorReply::bad_request(
                 "InvalidRequest",
                 format!("Requested value '{text}' was not found."),
             )
@@ -150,7 +150,7 @@ fn canonical_category(text: &str) -> GraphResult<&'static str> {
         })
 }
 
-fn check_experiences(value: &Value) -> GraphResult<()> {
+fn check_experiences(value: &Value) -> ReplyResult<()> {
     let ok = value.as_str().is_some_and(|s| {
         s.split(',')
             .map(str::trim)
@@ -159,7 +159,7 @@ fn check_experiences(value: &Value) -> GraphResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(GraphError::bad_request(
+        Err(ErrorReply::bad_request(
             "InvalidRequest",
             "enabledContentExperiences must be 'search', 'compliance' or 'search, compliance'.",
         )
@@ -216,7 +216,7 @@ fn with_select(ctx: &Ctx<'_>, object: Map<String, Value>) -> Map<String, Value> 
 }
 
 /// `GET|POST /external/connections`.
-pub(crate) fn collection(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+pub(crate) fn collection(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     match ctx.req.method {
         Method::GET => {
             ctx.require(perms::CONNECTION_READ, false)?;
@@ -236,7 +236,7 @@ pub(crate) fn collection(ctx: &Ctx<'_>) -> GraphResult<Reply> {
     }
 }
 
-fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+fn create(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     ctx.require(perms::CONNECTION_WRITE, false)?;
     let body = ctx.req.json_body()?;
     let object = body_object(&body)?;
@@ -298,7 +298,7 @@ fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
         let key = id.to_ascii_lowercase();
         if state.connections.contains_key(&key) {
             // UNCONFIRMED (graph-api §12 #7 shows 409 on a retried create): chose 409 Conflict.
-            return Err(GraphError::conflict(
+            return Err(ErrorReply::conflict(
                 "Conflict",
                 format!("A connection with the id '{id}' already exists."),
             ));
@@ -315,7 +315,7 @@ fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
 }
 
 /// `GET|PATCH|DELETE /external/connections/{id}`.
-pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     match ctx.req.method {
         Method::GET => {
             ctx.require(perms::CONNECTION_READ, false)?;
@@ -344,7 +344,7 @@ pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
     }
 }
 
-fn update(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+fn update(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     ctx.require(perms::CONNECTION_WRITE, false)?;
     let body = ctx.req.json_body()?;
     let object = body_object(&body)?;
@@ -417,7 +417,7 @@ fn update(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
 }
 
 /// `GET /beta/external/connections/{id}/quota`.
-pub(crate) fn quota(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+pub(crate) fn quota(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     if ctx.req.method != Method::GET {
         return Err(ctx.method_not_allowed());
     }

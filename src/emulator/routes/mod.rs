@@ -16,7 +16,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use super::app::App;
-use super::errors::{GraphError, GraphResult, Reply, RequestIds};
+use super::errors::{ErrorReply, Reply, ReplyResult, RequestIds};
 use super::identity::{self, Principal};
 use super::odata::{self, Query};
 
@@ -106,9 +106,9 @@ impl GraphRequest {
     }
 
     /// The body as JSON (Graph's own 400 when it is not).
-    pub fn json_body(&self) -> GraphResult<Value> {
+    pub fn json_body(&self) -> ReplyResult<Value> {
         serde_json::from_slice(&self.body).map_err(|_| {
-            GraphError::bad_request(
+            ErrorReply::bad_request(
                 "BadRequest",
                 "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
             )
@@ -149,7 +149,7 @@ impl Ctx<'_> {
     }
 
     /// 403 unless the token carries one of `permissions`.
-    pub fn require(&self, permissions: &[&str], directory_api: bool) -> GraphResult<()> {
+    pub fn require(&self, permissions: &[&str], directory_api: bool) -> ReplyResult<()> {
         if self.principal.has_any(permissions) {
             return Ok(());
         }
@@ -163,14 +163,14 @@ impl Ctx<'_> {
             permissions.join(", ")
         );
         Err(if directory_api {
-            GraphError::forbidden("Authorization_RequestDenied", message)
+            ErrorReply::forbidden("Authorization_RequestDenied", message)
         } else {
-            GraphError::forbidden("accessDenied", message)
+            ErrorReply::forbidden("accessDenied", message)
         })
     }
 
-    pub fn method_not_allowed(&self) -> GraphError {
-        GraphError::new(
+    pub fn method_not_allowed(&self) -> ErrorReply {
+        ErrorReply::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "BadRequest",
             format!(
@@ -200,7 +200,7 @@ pub(crate) fn dispatch(app: &App, ids: &RequestIds, req: &GraphRequest) -> Reply
 }
 
 /// Answers one authenticated (non-batch) Graph call.
-pub(crate) fn route(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+pub(crate) fn route(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     let segments: Vec<&str> = ctx.req.segments.iter().map(String::as_str).collect();
     match segments.as_slice() {
         ["external", "connections"] => connections::collection(ctx),
@@ -222,7 +222,7 @@ pub(crate) fn route(ctx: &Ctx<'_>) -> GraphResult<Reply> {
         ["users", key, rest @ ..] => users::entity(ctx, key, rest),
         [segment, rest @ ..] if segment.starts_with("users(") => {
             let key = odata::key_in_parens(segment, "users").ok_or_else(|| {
-                GraphError::bad_request(
+                ErrorReply::bad_request(
                     "Request_BadRequest",
                     format!("Invalid object identifier '{segment}'."),
                 )
@@ -231,18 +231,18 @@ pub(crate) fn route(ctx: &Ctx<'_>) -> GraphResult<Reply> {
         }
         ["me", rest @ ..] => {
             let Some(user_id) = ctx.principal.user_id.clone() else {
-                return Err(GraphError::bad_request(
+                return Err(ErrorReply::bad_request(
                     "BadRequest",
                     "/me request is only valid with delegated authentication flow.",
                 ));
             };
             users::entity(ctx, &user_id, rest)
         }
-        [first, ..] => Err(GraphError::bad_request(
+        [first, ..] => Err(ErrorReply::bad_request(
             "BadRequest",
             format!("Resource not found for the segment '{first}'."),
         )),
-        [] => Err(GraphError::bad_request(
+        [] => Err(ErrorReply::bad_request(
             "BadRequest",
             "Invalid request: the path names no resource.",
         )),
@@ -250,9 +250,9 @@ pub(crate) fn route(ctx: &Ctx<'_>) -> GraphResult<Reply> {
 }
 
 /// Validates a JSON body is an object.
-pub(crate) fn body_object(value: &Value) -> GraphResult<&serde_json::Map<String, Value>> {
+pub(crate) fn body_object(value: &Value) -> ReplyResult<&serde_json::Map<String, Value>> {
     value.as_object().ok_or_else(|| {
-        GraphError::bad_request("BadRequest", "The request body must be a JSON object.")
+        ErrorReply::bad_request("BadRequest", "The request body must be a JSON object.")
     })
 }
 
@@ -261,11 +261,11 @@ pub(crate) fn opt_string(
     object: &serde_json::Map<String, Value>,
     key: &str,
     code: &str,
-) -> GraphResult<Option<String>> {
+) -> ReplyResult<Option<String>> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(GraphError::bad_request(
+        Some(_) => Err(ErrorReply::bad_request(
             code,
             format!("The property '{key}' must be a string."),
         )),

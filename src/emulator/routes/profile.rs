@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::{Ctx, perms};
 use crate::emulator::app::App;
 use crate::emulator::directory::User;
-use crate::emulator::errors::{GraphError, GraphResult, Reply, iso_time};
+use crate::emulator::errors::{ErrorReply, Reply, ReplyResult, iso_time};
 use crate::people::compose::{SourceEntities, compose_entities};
 use crate::people::ids::SourceId;
 use crate::people::precedence::PrecedenceList;
@@ -241,17 +241,17 @@ pub(crate) fn compose_for(app: &App, user: &User) -> BTreeMap<String, Vec<Value>
 }
 
 /// `GET /beta/users/{id}/profile[/{collection}[/{id}]]` (and `/me/profile...`).
-pub(crate) fn handle(ctx: &Ctx<'_>, user: &User, rest: &[&str]) -> GraphResult<Reply> {
+pub(crate) fn handle(ctx: &Ctx<'_>, user: &User, rest: &[&str]) -> ReplyResult<Reply> {
     // Like real Graph: no application permission exists for the profile API (§7.1, §12 #15).
     if !ctx.principal.delegated {
-        return Err(GraphError::forbidden(
+        return Err(ErrorReply::forbidden(
             "accessDenied",
             "The profile API does not support application permissions: call it with a delegated (user) token.",
         ));
     }
     ctx.require(perms::PROFILE_READ, false)?;
     if ctx.req.method != Method::GET {
-        return Err(GraphError::new(
+        return Err(ErrorReply::new(
             StatusCode::NOT_IMPLEMENTED,
             "NotImplemented",
             "The emulator serves the profile API read-only.",
@@ -259,7 +259,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, user: &User, rest: &[&str]) -> GraphResult<R
     }
     if let Some(collection) = rest.first() {
         if !COLLECTIONS.contains(collection) {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "BadRequest",
                 format!("Resource not found for the segment '{collection}'."),
             ));
@@ -297,7 +297,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, user: &User, rest: &[&str]) -> GraphResult<R
                 .into_iter()
                 .find(|e| e["id"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(id)))
                 .ok_or_else(|| {
-                    GraphError::not_found(
+                    ErrorReply::not_found(
                         "itemNotFound",
                         format!("The {collection} entity '{id}' was not found."),
                     )
@@ -312,7 +312,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>, user: &User, rest: &[&str]) -> GraphResult<R
             }
             Ok(Reply::json(StatusCode::OK, Value::Object(out)))
         }
-        [_, _, segment, ..] => Err(GraphError::bad_request(
+        [_, _, segment, ..] => Err(ErrorReply::bad_request(
             "BadRequest",
             format!("Resource not found for the segment '{segment}'."),
         )),
