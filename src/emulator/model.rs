@@ -386,11 +386,15 @@ pub(crate) struct Item {
 
 impl Item {
     pub fn to_json(&self) -> Value {
-        let mut out = json!({"id": self.id, "acl": self.acl, "properties": self.properties});
-        if let (Some(content), Some(map)) = (&self.content, out.as_object_mut()) {
-            map.insert("content".into(), content.clone());
-        }
-        out
+        // Declared properties are served null when unset; the emulator keeps no sensitivity
+        // labels, so informationProtectionLabel is always null.
+        json!({
+            "id": self.id,
+            "acl": self.acl,
+            "properties": self.properties,
+            "content": self.content,
+            "informationProtectionLabel": null,
+        })
     }
 }
 
@@ -419,8 +423,12 @@ pub(crate) struct Operation {
 impl Operation {
     pub fn to_json(&self) -> Value {
         match &self.status {
-            OperationStatus::InProgress { .. } => json!({"id": self.id, "status": "inprogress"}),
-            OperationStatus::Completed => json!({"id": self.id, "status": "completed"}),
+            OperationStatus::InProgress { .. } => {
+                json!({"id": self.id, "status": "inprogress", "error": null})
+            }
+            OperationStatus::Completed => {
+                json!({"id": self.id, "status": "completed", "error": null})
+            }
             OperationStatus::Failed { code, message } => json!({
                 "id": self.id,
                 "status": "failed",

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, body_object, opt_string, perms};
+use super::{Ctx, allow_options, body_object, collection_reply, opt_string, page, perms};
 use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::model::{CONTENT_CATEGORIES, Connection, ConnectionState};
 use crate::emulator::odata::apply_select;
@@ -184,10 +184,10 @@ pub(crate) fn connection_json(connection: &Connection, beta: bool) -> Map<String
             .cloned()
             .unwrap_or(Value::Null),
     );
+    // Declared properties are served null when unset, as Graph does.
+    let extra = |key: &str| connection.extra.get(key).cloned().unwrap_or(Value::Null);
     for key in ["activitySettings", "searchSettings"] {
-        if let Some(value) = connection.extra.get(key) {
-            out.insert(key.into(), value.clone());
-        }
+        out.insert(key.into(), extra(key));
     }
     if beta {
         out.insert(
@@ -198,9 +198,7 @@ pub(crate) fn connection_json(connection: &Connection, beta: bool) -> Map<String
                 .cloned()
                 .unwrap_or_else(|| json!("search")),
         );
-        if let Some(value) = connection.extra.get("complianceSettings") {
-            out.insert("complianceSettings".into(), value.clone());
-        }
+        out.insert("complianceSettings".into(), extra("complianceSettings"));
         // Exact here; the real service refreshes it every 15 minutes. Null while draft.
         let count = (connection.state != ConnectionState::Draft).then_some(connection.items.len());
         out.insert("ingestedItemsCount".into(), json!(count));
@@ -220,16 +218,16 @@ pub(crate) fn collection(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     match ctx.req.method {
         Method::GET => {
             ctx.require(perms::CONNECTION_READ, false)?;
-            let state = ctx.app.read();
-            let value: Vec<Value> = state
+            allow_options(ctx, &["select", "top", "skiptoken"])?;
+            let value: Vec<Value> = ctx
+                .app
+                .read()
                 .connections
                 .values()
                 .map(|c| Value::Object(with_select(ctx, connection_json(c, ctx.req.beta))))
                 .collect();
-            Ok(Reply::json(
-                StatusCode::OK,
-                json!({"@odata.context": ctx.context("external/connections"), "value": value}),
-            ))
+            let page = page(ctx, value, "external/connections")?;
+            Ok(collection_reply(ctx, "external/connections", page))
         }
         Method::POST => create(ctx),
         _ => Err(ctx.method_not_allowed()),
@@ -247,10 +245,10 @@ fn create(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     let name = opt_string(object, "name", "InvalidRequest")?
         .ok_or_else(|| malformed("The property 'name' is required."))?;
     check_name(&name)?;
-    // The Create page lists description as required (the resource page says optional):
-    // UNCONFIRMED, chose required so that clients always send it.
-    let description = opt_string(object, "description", "InvalidRequest")?
-        .ok_or_else(|| malformed("The property 'description' is required."))?;
+    // The Create page lists description as required, the resource page as optional; Microsoft's
+    // own people-connector walkthrough (seed 002) creates a connection with only id and name,
+    // so what the sample sends is accepted.
+    let description = opt_string(object, "description", "InvalidRequest")?;
     let configuration = match object.get("configuration") {
         None | Some(Value::Null) => json!({"authorizedAppIds": []}),
         Some(value) => check_configuration(value)?,
@@ -280,7 +278,7 @@ fn create(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     let connection = Connection {
         id: id.clone(),
         name,
-        description: Some(description),
+        description,
         content_category: content_category.to_owned(),
         state: ConnectionState::Draft,
         configuration,

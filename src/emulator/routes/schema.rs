@@ -296,7 +296,10 @@ fn check_update(previous: &Schema, next: &[SchemaProperty]) -> ReplyResult<()> {
 }
 
 pub(crate) fn schema_json(schema: &Schema, beta: bool, mask: bool) -> Value {
+    // The schema is a singleton under its connection with no id of its own to serve: null, as
+    // the entity key is declared (issue 16) rather than left out.
     json!({
+        "id": null,
         "baseType": BASE_TYPE,
         "properties": schema.properties.iter().map(|p| p.to_json(beta, mask)).collect::<Vec<_>>(),
     })

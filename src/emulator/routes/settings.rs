@@ -101,6 +101,16 @@ fn duplicate(settings: &[PropertySetting], candidate: &PropertySetting) -> Optio
     ))
 }
 
+/// Every setting as served (for `$expand` on `/admin/people`).
+pub(crate) fn all_json(ctx: &Ctx<'_>) -> Vec<Value> {
+    ctx.app
+        .read()
+        .settings
+        .iter()
+        .map(PropertySetting::to_json)
+        .collect()
+}
+
 /// `GET|POST /admin/people/profilePropertySettings`.
 pub(crate) fn collection(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     match ctx.req.method {

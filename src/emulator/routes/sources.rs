@@ -4,7 +4,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, body_object, opt_string, perms};
+use super::{Ctx, allow_options, body_object, collection_reply, opt_string, page, perms};
 use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::odata::{self, Clause, apply_select, parse_filter};
 use crate::emulator::state::{ProfileSource, State, referenced_source_id};
@@ -91,6 +91,8 @@ pub(crate) fn collection(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
 
 fn list(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     require_people_admin(ctx, false)?;
+    // The list page documents $select, $filter and $orderBy; $orderBy is not served here.
+    allow_options(ctx, &["select", "filter", "top", "skiptoken"])?;
     let clauses = match ctx.req.query.get("$filter") {
         None => Vec::new(),
         Some(text) => {
@@ -111,11 +113,9 @@ fn list(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
         }
     };
     let select = ctx.req.query.select();
-    let state = ctx.app.read();
     let mut value = Vec::new();
-    for source in &state.sources {
-        let json = source.to_json();
-        let Value::Object(object) = json else {
+    for source in &ctx.app.read().sources {
+        let Value::Object(object) = source.to_json() else {
             continue;
         };
         let keep = clauses.iter().all(|c| {
@@ -131,10 +131,18 @@ fn list(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
             }));
         }
     }
-    Ok(Reply::json(
-        StatusCode::OK,
-        json!({"@odata.context": ctx.context("admin/people/profileSources"), "value": value}),
-    ))
+    let page = page(ctx, value, "admin/people/profileSources")?;
+    Ok(collection_reply(ctx, "admin/people/profileSources", page))
+}
+
+/// Every profile source as served (for `$expand` on `/admin/people`).
+pub(crate) fn all_json(ctx: &Ctx<'_>) -> Vec<Value> {
+    ctx.app
+        .read()
+        .sources
+        .iter()
+        .map(ProfileSource::to_json)
+        .collect()
 }
 
 fn create(ctx: &Ctx<'_>) -> ReplyResult<Reply> {

@@ -181,7 +181,12 @@ fn eventual(ctx: &Ctx<'_>) -> bool {
 
 fn parse_top(ctx: &Ctx<'_>) -> ReplyResult<usize> {
     let Some(text) = ctx.req.query.get("$top") else {
-        return Ok(DEFAULT_PAGE);
+        return Ok(ctx
+            .app
+            .config
+            .page_size
+            .unwrap_or(DEFAULT_PAGE)
+            .min(MAX_PAGE));
     };
     let invalid = || {
         bad(format!(

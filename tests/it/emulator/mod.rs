@@ -4,6 +4,8 @@ mod admin;
 mod auth;
 mod connections;
 mod items;
+mod paging;
 mod profile;
 mod runtime;
 mod users;
+mod walkthrough;
