@@ -16,6 +16,7 @@ mod identity;
 mod inspect;
 mod model;
 mod odata;
+mod profile;
 mod routes;
 mod seed;
 mod server;
