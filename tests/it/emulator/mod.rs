@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod connections;
+mod differential;
 mod items;
 mod paging;
 mod precedence_rules;
