@@ -1127,7 +1127,7 @@ def build_all():
         return [
             ("addresses", {"displayName": "Home", "detail": {"type": "home", "city": city,
                                                             "countryOrRegion": OFFICES[p["office"]]["country"]}}),
-            ("anniversaries", {"type": "work", "date": p["hire"].isoformat()}),
+            ("anniversaries", {"type": "birthday", "date": "1990-%02d-%02d" % (p["hire"].month, p["hire"].day)}),
             ("awards", {"displayName": "Contoso Quarterly Star", "issuingAuthority": "Contoso",
                         "issuedDate": "2025-03-31"}),
             ("certifications", {"displayName": "Azure Fundamentals", "issuingCompany": "Microsoft",

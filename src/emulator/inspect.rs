@@ -134,7 +134,7 @@ impl Inspector {
             .connection(connection_id)?
             .items
             .get(item_id)
-            .map(super::model::Item::to_json)
+            .map(|item| item.to_json(false))
     }
 
     /// The user object id an item's profile contribution resolved to (people connections);

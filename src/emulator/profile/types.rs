@@ -4,8 +4,8 @@
 //! From Microsoft's beta metadata at msgraph-metadata commit
 //! f54f11b60956ea7b185ca0447b2b80805836ec7b: property names from
 //! `schemas/type-mappings/beta-entity-types.json` and `beta-complex-types.json` (TM-beta, the
-//! current beta surface), with complex types from `schemas/beta-USNat.csdl`. `anniversaries`
-//! holds TM-beta's `personAnnualEvent` shape (`date`, `displayName`, `type`).
+//! current beta surface), with complex types from `schemas/beta-USNat.csdl`; `anniversaries`
+//! holds USNat's `personAnniversary` (`date`, `type`), which the type mappings no longer list.
 
 use serde_json::{Map, Value};
 
@@ -47,11 +47,7 @@ const TYPES: &[TypeDecl] = &[
             ("geoCoordinates", Object("geoCoordinates")),
         ],
     ),
-    (
-        "personAnniversary",
-        true,
-        &[("date", Leaf), ("displayName", Leaf), ("type", Leaf)],
-    ),
+    ("personAnniversary", true, &[("date", Leaf), ("type", Leaf)]),
     (
         "personAward",
         true,

@@ -426,6 +426,8 @@ pub(crate) fn quota(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
         StatusCode::OK,
         json!({
             "@odata.context": ctx.context(&format!("external/connections('{}')/quota/$entity", connection.id)),
+            // A singleton under its connection, with no id of its own (as for the schema).
+            "id": null,
             "itemsRemaining": ITEM_CAPACITY.saturating_sub(connection.items.len()),
         }),
     ))

@@ -45,7 +45,7 @@ pub(crate) fn is_setting(segment: &str, beta: bool) -> bool {
 const SETTINGS_ID: &str = "peopleAdminSettings";
 
 /// The defaults of a new tenant: insights on, pronouns and pronunciation off, no custom
-/// profile card properties, photo updates from the cloud by any user.
+/// profile card properties, no roles restricting photo updates.
 fn setting_body(segment: &str) -> Value {
     match segment {
         "itemInsights" => {
@@ -53,9 +53,7 @@ fn setting_body(segment: &str) -> Value {
         }
         "pronouns" => json!({"id": "pronouns", "isEnabledInOrganization": false}),
         "namePronunciation" => json!({"id": "namePronunciation", "isEnabledInOrganization": false}),
-        "photoUpdateSettings" => {
-            json!({"id": "photoUpdateSettings", "allowedRoles": [], "source": "cloud"})
-        }
+        "photoUpdateSettings" => json!({"id": "photoUpdateSettings", "allowedRoles": []}),
         _ => Value::Null,
     }
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod conformance;
 mod connections;
 mod differential;
 mod items;

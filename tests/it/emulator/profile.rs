@@ -283,7 +283,9 @@ async fn demo_profile_edits_stand_apart_and_fill_every_collection() {
             .collect();
         assert!(empty.is_empty(), "{upn}: {empty:?}");
         assert_eq!(
-            got.body.as_object().map(|o| o.values().filter(|v| v.is_array()).count()),
+            got.body
+                .as_object()
+                .map(|o| o.values().filter(|v| v.is_array()).count()),
             Some(19)
         );
     }
