@@ -125,6 +125,10 @@ pub struct EmulatorArgs {
     /// (repeatable).
     #[arg(long, value_name = "FILE")]
     pub app_certificate: Vec<PathBuf>,
+    /// Page size of every paged list when a request has no `$top` (default: Graph's, which
+    /// is everything in one page for connections and sources, 100 users).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<usize>,
 }
 
 impl From<EmulatorArgs> for EmulatorConfig {
@@ -141,6 +145,7 @@ impl From<EmulatorArgs> for EmulatorConfig {
             token_lifetime_s: args.token_lifetime_s,
             auto_approve_device_codes: args.auto_approve_device_codes,
             app_certificates: args.app_certificate,
+            page_size: args.page_size,
             ..Self {
                 seed: SeedKind::Demo,
                 ..Self::default()
