@@ -364,6 +364,50 @@ mod tests {
         assert_eq!(shell_quote(""), "''");
     }
 
+    /// The emulator stands in for Microsoft's service, so it shares no rule with the client: no
+    /// `graph` module, no client composition (`people::compose`, `ops`), only the id and URL
+    /// forms of `people::ids` and `people::source_url`.
+    #[test]
+    fn the_emulator_shares_no_rules_with_the_client() {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).expect("the emulator's sources are readable") {
+                let path = entry.expect("a directory entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/emulator"),
+            &mut files,
+        );
+        assert!(files.len() > 20, "found {} files", files.len());
+        let forbidden = [
+            "crate::graph",
+            "crate::ops",
+            "crate::sync",
+            "people::compose",
+            "people::precedence",
+        ];
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("readable");
+            // Test modules may name what they check (this one does).
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for word in forbidden {
+                    assert!(
+                        !line.contains(word),
+                        "{} uses {word}: {line}",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn hosts() {
         assert_eq!(host_for(IpAddr::V4(Ipv4Addr::UNSPECIFIED)), "127.0.0.1");

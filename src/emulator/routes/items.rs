@@ -295,7 +295,9 @@ pub(crate) fn entity(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> Reply
                 .get(item_id)
                 .ok_or_else(|| item_not_found(item_id))?;
             let mut out = json!({"@odata.context": ctx.context(&format!("external/connections('{}')/items/$entity", connection.id))});
-            if let (Some(map), Value::Object(body)) = (out.as_object_mut(), item.to_json(ctx.req.beta)) {
+            if let (Some(map), Value::Object(body)) =
+                (out.as_object_mut(), item.to_json(ctx.req.beta))
+            {
                 map.extend(body);
             }
             Ok(Reply::json(StatusCode::OK, out))
