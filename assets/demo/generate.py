@@ -1106,6 +1106,59 @@ def build_all():
 
     files["hr-mapping.toml"] = HR_MAPPING
 
+    # ---- profile_edits.json: what people wrote through the profile API (the `user` source).
+    # Ordinary people (no story of their own, not in Talent Hub), so the stories above stay as told.
+    talent_upns = {p["upn"] for p in talent_people}
+    busy = talent_upns | {dup_person["upn"]} | {c[0]["upn"] if isinstance(c, tuple) else c["upn"] for c in changed}
+    plain = sorted((p for p in hr_people if not p["spec"] and p["upn"] not in busy and p["hasMailbox"]),
+                   key=lambda p: p["upn"])
+    title_editor, full_profiles = plain[0], plain[1:4]
+    edits = [{
+        "id": gid("profileEdit", title_editor["upn"], "positions"),
+        "userPrincipalName": title_editor["upn"],
+        "collection": "positions",
+        "allowedAudiences": "organization",
+        "entity": {"detail": {"jobTitle": "Chief Happiness Officer"}, "isCurrent": True},
+    }]
+
+    def facets_for(p):
+        city = OFFICES[p["office"]]["city"]
+        first = p["given"].lower()
+        return [
+            ("addresses", {"displayName": "Home", "detail": {"type": "home", "city": city,
+                                                            "countryOrRegion": OFFICES[p["office"]]["country"]}}),
+            ("anniversaries", {"type": "birthday", "date": "1990-%02d-%02d" % (p["hire"].month, p["hire"].day)}),
+            ("awards", {"displayName": "Contoso Quarterly Star", "issuingAuthority": "Contoso",
+                        "issuedDate": "2025-03-31"}),
+            ("certifications", {"displayName": "Azure Fundamentals", "issuingCompany": "Microsoft",
+                                "certificationId": "AZ-900-%s" % p["employeeId"], "issuedDate": "2024-05-14"}),
+            ("educationalActivities", {"institution": {"displayName": "University of %s" % city},
+                                       "program": {"displayName": "BSc", "fieldsOfStudy": p["dept"]},
+                                       "completionMonthYear": "2015-06-01"}),
+            ("interests", {"displayName": "Cycling", "categories": ["Sports"]}),
+            ("languages", {"displayName": "English", "tag": "en", "proficiency": "fullProfessional",
+                           "reading": "fullProfessional", "spoken": "fullProfessional",
+                           "written": "professionalWorking"}),
+            ("notes", {"displayName": "About me", "detail": {"contentType": "text",
+                                                            "content": "Ask me about %s." % p["dept"].lower()}}),
+            ("patents", {"displayName": "Method for composing profiles", "number": "US-%s" % p["employeeId"][1:],
+                         "isPending": True}),
+            ("projects", {"displayName": "Project Aurora", "detail": {"jobTitle": p["title"]},
+                          "client": {"displayName": "Contoso"}}),
+            ("publications", {"displayName": "Notes from %s" % city, "publisher": "Contoso Press",
+                              "publishedDate": "2024-11-01"}),
+            ("skills", {"displayName": "Public speaking", "proficiency": "generalProfessional"}),
+            ("webAccounts", {"service": {"name": "GitHub", "webUrl": "https://github.com"},
+                             "userId": "%s-contoso" % first, "webUrl": "https://github.com/%s-contoso" % first}),
+            ("websites", {"displayName": "Blog", "webUrl": "https://blog.contoso.com/%s" % first}),
+        ]
+
+    for p in full_profiles:
+        for collection, entity in facets_for(p):
+            edits.append({"id": gid("profileEdit", p["upn"], collection), "userPrincipalName": p["upn"],
+                          "collection": collection, "allowedAudiences": "organization", "entity": entity})
+    files["profile_edits.json"] = dump_json(edits)
+
     ctx = dict(people=people, by_upn=by_upn, hr_people=hr_people, hr_records=hr_records,
                talent_people=talent_people, csv_lines=csv_lines, changed=changed, dup_person=dup_person,
                tenant_id=tenant_id, admin=admin)
@@ -1421,6 +1474,15 @@ def check(files, ctx):
             assert not diffs, (ln, upn, diffs)
         else:
             assert diffs and diffs <= {"Job Title", "Department", "Cost Center"}, (ln, upn, diffs)
+
+    # profile edits name real people with a mailbox, and profile collections
+    collections = {"account", "addresses", "anniversaries", "awards", "certifications", "educationalActivities",
+                   "emails", "interests", "languages", "names", "notes", "patents", "phones", "positions",
+                   "projects", "publications", "skills", "webAccounts", "websites"}
+    mailbox = {u["userPrincipalName"] for u in users if u["hasMailbox"]}
+    for e in J["profile_edits.json"]:
+        assert e["userPrincipalName"] in mailbox and e["collection"] in collections, e
+    assert len({e["id"] for e in J["profile_edits.json"]}) == len(J["profile_edits.json"])
 
     # the README names the bad rows by line
     readme = open(os.path.join(HERE, "README.md"), encoding="utf-8").read()

@@ -56,6 +56,10 @@ pub struct EmulatorConfig {
     pub refuse_delete_of_prioritized_source: bool,
     /// PEM certificates registered as credentials of the seeded app (certificate sign-in).
     pub app_certificates: Vec<PathBuf>,
+    /// The default page size of every paged list (connections, profile sources, users, profile
+    /// collections) when the request has no `$top`; `None` keeps Graph's defaults (everything
+    /// in one page; 100 users). Tests set it small so that the client's paging of every list runs.
+    pub page_size: Option<usize>,
 }
 
 impl Default for EmulatorConfig {
@@ -79,6 +83,7 @@ impl Default for EmulatorConfig {
             mask_evolvable_enums: true,
             refuse_delete_of_prioritized_source: true,
             app_certificates: Vec::new(),
+            page_size: None,
         }
     }
 }
@@ -121,6 +126,10 @@ pub struct EmulatorArgs {
     /// (repeatable).
     #[arg(long, value_name = "FILE")]
     pub app_certificate: Vec<PathBuf>,
+    /// Page size of every paged list when a request has no `$top` (default: Graph's, which
+    /// is everything in one page for connections and sources, 100 users).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<usize>,
 }
 
 impl From<EmulatorArgs> for EmulatorConfig {
@@ -137,6 +146,7 @@ impl From<EmulatorArgs> for EmulatorConfig {
             token_lifetime_s: args.token_lifetime_s,
             auto_approve_device_codes: args.auto_approve_device_codes,
             app_certificates: args.app_certificate,
+            page_size: args.page_size,
             ..Self {
                 seed: SeedKind::Demo,
                 ..Self::default()
@@ -165,6 +175,11 @@ impl EmulatorConfig {
             return Err(super::EmulatorError::Config(format!(
                 "the ingest rate must be a positive number of items per second, got {rps}"
             )));
+        }
+        if self.page_size == Some(0) {
+            return Err(super::EmulatorError::Config(
+                "the page size must be at least one".into(),
+            ));
         }
         if self.token_lifetime_s == 0 {
             return Err(super::EmulatorError::Config(

@@ -158,9 +158,10 @@ impl Reply {
     }
 }
 
-/// A Graph error: rendered as `{"error":{"code","message","innerError":{...}}}`.
+/// The emulator's error reply (not the client's `graph::GraphError`): rendered as Graph's
+/// `{"error":{"code","message","innerError":{...}}}`.
 #[derive(Debug, Clone)]
-pub(crate) struct GraphError {
+pub(crate) struct ErrorReply {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
@@ -169,9 +170,10 @@ pub(crate) struct GraphError {
     pub headers: Vec<(HeaderName, String)>,
 }
 
-pub(crate) type GraphResult<T> = Result<T, GraphError>;
+/// What a handler returns: its reply, or the error reply Graph would send.
+pub(crate) type ReplyResult<T> = Result<T, ErrorReply>;
 
-impl GraphError {
+impl ErrorReply {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -246,6 +248,23 @@ impl GraphError {
             _ => ("UnknownError", "The request failed."),
         };
         Self::new(status, code, message)
+    }
+
+    /// The error of an injected failure: `Retry-After` when asked for; a 429 without one
+    /// when not (Graph sends these too, and clients must back off alone).
+    pub fn injected(status: u16, retry_after_s: Option<u64>) -> Self {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let mut error = Self::for_status(status);
+        match retry_after_s {
+            Some(secs) if status == StatusCode::TOO_MANY_REQUESTS => Self::throttled(secs),
+            Some(secs) => error.header(header::RETRY_AFTER, secs.max(1).to_string()),
+            None => {
+                error
+                    .headers
+                    .retain(|(name, _)| name != header::RETRY_AFTER);
+                error
+            }
+        }
     }
 
     pub fn to_reply(&self, ids: &RequestIds) -> Reply {

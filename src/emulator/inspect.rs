@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::app::App;
 use super::faults::CounterSnapshot;
 use super::model::OperationStatus;
-use super::server::App;
 
 /// One connection as the emulator holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +134,7 @@ impl Inspector {
             .connection(connection_id)?
             .items
             .get(item_id)
-            .map(super::model::Item::to_json)
+            .map(|item| item.to_json(false))
     }
 
     /// The user object id an item's profile contribution resolved to (people connections);

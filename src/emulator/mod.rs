@@ -6,16 +6,17 @@
 //! paths, status codes, headers and error bodies. Start it with [`start`] (tests, `--demo`) or
 //! [`run`] (`peoplectl emulator`).
 
-mod auth;
-mod certs;
+mod app;
 mod clock;
 mod config;
 mod directory;
 mod errors;
 mod faults;
+mod identity;
 mod inspect;
 mod model;
 mod odata;
+mod profile;
 mod routes;
 mod seed;
 mod server;
@@ -35,8 +36,9 @@ pub use errors::EmulatorError;
 pub use faults::{CounterSnapshot, FaultAction, FaultRule, Faults, RouteClass, RouteCounters};
 pub use inspect::{ConnectionInfo, Inspector, SettingInfo, SourceInfo, TenantMoment};
 
+use app::App;
 use directory::Directory;
-use server::{App, EmulatorService, MakeEmulatorService};
+use server::{EmulatorService, MakeEmulatorService};
 
 /// A running emulator. Dropping it stops the server too; [`EmulatorHandle::shutdown`] waits.
 pub struct EmulatorHandle {
@@ -110,7 +112,7 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         let pem = std::fs::read_to_string(path)
             .map_err(|e| EmulatorError::AppCertificate(format!("{}: {e}", path.display())))?;
         certificates.push(
-            certs::AppCertificate::from_pem(&pem)
+            identity::AppCertificate::from_pem(&pem)
                 .map_err(|e| EmulatorError::AppCertificate(format!("{}: {e}", path.display())))?,
         );
     }
@@ -259,7 +261,8 @@ impl EmulatorHandle {
     /// Registers a certificate (PEM) as a credential of the seeded app, so certificate sign-in
     /// (an RS256 client assertion signed with its key) works.
     pub fn register_app_certificate(&self, pem: &str) -> Result<(), EmulatorError> {
-        let cert = certs::AppCertificate::from_pem(pem).map_err(EmulatorError::AppCertificate)?;
+        let cert =
+            identity::AppCertificate::from_pem(pem).map_err(EmulatorError::AppCertificate)?;
         self.app
             .certificates
             .lock()

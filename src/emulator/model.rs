@@ -385,12 +385,37 @@ pub(crate) struct Item {
 }
 
 impl Item {
-    pub fn to_json(&self) -> Value {
-        let mut out = json!({"id": self.id, "acl": self.acl, "properties": self.properties});
-        if let (Some(content), Some(map)) = (&self.content, out.as_object_mut()) {
-            map.insert("content".into(), content.clone());
-        }
-        out
+    /// Graph's representation for a version: beta's acl entries declare `identitySource`
+    /// (null when the item did not set it); v1.0's do not.
+    pub fn to_json(&self, beta: bool) -> Value {
+        let acl = match &self.acl {
+            Value::Array(entries) => Value::Array(
+                entries
+                    .iter()
+                    .map(|entry| {
+                        let mut entry = entry.clone();
+                        if let Some(object) = entry.as_object_mut() {
+                            if beta {
+                                object.entry("identitySource").or_insert(Value::Null);
+                            } else {
+                                object.remove("identitySource");
+                            }
+                        }
+                        entry
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        // Declared properties are served null when unset; the emulator keeps no sensitivity
+        // labels, so informationProtectionLabel is always null.
+        json!({
+            "id": self.id,
+            "acl": acl,
+            "properties": self.properties,
+            "content": self.content,
+            "informationProtectionLabel": null,
+        })
     }
 }
 
@@ -419,8 +444,12 @@ pub(crate) struct Operation {
 impl Operation {
     pub fn to_json(&self) -> Value {
         match &self.status {
-            OperationStatus::InProgress { .. } => json!({"id": self.id, "status": "inprogress"}),
-            OperationStatus::Completed => json!({"id": self.id, "status": "completed"}),
+            OperationStatus::InProgress { .. } => {
+                json!({"id": self.id, "status": "inprogress", "error": null})
+            }
+            OperationStatus::Completed => {
+                json!({"id": self.id, "status": "completed", "error": null})
+            }
             OperationStatus::Failed { code, message } => json!({
                 "id": self.id,
                 "status": "failed",

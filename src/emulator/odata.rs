@@ -5,6 +5,21 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
+/// OData's system query options, by their names without `$` (a request may omit the `$`).
+pub(crate) const SYSTEM_OPTIONS: &[&str] = &[
+    "select",
+    "filter",
+    "top",
+    "skip",
+    "skiptoken",
+    "count",
+    "expand",
+    "orderby",
+    "search",
+    "format",
+    "deltatoken",
+];
+
 /// Decoded query options, in order.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Query {
@@ -314,6 +329,61 @@ fn parse_clause(tokens: &[Token], pos: usize) -> Result<(Clause, usize), FilterS
         }
         _ => Err(FilterSyntaxError),
     }
+}
+
+/// One page of a listing: `$top` (1..=`max`) or `default` items from the `$skiptoken` offset,
+/// and the `@odata.nextLink` to the rest (`base` is the collection URL without a query).
+pub(crate) struct Paged {
+    pub value: Vec<Value>,
+    pub next_link: Option<String>,
+}
+
+/// Why a page could not be cut: the message for Graph's 400.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PagingError(pub String);
+
+/// Cuts one page of `items` for `query`, the way Graph pages: the caller follows
+/// `@odata.nextLink` (opaque) until it is absent.
+pub(crate) fn page(
+    query: &Query,
+    items: Vec<Value>,
+    default: usize,
+    max: usize,
+    base: &str,
+) -> Result<Paged, PagingError> {
+    let top = match query.get("$top") {
+        None => default,
+        Some(text) => text
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                PagingError(format!(
+                    "Invalid page size specified: '{text}'. Must be between 1 and {max} inclusive."
+                ))
+            })?,
+    };
+    let start = match query.get("$skiptoken") {
+        None => 0,
+        Some(token) => decode_skiptoken(token).ok_or_else(|| {
+            PagingError(
+                "The specified page token value has expired and can no longer be included in your request."
+                    .into(),
+            )
+        })?,
+    };
+    let total = items.len();
+    let value: Vec<Value> = items.into_iter().skip(start).take(top).collect();
+    let next = start + value.len();
+    let next_link = (next < total && !value.is_empty()).then(|| {
+        let mut rest = query.encoded_without_skiptoken();
+        if !rest.is_empty() {
+            rest.push('&');
+        }
+        format!("{base}?{rest}$skiptoken={}", encode_skiptoken(next))
+    });
+    Ok(Paged { value, next_link })
 }
 
 /// An opaque `$skiptoken` for a listing offset (Graph's are opaque too: clients must not parse).

@@ -13,6 +13,7 @@ use super::EmulatorError;
 use super::config::SeedKind;
 use super::directory::{Directory, User};
 use super::model::{Connection, ConnectionState, Operation, OperationStatus};
+use super::profile::{self, ProfileEdit};
 use super::routes::{connections, items, schema};
 use super::state::{
     ENTRA_SOURCE_ID, ORG_DATA_SOURCE_ID, ProfileSource, PropertySetting, State, Tenant, source_url,
@@ -25,6 +26,7 @@ pub(crate) struct RawSeed {
     sources: Vec<ProfileSource>,
     settings: Vec<PropertySetting>,
     connections: Vec<(String, ConnectionFile)>,
+    profile_edits: Vec<EditFile>,
 }
 
 /// The app roles the seeded app holds when a seed does not list them (graph-api §4.3 sample).
@@ -108,6 +110,7 @@ fn empty_seed() -> RawSeed {
             prioritized_source_urls: vec![source_url(ENTRA_SOURCE_ID)],
         }],
         connections: Vec::new(),
+        profile_edits: Vec::new(),
     }
 }
 
@@ -120,6 +123,8 @@ pub(crate) struct DemoFiles {
     pub connections_index: &'static str,
     /// Every file of connections/ by name; `connections/index.json` says which, in order.
     pub connections: &'static [(&'static str, &'static str)],
+    /// What people wrote through the profile API (the `user` source).
+    pub profile_edits: &'static str,
 }
 
 /// The embedded demo files. Every file `connections/index.json` may name is listed here
@@ -131,6 +136,7 @@ fn embedded_demo() -> DemoFiles {
         profile_sources: include_str!("../../assets/demo/profile_sources.json"),
         profile_property_settings: include_str!("../../assets/demo/profile_property_settings.json"),
         connections_index: include_str!("../../assets/demo/connections/index.json"),
+        profile_edits: include_str!("../../assets/demo/profile_edits.json"),
         connections: &[
             (
                 "contosohr.json",
@@ -190,6 +196,18 @@ struct SettingFile {
     #[serde(default)]
     display_name: Option<String>,
     prioritized_source_urls: Vec<String>,
+}
+
+/// One entry of profile_edits.json.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EditFile {
+    id: String,
+    user_principal_name: String,
+    collection: String,
+    #[serde(default)]
+    allowed_audiences: Option<String>,
+    entity: serde_json::Map<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -287,12 +305,14 @@ pub(crate) fn parse_demo(files: &DemoFiles) -> Result<RawSeed, EmulatorError> {
         let path = format!("connections/{name}");
         connections.push((path.clone(), parse::<ConnectionFile>(&path, text)?));
     }
+    let profile_edits = parse("profile_edits.json", files.profile_edits)?;
     Ok(RawSeed {
         tenant,
         users,
         sources,
         settings,
         connections,
+        profile_edits,
     })
 }
 
@@ -427,6 +447,35 @@ pub(crate) fn build_state(raw: RawSeed, directory: &Directory) -> Result<State, 
             return Err(seed_error(file, "duplicate connection id"));
         }
     }
+    for edit in raw.profile_edits {
+        let error = |message: String| seed_error("profile_edits.json", message);
+        let user = directory
+            .find(&edit.user_principal_name)
+            .ok_or_else(|| error(format!("no user '{}'", edit.user_principal_name)))?;
+        let (collection, type_name) = profile::types::COLLECTIONS
+            .iter()
+            .find(|(c, _)| *c == edit.collection)
+            .copied()
+            .ok_or_else(|| error(format!("no profile collection '{}'", edit.collection)))?;
+        if let Some(member) = profile::types::undeclared_member(type_name, &edit.entity) {
+            return Err(error(format!("'{member}' is not a {type_name} property")));
+        }
+        state
+            .profile_edits
+            .entry(user.id.to_ascii_lowercase())
+            .or_default()
+            .push(ProfileEdit {
+                id: edit.id,
+                collection,
+                entity: edit.entity,
+                allowed_audiences: edit
+                    .allowed_audiences
+                    .unwrap_or_else(|| "organization".into()),
+                author: user.id.clone(),
+                created: raw.tenant.created,
+                modified: raw.tenant.created,
+            });
+    }
     Ok(state)
 }
 
@@ -464,6 +513,8 @@ mod tests {
             profile_property_settings: SETTINGS,
             connections_index: INDEX,
             connections: &[("contosohr.json", HR)],
+            profile_edits: r#"[{"id":"0e0e0e0e-0000-0000-0000-000000000001","userPrincipalName":"alexw@contoso.com",
+                "collection":"positions","entity":{"detail":{"jobTitle":"Chief Happiness Officer"}}}]"#,
         }
     }
 
@@ -482,6 +533,30 @@ mod tests {
             contributions[0].entities["positions"][0]["detail"]["jobTitle"],
             "Staff Engineer"
         );
+        let edits = &state.profile_edits["00000000-0000-0000-0000-0000000000a2"];
+        assert_eq!(edits[0].collection, "positions");
+        assert_eq!(
+            edits[0].entity["detail"]["jobTitle"],
+            "Chief Happiness Officer"
+        );
+    }
+
+    #[test]
+    fn profile_edits_name_known_people_and_declared_members() {
+        let mut bad = files();
+        bad.profile_edits = r#"[{"id":"x","userPrincipalName":"nobody@contoso.com","collection":"positions","entity":{}}]"#;
+        let raw = parse_demo(&bad).unwrap();
+        let directory = Directory::new(raw.users.clone(), 0, "contoso.com", "Contoso");
+        let err = build_state(raw, &directory).err().unwrap().to_string();
+        assert!(
+            err.contains("profile_edits.json") && err.contains("nobody"),
+            "{err}"
+        );
+        bad.profile_edits = r#"[{"id":"x","userPrincipalName":"alexw@contoso.com","collection":"skills","entity":{"hobby":1}}]"#;
+        let raw = parse_demo(&bad).unwrap();
+        let directory = Directory::new(raw.users.clone(), 0, "contoso.com", "Contoso");
+        let err = build_state(raw, &directory).err().unwrap().to_string();
+        assert!(err.contains("hobby"), "{err}");
     }
 
     #[test]

@@ -1,11 +1,10 @@
-//! The HTTP side: shared app state, the axum router, and the outer service that adds request
-//! ids, latency, injected faults and dropped connections, and counts every request.
+//! The HTTP side: the axum router, and the outer service that adds request ids, latency,
+//! injected faults and dropped connections, and counts every request.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes, HttpBody};
@@ -16,144 +15,11 @@ use axum::routing::{any, get, post};
 use axum::{BoxError, Extension, Router};
 use tower_service::Service;
 
-use super::auth::{self, AuthState};
-use super::clock::Clock;
-use super::config::EmulatorConfig;
-use super::directory::Directory;
-use super::errors::{GraphError, RequestIds};
-use super::faults::{Decision, Faults, RouteClass};
-use super::inspect::Journal;
+use super::app::App;
+use super::errors::{ErrorReply, RequestIds};
+use super::faults::{Decision, RouteClass};
+use super::identity;
 use super::routes::{self, GraphRequest};
-use super::state::{State as TenantState, Tenant};
-
-/// Everything the handlers share.
-pub(crate) struct App {
-    pub config: EmulatorConfig,
-    /// `https://host:port`, no version segment.
-    pub root: String,
-    pub tenant: Tenant,
-    pub directory: Directory,
-    state: RwLock<TenantState>,
-    /// Schema operations still running (so reads settle them only when needed).
-    pending_operations: AtomicUsize,
-    auth: Mutex<AuthState>,
-    pub faults: Faults,
-    /// HMAC key of this run's tokens.
-    pub token_key: [u8; 32],
-    pub client_secret: String,
-    /// Certificates registered as the app's credentials (client assertions).
-    pub certificates: Mutex<Vec<super::certs::AppCertificate>>,
-    /// Every admin-visible state, when tests ask for it.
-    pub journal: Journal,
-    /// What "now" is for tokens, device codes and schema operations.
-    pub clock: Clock,
-}
-
-/// A write lock on the tenant state that records the state in the journal when released, so
-/// the journal sees every state a reader could have seen, in order.
-pub(crate) struct StateWriteGuard<'a> {
-    state: RwLockWriteGuard<'a, TenantState>,
-    journal: &'a Journal,
-}
-
-impl std::ops::Deref for StateWriteGuard<'_> {
-    type Target = TenantState;
-    fn deref(&self) -> &TenantState {
-        &self.state
-    }
-}
-
-impl std::ops::DerefMut for StateWriteGuard<'_> {
-    fn deref_mut(&mut self) -> &mut TenantState {
-        &mut self.state
-    }
-}
-
-impl Drop for StateWriteGuard<'_> {
-    fn drop(&mut self) {
-        if self.journal.is_on() {
-            self.journal.record(&self.state);
-        }
-    }
-}
-
-impl App {
-    pub fn new(
-        config: EmulatorConfig,
-        root: String,
-        tenant: Tenant,
-        directory: Directory,
-        state: TenantState,
-    ) -> Self {
-        let faults = Faults::new(&config);
-        Self {
-            config,
-            root,
-            tenant,
-            directory,
-            state: RwLock::new(state),
-            pending_operations: AtomicUsize::new(0),
-            auth: Mutex::new(AuthState::default()),
-            faults,
-            token_key: rand::random(),
-            client_secret: auth::new_client_secret(),
-            certificates: Mutex::new(Vec::new()),
-            journal: Journal::default(),
-            clock: Clock::default(),
-        }
-    }
-
-    /// The tenant state for reading, with due schema operations settled first.
-    pub fn read(&self) -> RwLockReadGuard<'_, TenantState> {
-        if self.pending_operations.load(Ordering::Acquire) > 0 {
-            drop(self.write());
-        }
-        // A panic in a handler leaves consistent-enough data behind: keep serving.
-        self.state.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The tenant state for writing, with due schema operations settled first. When the
-    /// journal is on, the state is recorded as the guard is released.
-    pub fn write(&self) -> StateWriteGuard<'_> {
-        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        if self.pending_operations.load(Ordering::Acquire) > 0 {
-            let pending = state.settle(self.clock.instant());
-            self.pending_operations.store(pending, Ordering::Release);
-        }
-        StateWriteGuard {
-            state,
-            journal: &self.journal,
-        }
-    }
-
-    pub fn note_pending_operation(&self) {
-        self.pending_operations.fetch_add(1, Ordering::AcqRel);
-    }
-
-    pub fn auth_state(&self) -> MutexGuard<'_, AuthState> {
-        self.auth.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// The error body of an injected (or unknown-route) failure.
-pub(crate) fn fault_error(status: u16, retry_after_s: Option<u64>) -> GraphError {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    let error = GraphError::for_status(status);
-    match retry_after_s {
-        Some(secs) if status != StatusCode::TOO_MANY_REQUESTS => {
-            error.header(header::RETRY_AFTER, secs.max(1).to_string())
-        }
-        Some(secs) => GraphError::throttled(secs),
-        // A 429 without Retry-After: Graph sends these too, and clients must back off alone.
-        None => {
-            let mut error = error;
-            error
-                .headers
-                .retain(|(name, _)| name != header::RETRY_AFTER);
-            error
-        }
-    }
-}
 
 async fn graph(
     State(app): State<Arc<App>>,
@@ -162,7 +28,7 @@ async fn graph(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, app.config.max_item_bytes).await else {
-        return GraphError::new(
+        return ErrorReply::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "RequestEntityTooLarge",
             format!(
@@ -187,7 +53,7 @@ async fn graph(
 
 fn unknown_route(ids: &RequestIds, path: &str) -> Response {
     let segment = path.split('/').find(|s| !s.is_empty()).unwrap_or("");
-    GraphError::bad_request(
+    ErrorReply::bad_request(
         "BadRequest",
         format!("Invalid version: '{segment}'. Use /v1.0 or /beta."),
     )
@@ -198,7 +64,7 @@ fn unknown_route(ids: &RequestIds, path: &str) -> Response {
 async fn fallback(Extension(ids): Extension<RequestIds>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     if path.trim_matches('/').is_empty() {
-        return GraphError::not_found("NotFound", "Use /v1.0 or /beta.")
+        return ErrorReply::not_found("NotFound", "Use /v1.0 or /beta.")
             .to_reply(&ids)
             .into_response();
     }
@@ -207,14 +73,17 @@ async fn fallback(Extension(ids): Extension<RequestIds>, request: Request) -> Re
 
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/{tenant}/oauth2/v2.0/token", post(auth::token_endpoint))
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            post(identity::token_endpoint),
+        )
         .route(
             "/{tenant}/oauth2/v2.0/devicecode",
-            post(auth::devicecode_endpoint),
+            post(identity::devicecode_endpoint),
         )
         .route(
             "/devicelogin",
-            get(auth::device_login_page).post(auth::device_login_submit),
+            get(identity::device_login_page).post(identity::device_login_submit),
         )
         .route("/v1.0/{*rest}", any(graph))
         .route("/beta/{*rest}", any(graph))
@@ -300,7 +169,7 @@ where
                 Decision::Fail {
                     status,
                     retry_after_s,
-                } => fault_error(status, retry_after_s)
+                } => ErrorReply::injected(status, retry_after_s)
                     .to_reply(&ids)
                     .into_response(),
                 Decision::Proceed | Decision::LoseAnswer => {

@@ -104,6 +104,8 @@ pub(crate) struct State {
     pub connections: BTreeMap<String, Connection>,
     pub sources: Vec<ProfileSource>,
     pub settings: Vec<PropertySetting>,
+    /// What users wrote through the profile API (the `user` source), by lower-cased user id.
+    pub profile_edits: BTreeMap<String, Vec<super::profile::ProfileEdit>>,
 }
 
 impl State {

@@ -8,7 +8,9 @@ use super::OpsError;
 use super::snapshot::{Snapshot, engine_schema, read_snapshot};
 use crate::graph::GraphClient;
 use crate::graph::profile::Profile;
-use crate::people::compose::{PropertyKind, Provenance, Rule, SourceEntities, explain_entities};
+use crate::people::compose::{
+    PropertyKind, Provenance, Rule, SINGLE_VALUED_COLLECTIONS, SourceEntities, explain_entities,
+};
 use crate::people::entities::entities_from_entra_user;
 use crate::people::ids::SourceId;
 use crate::people::item::{ItemLayout, entities_from_item, item_id_for_upn};
@@ -56,7 +58,7 @@ pub struct Mismatch {
 pub struct SourceNote {
     pub source: String,
     pub rank: Option<usize>,
-    /// `used`, `noItem`, `notReadable`, `otherAccount`, `noMailbox`.
+    /// `used`, `noItem`, `notReadable`, `otherAccount`, `noMailbox`, `userSource`.
     pub status: &'static str,
     pub detail: String,
 }
@@ -166,9 +168,14 @@ pub async fn explain_with(
         sources.push(entities);
     }
     let provenance = explain_entities(&list, &sources);
-    let properties: Vec<PropertyLine> = provenance.iter().map(line).collect();
+    let mut properties: Vec<PropertyLine> = provenance.iter().map(line).collect();
     let (mismatches, profile_api) = match client.get_profile(&user_upn).await {
-        Ok(profile) => (mismatches(&properties, &profile), "read".to_owned()),
+        Ok(profile) => {
+            if let Some(note) = show_user_entries(&mut properties, &profile) {
+                notes.push(note);
+            }
+            (mismatches(&properties, &profile), "read".to_owned())
+        }
         Err(e)
             if e.status()
                 .is_some_and(|s| s.as_u16() == 403 || s.as_u16() == 401) =>
@@ -261,6 +268,84 @@ fn line(p: &Provenance) -> PropertyLine {
                 shadowed: Vec::new(),
             }
         }
+    }
+}
+
+/// itemFacet members: how an entry was made, not what it says about the person.
+const FACET_MEMBERS: [&str; 10] = [
+    "id",
+    "allowedAudiences",
+    "inference",
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "createdBy",
+    "lastModifiedBy",
+    "source",
+    "sources",
+    "isSearchable",
+];
+
+/// Entries the user wrote through the profile API (the `user` source) are their own instances
+/// in the profile and never override connector or Entra ID values (seed 003): each of their
+/// single-valued leaves is shown beside the value that won, with a note saying why it did not.
+fn show_user_entries(properties: &mut [PropertyLine], profile: &Profile) -> Option<SourceNote> {
+    let user = SourceId::profile_api_user();
+    let mut count = 0;
+    for collection in SINGLE_VALUED_COLLECTIONS {
+        for entity in profile.entities(collection) {
+            let own = entity.source_types.iter().any(|t| t == "user")
+                || entity
+                    .sources
+                    .iter()
+                    .any(|s| s.source_id.eq_ignore_ascii_case(user.as_str()));
+            if !own {
+                continue;
+            }
+            count += 1;
+            let mut leaves = Vec::new();
+            if let Some(object) = entity.value.as_object() {
+                for (key, value) in object {
+                    if !FACET_MEMBERS.contains(&key.as_str()) {
+                        collect_leaves(&format!("{collection}/{key}"), value, &mut leaves);
+                    }
+                }
+            }
+            for (path, value) in leaves {
+                if let Some(line) = properties.iter_mut().find(|l| l.property == path) {
+                    line.shadowed.push(Shadowed {
+                        source: source_name(&user),
+                        value,
+                    });
+                }
+            }
+        }
+    }
+    (count > 0).then(|| {
+        note(
+            user.as_str(),
+            None,
+            "userSource",
+            &format!(
+                "{count} entr{} written through the profile API: shown as their own entries, they never override connector or Entra ID values",
+                if count == 1 { "y" } else { "ies" }
+            ),
+        )
+    })
+}
+
+fn collect_leaves(
+    path: &str,
+    value: &serde_json::Value,
+    out: &mut Vec<(String, serde_json::Value)>,
+) {
+    match value {
+        serde_json::Value::Null => {}
+        serde_json::Value::Object(map) => {
+            for (key, child) in map {
+                collect_leaves(&format!("{path}/{key}"), child, out);
+            }
+        }
+        leaf => out.push((path.to_owned(), leaf.clone())),
     }
 }
 

@@ -152,6 +152,44 @@ fn the_emulator_shares_no_code_with_the_client_it_stands_in_for() {
         found.is_empty(),
         "the emulator must not use the client's code (a shared rule passes every test): {found:#?}"
     );
+    // Of the people rules it may share only the forms of ids and source URLs, never a rule
+    // such as composition or precedence edits.
+    let mut rules = Vec::new();
+    for (name, code) in sources("emulator") {
+        for used in people_modules(&code) {
+            if !["ids", "source_url"].contains(&used.as_str()) {
+                rules.push(format!("{name} uses people::{used}"));
+            }
+        }
+    }
+    assert!(
+        rules.is_empty(),
+        "the emulator states its own rules: {rules:#?}"
+    );
+}
+
+/// The `people` submodules a file names: `crate::people::x` and `crate::people::{x, y::z}`.
+fn people_modules(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, _) in code.match_indices("crate::people::") {
+        let rest = &code[at + "crate::people::".len()..];
+        let items = if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            group[..end].split(',').map(str::trim).collect::<Vec<_>>()
+        } else {
+            vec![rest]
+        };
+        for item in items {
+            let module: String = item
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !module.is_empty() {
+                out.push(module);
+            }
+        }
+    }
+    out
 }
 
 #[test]
@@ -222,6 +260,10 @@ fn the_scanner_sees_code_not_comments_or_strings() {
     );
     assert!(!code.contains("tokio::") && !code.contains("reqwest::") && !code.contains("axum::"));
     assert!(code.contains("use std::fs;"), "{code}");
+    assert_eq!(
+        people_modules("use crate::people::{ids::SourceId, compose}; crate::people::item::x"),
+        ["ids", "compose", "item"]
+    );
     let grouped = expand_groups("use crate::{graph::GraphClient, people::{ids, item}};");
     assert!(grouped.contains("crate::graph::GraphClient"), "{grouped}");
     assert!(grouped.contains("crate::people::{ids,item}"), "{grouped}");

@@ -106,6 +106,33 @@ async fn an_approved_device_code_gives_a_delegated_token_that_reads_profiles() {
         "the emulator composes jobTitle as the engine does: {:?}",
         explanation.mismatches
     );
+
+    // Abhishek Hegde wrote his own title through the profile API: explain shows it beside the
+    // winner, and says why it did not win (the demo story, assets/demo/README.md).
+    let abhishek = peoplectl::ops::explain::explain_user(&client, "abhishek.hegde@contoso.com")
+        .await
+        .unwrap();
+    let title = abhishek
+        .properties
+        .iter()
+        .find(|p| p.property == "positions/detail/jobTitle")
+        .expect("a jobTitle line");
+    assert_eq!(title.value, "Senior Customer Success Manager");
+    assert!(
+        title
+            .shadowed
+            .iter()
+            .any(|s| s.value == "Chief Happiness Officer"),
+        "{title:?}"
+    );
+    assert!(
+        abhishek
+            .sources
+            .iter()
+            .any(|n| n.status == "userSource" && n.detail.contains("never override")),
+        "{:?}",
+        abhishek.sources
+    );
 }
 
 #[tokio::test]

@@ -9,15 +9,15 @@ use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 
 use super::{Ctx, GraphRequest, route};
-use crate::emulator::auth;
-use crate::emulator::errors::{GraphError, GraphResult, Reply, ReplyBody, RequestIds};
+use crate::emulator::app::App;
+use crate::emulator::errors::{ErrorReply, Reply, ReplyBody, ReplyResult, RequestIds};
 use crate::emulator::faults::{Decision, RouteClass};
-use crate::emulator::server::App;
+use crate::emulator::identity;
 
 const MAX_REQUESTS: usize = 20;
 
-fn malformed(message: impl Into<String>) -> GraphError {
-    GraphError::bad_request("BadRequest", message)
+fn malformed(message: impl Into<String>) -> ErrorReply {
+    ErrorReply::bad_request("BadRequest", message)
 }
 
 struct Inner {
@@ -29,7 +29,7 @@ struct Inner {
     depends_on: Vec<String>,
 }
 
-fn parse_inner(value: &Value, outer: &GraphRequest) -> GraphResult<Inner> {
+fn parse_inner(value: &Value, outer: &GraphRequest) -> ReplyResult<Inner> {
     let object = value
         .as_object()
         .ok_or_else(|| malformed("Each batch request must be a JSON object."))?;
@@ -119,7 +119,7 @@ fn parse_inner(value: &Value, outer: &GraphRequest) -> GraphResult<Inner> {
                     ))
                 })
             })
-            .collect::<GraphResult<_>>()?,
+            .collect::<ReplyResult<_>>()?,
         Some(_) => {
             return Err(malformed(format!(
                 "Batch request '{id}': dependsOn must be an array."
@@ -137,7 +137,7 @@ fn parse_inner(value: &Value, outer: &GraphRequest) -> GraphResult<Inner> {
 }
 
 /// Execution waves: each request after everything it depends on; cycles are malformed.
-fn waves(requests: &[Inner]) -> GraphResult<Vec<Vec<usize>>> {
+fn waves(requests: &[Inner]) -> ReplyResult<Vec<Vec<usize>>> {
     let index: HashMap<String, usize> = requests
         .iter()
         .enumerate()
@@ -228,7 +228,7 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
         Decision::Fail {
             status,
             retry_after_s,
-        } => crate::emulator::server::fault_error(status, retry_after_s).to_reply(&ids),
+        } => crate::emulator::errors::ErrorReply::injected(status, retry_after_s).to_reply(&ids),
         Decision::Drop | Decision::Proceed | Decision::LoseAnswer => {
             match GraphRequest::new(
                 inner.method.clone(),
@@ -240,7 +240,7 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
                 Some(request) if request.segments.first().map(String::as_str) == Some("$batch") => {
                     malformed("A batch cannot contain another batch.").to_reply(&ids)
                 }
-                Some(request) => match auth::authenticate(app, &request.headers) {
+                Some(request) => match identity::authenticate(app, &request.headers) {
                     Ok(principal) => route(&Ctx {
                         app,
                         principal: &principal,
@@ -255,7 +255,7 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
     };
     // Inside a batch a lost answer is the gateway timing out after the request was applied.
     let reply = if decision == Decision::LoseAnswer {
-        crate::emulator::server::fault_error(504, None).to_reply(&ids)
+        crate::emulator::errors::ErrorReply::injected(504, None).to_reply(&ids)
     } else {
         reply
     };
@@ -264,9 +264,9 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
 }
 
 /// `POST /{version}/$batch`.
-pub(crate) fn handle(app: &App, req: &GraphRequest) -> GraphResult<Reply> {
+pub(crate) fn handle(app: &App, req: &GraphRequest) -> ReplyResult<Reply> {
     if req.method != Method::POST {
-        return Err(GraphError::new(
+        return Err(ErrorReply::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "BadRequest",
             "$batch accepts only POST.",
@@ -291,7 +291,7 @@ pub(crate) fn handle(app: &App, req: &GraphRequest) -> GraphResult<Reply> {
     let inner = requests
         .iter()
         .map(|r| parse_inner(r, req))
-        .collect::<GraphResult<Vec<_>>>()?;
+        .collect::<ReplyResult<Vec<_>>>()?;
     let mut seen = HashSet::new();
     for r in &inner {
         // Ids are unique case-insensitively; a duplicate fails the whole batch.
@@ -318,7 +318,7 @@ pub(crate) fn handle(app: &App, req: &GraphRequest) -> GraphResult<Reply> {
                     .is_some_and(|s| *s >= 400)
             });
             let reply = if let Some(dependency) = failed_dependency {
-                GraphError::new(
+                ErrorReply::new(
                     StatusCode::FAILED_DEPENDENCY,
                     "FailedDependency",
                     format!("The request depends on '{dependency}', which failed."),

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, body_object, opt_string, perms};
-use crate::emulator::errors::{GraphError, GraphResult, Reply};
+use super::{Ctx, allow_options, body_object, collection_reply, opt_string, page, perms};
+use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::model::{CONTENT_CATEGORIES, Connection, ConnectionState};
 use crate::emulator::odata::apply_select;
 
@@ -53,23 +53,23 @@ const READ_ONLY: &[&str] = &[
     "@odata.context",
 ];
 
-fn malformed(detail: &str) -> GraphError {
-    GraphError::bad_request(
+fn malformed(detail: &str) -> ErrorReply {
+    ErrorReply::bad_request(
         "InvalidRequest",
         format!("The request is malformed or incorrect. {detail}"),
     )
 }
 
-pub(crate) fn not_found(id: &str) -> GraphError {
+pub(crate) fn not_found(id: &str) -> ErrorReply {
     // UNCONFIRMED: the connectors service's code for a missing connection; chose ItemNotFound.
-    GraphError::not_found(
+    ErrorReply::not_found(
         "ItemNotFound",
         format!("The connection '{id}' was not found."),
     )
 }
 
 /// The id rules of graph-api §1.1.
-pub(crate) fn validate_id(id: &str) -> GraphResult<()> {
+pub(crate) fn validate_id(id: &str) -> ReplyResult<()> {
     if !(3..=32).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(malformed(&format!(
             "The connection id '{id}' must be 3 to 32 characters, letters and digits only."
@@ -88,13 +88,13 @@ pub(crate) fn validate_id(id: &str) -> GraphResult<()> {
     Ok(())
 }
 
-fn check_members(object: &Map<String, Value>, beta: bool) -> GraphResult<()> {
+fn check_members(object: &Map<String, Value>, beta: bool) -> ReplyResult<()> {
     for key in object.keys() {
         let known = V1_WRITABLE.contains(&key.as_str())
             || (beta && BETA_ONLY_WRITABLE.contains(&key.as_str()))
             || READ_ONLY.contains(&key.as_str());
         if !known {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "BadRequest",
                 format!(
                     "Invalid property '{key}': it does not exist on type 'microsoft.graph.externalConnectors.externalConnection'{}.",
@@ -110,14 +110,14 @@ fn check_members(object: &Map<String, Value>, beta: bool) -> GraphResult<()> {
     Ok(())
 }
 
-fn check_name(name: &str) -> GraphResult<()> {
+fn check_name(name: &str) -> ReplyResult<()> {
     if name.trim().is_empty() || name.chars().count() > 128 {
         return Err(malformed("The name must be 1 to 128 characters."));
     }
     Ok(())
 }
 
-fn check_configuration(value: &Value) -> GraphResult<Value> {
+fn check_configuration(value: &Value) -> ReplyResult<Value> {
     let Some(object) = value.as_object() else {
         return Err(malformed("configuration must be an object."));
     };
@@ -136,13 +136,13 @@ fn check_configuration(value: &Value) -> GraphResult<Value> {
     Ok(Value::Object(out))
 }
 
-fn canonical_category(text: &str) -> GraphResult<&'static str> {
+fn canonical_category(text: &str) -> ReplyResult<&'static str> {
     CONTENT_CATEGORIES
         .iter()
         .find(|c| c.eq_ignore_ascii_case(text))
         .copied()
         .ok_or_else(|| {
-            GraphError::bad_request(
+            ErrorReply::bad_request(
                 "InvalidRequest",
                 format!("Requested value '{text}' was not found."),
             )
@@ -150,7 +150,7 @@ fn canonical_category(text: &str) -> GraphResult<&'static str> {
         })
 }
 
-fn check_experiences(value: &Value) -> GraphResult<()> {
+fn check_experiences(value: &Value) -> ReplyResult<()> {
     let ok = value.as_str().is_some_and(|s| {
         s.split(',')
             .map(str::trim)
@@ -159,7 +159,7 @@ fn check_experiences(value: &Value) -> GraphResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(GraphError::bad_request(
+        Err(ErrorReply::bad_request(
             "InvalidRequest",
             "enabledContentExperiences must be 'search', 'compliance' or 'search, compliance'.",
         )
@@ -184,10 +184,10 @@ pub(crate) fn connection_json(connection: &Connection, beta: bool) -> Map<String
             .cloned()
             .unwrap_or(Value::Null),
     );
+    // Declared properties are served null when unset, as Graph does.
+    let extra = |key: &str| connection.extra.get(key).cloned().unwrap_or(Value::Null);
     for key in ["activitySettings", "searchSettings"] {
-        if let Some(value) = connection.extra.get(key) {
-            out.insert(key.into(), value.clone());
-        }
+        out.insert(key.into(), extra(key));
     }
     if beta {
         out.insert(
@@ -198,9 +198,7 @@ pub(crate) fn connection_json(connection: &Connection, beta: bool) -> Map<String
                 .cloned()
                 .unwrap_or_else(|| json!("search")),
         );
-        if let Some(value) = connection.extra.get("complianceSettings") {
-            out.insert("complianceSettings".into(), value.clone());
-        }
+        out.insert("complianceSettings".into(), extra("complianceSettings"));
         // Exact here; the real service refreshes it every 15 minutes. Null while draft.
         let count = (connection.state != ConnectionState::Draft).then_some(connection.items.len());
         out.insert("ingestedItemsCount".into(), json!(count));
@@ -216,27 +214,27 @@ fn with_select(ctx: &Ctx<'_>, object: Map<String, Value>) -> Map<String, Value> 
 }
 
 /// `GET|POST /external/connections`.
-pub(crate) fn collection(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+pub(crate) fn collection(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     match ctx.req.method {
         Method::GET => {
             ctx.require(perms::CONNECTION_READ, false)?;
-            let state = ctx.app.read();
-            let value: Vec<Value> = state
+            allow_options(ctx, &["select", "top", "skiptoken"])?;
+            let value: Vec<Value> = ctx
+                .app
+                .read()
                 .connections
                 .values()
                 .map(|c| Value::Object(with_select(ctx, connection_json(c, ctx.req.beta))))
                 .collect();
-            Ok(Reply::json(
-                StatusCode::OK,
-                json!({"@odata.context": ctx.context("external/connections"), "value": value}),
-            ))
+            let page = page(ctx, value, "external/connections")?;
+            Ok(collection_reply(ctx, "external/connections", page))
         }
         Method::POST => create(ctx),
         _ => Err(ctx.method_not_allowed()),
     }
 }
 
-fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+fn create(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     ctx.require(perms::CONNECTION_WRITE, false)?;
     let body = ctx.req.json_body()?;
     let object = body_object(&body)?;
@@ -247,10 +245,10 @@ fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
     let name = opt_string(object, "name", "InvalidRequest")?
         .ok_or_else(|| malformed("The property 'name' is required."))?;
     check_name(&name)?;
-    // The Create page lists description as required (the resource page says optional):
-    // UNCONFIRMED, chose required so that clients always send it.
-    let description = opt_string(object, "description", "InvalidRequest")?
-        .ok_or_else(|| malformed("The property 'description' is required."))?;
+    // The Create page lists description as required, the resource page as optional; Microsoft's
+    // own people-connector walkthrough (seed 002) creates a connection with only id and name,
+    // so what the sample sends is accepted.
+    let description = opt_string(object, "description", "InvalidRequest")?;
     let configuration = match object.get("configuration") {
         None | Some(Value::Null) => json!({"authorizedAppIds": []}),
         Some(value) => check_configuration(value)?,
@@ -280,7 +278,7 @@ fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
     let connection = Connection {
         id: id.clone(),
         name,
-        description: Some(description),
+        description,
         content_category: content_category.to_owned(),
         state: ConnectionState::Draft,
         configuration,
@@ -298,7 +296,7 @@ fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
         let key = id.to_ascii_lowercase();
         if state.connections.contains_key(&key) {
             // UNCONFIRMED (graph-api §12 #7 shows 409 on a retried create): chose 409 Conflict.
-            return Err(GraphError::conflict(
+            return Err(ErrorReply::conflict(
                 "Conflict",
                 format!("A connection with the id '{id}' already exists."),
             ));
@@ -315,7 +313,7 @@ fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
 }
 
 /// `GET|PATCH|DELETE /external/connections/{id}`.
-pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     match ctx.req.method {
         Method::GET => {
             ctx.require(perms::CONNECTION_READ, false)?;
@@ -344,7 +342,7 @@ pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
     }
 }
 
-fn update(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+fn update(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     ctx.require(perms::CONNECTION_WRITE, false)?;
     let body = ctx.req.json_body()?;
     let object = body_object(&body)?;
@@ -417,7 +415,7 @@ fn update(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
 }
 
 /// `GET /beta/external/connections/{id}/quota`.
-pub(crate) fn quota(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+pub(crate) fn quota(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     if ctx.req.method != Method::GET {
         return Err(ctx.method_not_allowed());
     }
@@ -428,6 +426,8 @@ pub(crate) fn quota(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
         StatusCode::OK,
         json!({
             "@odata.context": ctx.context(&format!("external/connections('{}')/quota/$entity", connection.id)),
+            // A singleton under its connection, with no id of its own (as for the schema).
+            "id": null,
             "itemsRemaining": ITEM_CAPACITY.saturating_sub(connection.items.len()),
         }),
     ))

@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use super::connections::not_found;
 use super::{Ctx, contrib, perms};
 use crate::emulator::directory::Directory;
-use crate::emulator::errors::{GraphError, GraphResult, Reply};
+use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::model::{ConnectionState, Item, PropType, Schema};
 
 const ACL_TYPES: &[&str] = &[
@@ -29,11 +29,11 @@ const TOP_LEVEL: &[&str] = &[
     "@odata.type",
 ];
 
-fn bad(message: impl Into<String>) -> GraphError {
-    GraphError::bad_request("BadRequest", message)
+fn bad(message: impl Into<String>) -> ErrorReply {
+    ErrorReply::bad_request("BadRequest", message)
 }
 
-fn mismatch(property: &str) -> GraphError {
+fn mismatch(property: &str) -> ErrorReply {
     bad(format!(
         "Property {property} in payload has a value that does not match schema."
     ))
@@ -41,10 +41,10 @@ fn mismatch(property: &str) -> GraphError {
 
 /// Item ids: ≤128 characters of `[A-Za-z0-9_]`. The docs say alphanumeric; Microsoft's own
 /// people sample uses `_` (alexw_at_contoso_dot_com). UNCONFIRMED: chose to accept `_`.
-pub(crate) fn validate_item_id(id: &str) -> GraphResult<()> {
+pub(crate) fn validate_item_id(id: &str) -> ReplyResult<()> {
     if id.is_empty() || id.len() > 128 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
-        return Err(GraphError::bad_request(
+        return Err(ErrorReply::bad_request(
             "InvalidRequest",
             format!(
                 "The request is malformed or incorrect. The item id '{id}' must be 1 to 128 characters, letters, digits and '_' only."
@@ -54,7 +54,7 @@ pub(crate) fn validate_item_id(id: &str) -> GraphResult<()> {
     Ok(())
 }
 
-fn check_acl(value: Option<&Value>, people: bool) -> GraphResult<Value> {
+fn check_acl(value: Option<&Value>, people: bool) -> ReplyResult<Value> {
     let Some(Value::Array(entries)) = value else {
         return Err(bad("The acl is required and must be an array."));
     };
@@ -88,7 +88,7 @@ fn check_acl(value: Option<&Value>, people: bool) -> GraphResult<Value> {
     // refuses other ACLs or ignores them is UNCONFIRMED: chose to refuse, so clients send the
     // documented ACL.
     if people && (!everyone_granted || denies) {
-        return Err(GraphError::bad_request(
+        return Err(ErrorReply::bad_request(
             "InvalidRequest",
             "Items of a people connector must be visible to everyone: the acl must grant 'everyone' and deny nobody.",
         ));
@@ -96,7 +96,7 @@ fn check_acl(value: Option<&Value>, people: bool) -> GraphResult<Value> {
     Ok(Value::Array(entries.clone()))
 }
 
-fn check_content(value: Option<&Value>) -> GraphResult<Option<Value>> {
+fn check_content(value: Option<&Value>) -> ReplyResult<Option<Value>> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(content)) => {
@@ -133,7 +133,7 @@ fn check_properties(
     value: Option<&Value>,
     schema: &Schema,
     connection_id: &str,
-) -> GraphResult<Map<String, Value>> {
+) -> ReplyResult<Map<String, Value>> {
     let Some(Value::Object(properties)) = value else {
         return Err(bad("properties is required and must be an object."));
     };
@@ -232,7 +232,7 @@ pub(crate) fn validate_item(
     connection_id: &str,
     people: bool,
     directory: &Directory,
-) -> GraphResult<Item> {
+) -> ReplyResult<Item> {
     let Some(object) = body.as_object() else {
         return Err(bad("The item must be a JSON object."));
     };
@@ -263,26 +263,26 @@ pub(crate) fn validate_item(
 
 /// `/external/connections/{id}/items`: there is no list operation in v1.0 (graph-api §3.1,
 /// UNCONFIRMED: chose 405).
-pub(crate) fn collection(ctx: &Ctx<'_>, _id: &str) -> GraphResult<Reply> {
+pub(crate) fn collection(ctx: &Ctx<'_>, _id: &str) -> ReplyResult<Reply> {
     Err(ctx.method_not_allowed())
 }
 
-fn item_not_found(item_id: &str) -> GraphError {
-    GraphError::not_found(
+fn item_not_found(item_id: &str) -> ErrorReply {
+    ErrorReply::not_found(
         "ItemNotFound",
         format!("The item '{item_id}' was not found."),
     )
 }
 
-fn throttle(ctx: &Ctx<'_>, connection_id: &str) -> GraphResult<()> {
+fn throttle(ctx: &Ctx<'_>, connection_id: &str) -> ReplyResult<()> {
     ctx.app
         .faults
         .take_ingest(&connection_id.to_ascii_lowercase())
-        .map_err(GraphError::throttled)
+        .map_err(ErrorReply::throttled)
 }
 
 /// `GET|PUT|DELETE /external/connections/{id}/items/{itemId}`.
-pub(crate) fn entity(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> GraphResult<Reply> {
+pub(crate) fn entity(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> ReplyResult<Reply> {
     match ctx.req.method {
         Method::GET => {
             ctx.require(perms::ITEM_READ, false)?;
@@ -295,7 +295,9 @@ pub(crate) fn entity(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> Graph
                 .get(item_id)
                 .ok_or_else(|| item_not_found(item_id))?;
             let mut out = json!({"@odata.context": ctx.context(&format!("external/connections('{}')/items/$entity", connection.id))});
-            if let (Some(map), Value::Object(body)) = (out.as_object_mut(), item.to_json()) {
+            if let (Some(map), Value::Object(body)) =
+                (out.as_object_mut(), item.to_json(ctx.req.beta))
+            {
                 map.extend(body);
             }
             Ok(Reply::json(StatusCode::OK, out))
@@ -321,7 +323,7 @@ pub(crate) fn entity(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> Graph
     }
 }
 
-fn put(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> GraphResult<Reply> {
+fn put(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> ReplyResult<Reply> {
     ctx.require(perms::ITEM_WRITE, false)?;
     if ctx.app.read().connection(connection_id).is_none() {
         return Err(not_found(connection_id));
@@ -339,7 +341,7 @@ fn put(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> GraphResult<Reply> 
     let schema = match (connection.state, &connection.active_schema) {
         (ConnectionState::Ready, Some(schema)) => schema,
         (state, _) => {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "InvalidRequest",
                 format!(
                     "The connection '{}' is {} : items can be written only once its schema is registered and the connection is ready.",

@@ -4,6 +4,7 @@ pub(crate) mod batch;
 pub(crate) mod connections;
 pub(crate) mod contrib;
 pub(crate) mod items;
+pub(crate) mod people_admin;
 pub(crate) mod profile;
 pub(crate) mod schema;
 pub(crate) mod settings;
@@ -15,10 +16,10 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
-use super::auth::{self, Principal};
-use super::errors::{GraphError, GraphResult, Reply, RequestIds};
+use super::app::App;
+use super::errors::{ErrorReply, Reply, ReplyResult, RequestIds};
+use super::identity::{self, Principal};
 use super::odata::{self, Query};
-use super::server::App;
 
 /// Permission sets (any one suffices), per graph-api §1.3, §5.3, §7.1, §8.
 pub(crate) mod perms {
@@ -106,9 +107,9 @@ impl GraphRequest {
     }
 
     /// The body as JSON (Graph's own 400 when it is not).
-    pub fn json_body(&self) -> GraphResult<Value> {
+    pub fn json_body(&self) -> ReplyResult<Value> {
         serde_json::from_slice(&self.body).map_err(|_| {
-            GraphError::bad_request(
+            ErrorReply::bad_request(
                 "BadRequest",
                 "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
             )
@@ -149,7 +150,7 @@ impl Ctx<'_> {
     }
 
     /// 403 unless the token carries one of `permissions`.
-    pub fn require(&self, permissions: &[&str], directory_api: bool) -> GraphResult<()> {
+    pub fn require(&self, permissions: &[&str], directory_api: bool) -> ReplyResult<()> {
         if self.principal.has_any(permissions) {
             return Ok(());
         }
@@ -163,14 +164,14 @@ impl Ctx<'_> {
             permissions.join(", ")
         );
         Err(if directory_api {
-            GraphError::forbidden("Authorization_RequestDenied", message)
+            ErrorReply::forbidden("Authorization_RequestDenied", message)
         } else {
-            GraphError::forbidden("accessDenied", message)
+            ErrorReply::forbidden("accessDenied", message)
         })
     }
 
-    pub fn method_not_allowed(&self) -> GraphError {
-        GraphError::new(
+    pub fn method_not_allowed(&self) -> ErrorReply {
+        ErrorReply::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "BadRequest",
             format!(
@@ -183,7 +184,7 @@ impl Ctx<'_> {
 
 /// Authenticates and answers one Graph call.
 pub(crate) fn dispatch(app: &App, ids: &RequestIds, req: &GraphRequest) -> Reply {
-    let principal = match auth::authenticate(app, &req.headers) {
+    let principal = match identity::authenticate(app, &req.headers) {
         Ok(principal) => principal,
         Err(error) => return error.to_reply(ids),
     };
@@ -200,7 +201,7 @@ pub(crate) fn dispatch(app: &App, ids: &RequestIds, req: &GraphRequest) -> Reply
 }
 
 /// Answers one authenticated (non-batch) Graph call.
-pub(crate) fn route(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+pub(crate) fn route(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     let segments: Vec<&str> = ctx.req.segments.iter().map(String::as_str).collect();
     match segments.as_slice() {
         ["external", "connections"] => connections::collection(ctx),
@@ -211,6 +212,10 @@ pub(crate) fn route(ctx: &Ctx<'_>) -> GraphResult<Reply> {
         ["external", "connections", id, "operations", op] => schema::operation(ctx, id, op),
         ["external", "connections", id, "items"] => items::collection(ctx, id),
         ["external", "connections", id, "items", item] => items::entity(ctx, id, item),
+        ["admin", "people"] => people_admin::root(ctx),
+        ["admin", "people", nav] if people_admin::is_setting(nav, ctx.req.beta) => {
+            people_admin::setting(ctx, nav)
+        }
         ["admin", "people", "profileSources"] => sources::collection(ctx),
         ["admin", "people", "profileSources", id] => sources::by_id(ctx, id),
         ["admin", "people", key] if key.starts_with("profileSources(") => {
@@ -222,7 +227,7 @@ pub(crate) fn route(ctx: &Ctx<'_>) -> GraphResult<Reply> {
         ["users", key, rest @ ..] => users::entity(ctx, key, rest),
         [segment, rest @ ..] if segment.starts_with("users(") => {
             let key = odata::key_in_parens(segment, "users").ok_or_else(|| {
-                GraphError::bad_request(
+                ErrorReply::bad_request(
                     "Request_BadRequest",
                     format!("Invalid object identifier '{segment}'."),
                 )
@@ -231,28 +236,127 @@ pub(crate) fn route(ctx: &Ctx<'_>) -> GraphResult<Reply> {
         }
         ["me", rest @ ..] => {
             let Some(user_id) = ctx.principal.user_id.clone() else {
-                return Err(GraphError::bad_request(
+                return Err(ErrorReply::bad_request(
                     "BadRequest",
                     "/me request is only valid with delegated authentication flow.",
                 ));
             };
             users::entity(ctx, &user_id, rest)
         }
-        [first, ..] => Err(GraphError::bad_request(
+        [_, ..] => Err(ErrorReply::bad_request(
             "BadRequest",
-            format!("Resource not found for the segment '{first}'."),
+            format!(
+                "Resource not found for the segment '{}'.",
+                unresolved_segment(&segments, ctx.req.beta)
+            ),
         )),
-        [] => Err(GraphError::bad_request(
+        [] => Err(ErrorReply::bad_request(
             "BadRequest",
             "Invalid request: the path names no resource.",
         )),
     }
 }
 
+/// The paths served, `*` standing for a key; the profile API's own paths are resolved by its
+/// handler. Used only to name the segment Graph could not resolve.
+const SERVED_PATHS: &[&[&str]] = &[
+    &["external", "connections", "*", "schema"],
+    &["external", "connections", "*", "operations", "*"],
+    &["external", "connections", "*", "items", "*"],
+    &["admin", "people", "profileSources", "*"],
+    &["admin", "people", "profilePropertySettings", "*"],
+    &["admin", "people", "itemInsights"],
+    &["admin", "people", "pronouns"],
+    &["admin", "people", "profileCardProperties"],
+    &["users", "*", "manager"],
+    &["users", "*", "profile", "*", "*"],
+    &["me", "manager"],
+    &["me", "profile", "*", "*"],
+];
+
+/// Paths served in beta only.
+const BETA_PATHS: &[&[&str]] = &[
+    &["external", "connections", "*", "quota"],
+    &["admin", "people", "namePronunciation"],
+    &["admin", "people", "photoUpdateSettings"],
+];
+
+/// The first segment of `segments` that no served path resolves, as Graph names it in
+/// "Resource not found for the segment '...'" (the deepest unresolved one, not the first).
+fn unresolved_segment<'a>(segments: &[&'a str], beta: bool) -> &'a str {
+    let beta_paths: &[&[&str]] = if beta { BETA_PATHS } else { &[] };
+    let resolved = SERVED_PATHS
+        .iter()
+        .chain(beta_paths)
+        .map(|path| {
+            path.iter()
+                .zip(segments)
+                .take_while(|(want, got)| **want == "*" || **want == **got)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    segments
+        .get(resolved)
+        .or(segments.last())
+        .copied()
+        .unwrap_or_default()
+}
+
+/// 400 for a system query option the route does not serve, so that none is silently ignored
+/// (`allowed` without `$`; Graph accepts options with or without it).
+pub(crate) fn allow_options(ctx: &Ctx<'_>, allowed: &[&str]) -> ReplyResult<()> {
+    for name in ctx.req.query.names() {
+        let bare = name.trim_start_matches('$');
+        let is_option = name.starts_with('$')
+            || odata::SYSTEM_OPTIONS
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(bare));
+        if is_option && !allowed.iter().any(|a| a.eq_ignore_ascii_case(bare)) {
+            return Err(ErrorReply::bad_request(
+                "BadRequest",
+                format!(
+                    "Query option '{name}' is not supported on '{}'.",
+                    ctx.req.path
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Cuts one page of a listing at `path` (relative to the version root), with the configured
+/// default page size (everything in one page when none is configured).
+pub(crate) fn page(ctx: &Ctx<'_>, items: Vec<Value>, path: &str) -> ReplyResult<odata::Paged> {
+    // Graph's maximum page size for these lists is not documented; 999 as for /users.
+    odata::page(
+        &ctx.req.query,
+        items,
+        ctx.app.config.page_size.unwrap_or(usize::MAX),
+        999,
+        &format!("{}/{path}", ctx.base()),
+    )
+    .map_err(|e| ErrorReply::bad_request("BadRequest", e.0))
+}
+
+/// A collection reply: `@odata.context`, `value` and, when there is more, `@odata.nextLink`.
+pub(crate) fn collection_reply(ctx: &Ctx<'_>, fragment: &str, page: odata::Paged) -> Reply {
+    let mut out = serde_json::Map::new();
+    out.insert(
+        "@odata.context".into(),
+        Value::String(ctx.context(fragment)),
+    );
+    if let Some(next) = page.next_link {
+        out.insert("@odata.nextLink".into(), Value::String(next));
+    }
+    out.insert("value".into(), Value::Array(page.value));
+    Reply::json(StatusCode::OK, Value::Object(out))
+}
+
 /// Validates a JSON body is an object.
-pub(crate) fn body_object(value: &Value) -> GraphResult<&serde_json::Map<String, Value>> {
+pub(crate) fn body_object(value: &Value) -> ReplyResult<&serde_json::Map<String, Value>> {
     value.as_object().ok_or_else(|| {
-        GraphError::bad_request("BadRequest", "The request body must be a JSON object.")
+        ErrorReply::bad_request("BadRequest", "The request body must be a JSON object.")
     })
 }
 
@@ -261,13 +365,34 @@ pub(crate) fn opt_string(
     object: &serde_json::Map<String, Value>,
     key: &str,
     code: &str,
-) -> GraphResult<Option<String>> {
+) -> ReplyResult<Option<String>> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(GraphError::bad_request(
+        Some(_) => Err(ErrorReply::bad_request(
             code,
             format!("The property '{key}' must be a string."),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unresolved_segment;
+
+    #[test]
+    fn the_unresolved_segment_is_named_not_the_first() {
+        let path = ["external", "connections", "x", "groups"];
+        assert_eq!(unresolved_segment(&path, false), "groups");
+        assert_eq!(unresolved_segment(&["nothing", "here"], false), "nothing");
+        assert_eq!(
+            unresolved_segment(&["admin", "people", "photos"], true),
+            "photos"
+        );
+        assert_eq!(
+            unresolved_segment(&["external", "connections", "x", "quota"], false),
+            "quota",
+            "quota is beta only"
+        );
     }
 }

@@ -1,320 +1,328 @@
-//! The beta profile API `/users/{id|upn}/profile[/collection[/id]]`: Entra's properties and the
-//! registered people connectors' items, composed by source precedence with `people::compose`
-//! (graph-api §6.4, §7).
-
-use std::collections::BTreeMap;
+//! The beta profile API `/users/{id|upn}/profile[/collection[/id]]` and `/me/profile...`:
+//! reads of the composed profile (with `$select`, `$filter` and `$top` on collections) and the
+//! profile API's own writes, which are the `user` source (delegated only, graph-api §7.1).
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
-use super::{Ctx, perms};
+use super::{Ctx, allow_options, collection_reply, page, perms};
 use crate::emulator::directory::User;
-use crate::emulator::errors::{GraphError, GraphResult, Reply, iso_time};
-use crate::emulator::server::App;
-use crate::people::compose::{SourceEntities, compose_entities};
-use crate::people::ids::SourceId;
-use crate::people::precedence::PrecedenceList;
-use crate::people::source_url::{builtin_source, source_type_token};
+use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
+use crate::emulator::profile::query::{Filter, select, selection};
+use crate::emulator::profile::types::{COLLECTIONS, FACET_MEMBERS, undeclared_member};
+use crate::emulator::profile::{ProfileEdit, composed_for};
 
-/// The profile's navigation collections (graph-api §7.2).
-const COLLECTIONS: &[&str] = &[
-    "account",
-    "addresses",
-    "anniversaries",
-    "awards",
-    "certifications",
-    "educationalActivities",
-    "emails",
-    "interests",
-    "languages",
-    "names",
-    "notes",
-    "patents",
-    "phones",
-    "positions",
-    "projects",
-    "publications",
-    "skills",
-    "webAccounts",
-    "websites",
-];
+/// The canonical name and entity type of a collection segment.
+fn collection(segment: &str) -> ReplyResult<(&'static str, &'static str)> {
+    COLLECTIONS
+        .iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(segment))
+        .copied()
+        .ok_or_else(|| {
+            ErrorReply::bad_request(
+                "BadRequest",
+                format!("Resource not found for the segment '{segment}'."),
+            )
+        })
+}
 
-/// A stable GUID-shaped id from some text (entity ids must not change between calls).
-fn stable_id(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
-    }
-    let hex = hex::encode(&hasher.finalize()[..16]);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
+fn entity_not_found(collection: &str, id: &str) -> ErrorReply {
+    ErrorReply::not_found(
+        "itemNotFound",
+        format!("The {collection} entity '{id}' was not found."),
     )
 }
 
-fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<&String>) {
-    if let Some(value) = value {
-        map.insert(key.to_owned(), json!(value));
-    }
-}
-
-/// Entra ID's view of a user as profile entities.
-fn entra_entities(app: &App, user: &User) -> SourceEntities {
-    let mut out = SourceEntities::new(SourceId::entra());
-
-    let mut name = Map::new();
-    insert_some(&mut name, "displayName", user.display_name.as_ref());
-    insert_some(&mut name, "first", user.given_name.as_ref());
-    insert_some(&mut name, "last", user.surname.as_ref());
-    if !name.is_empty() {
-        out.push("names", Value::Object(name));
-    }
-
-    let mut account = Map::new();
-    account.insert("userPrincipalName".into(), json!(user.user_principal_name));
-    insert_some(&mut account, "countryCode", user.usage_location.as_ref());
-    if let Some(language) = &user.preferred_language {
-        account.insert("preferredLanguageTag".into(), json!({"locale": language}));
-    }
-    out.push("account", Value::Object(account));
-
-    let mut company = Map::new();
-    insert_some(&mut company, "displayName", user.company_name.as_ref());
-    insert_some(&mut company, "department", user.department.as_ref());
-    insert_some(
-        &mut company,
-        "officeLocation",
-        user.office_location.as_ref(),
-    );
-    let mut detail = Map::new();
-    insert_some(&mut detail, "jobTitle", user.job_title.as_ref());
-    insert_some(&mut detail, "employeeId", user.employee_id.as_ref());
-    if !company.is_empty() {
-        detail.insert("company".into(), Value::Object(company));
-    }
-    if !detail.is_empty() {
-        let mut position = json!({"detail": detail, "isCurrent": true});
-        let manager = user
-            .manager_id
-            .as_deref()
-            .and_then(|id| app.directory.find(id));
-        if let Some(manager) = manager {
-            position["manager"] = json!({
-                "displayName": manager.display_name,
-                "userPrincipalName": manager.user_principal_name,
-                "relationship": "manager",
-            });
-        }
-        out.push("positions", position);
-    }
-
-    if let Some(mail) = &user.mail {
-        out.push("emails", json!({"address": mail, "type": "work"}));
-    }
-    for number in &user.business_phones {
-        out.push("phones", json!({"number": number, "type": "business"}));
-    }
-    if let Some(mobile) = &user.mobile_phone {
-        out.push("phones", json!({"number": mobile, "type": "mobile"}));
-    }
-    out
-}
-
-fn source_name(app: &App, id: &SourceId) -> String {
-    if id.is_entra() {
-        return "AAD".to_owned();
-    }
-    if let Some(builtin) = builtin_source(id) {
-        return builtin.name.to_owned();
-    }
-    app.read()
-        .connection(id.as_str())
-        .map_or_else(|| id.as_str().to_owned(), |c| c.name.clone())
-}
-
-/// Adds the itemFacet members Graph serves on every profile entity.
-fn facet(
-    app: &App,
-    entity: &Value,
-    id: &str,
-    lead_source: &SourceId,
-    types: &[&str],
-    sources: Value,
-) -> Value {
-    let mut out = Map::new();
-    out.insert("id".into(), json!(id));
-    out.insert("allowedAudiences".into(), json!("organization"));
-    out.insert("inference".into(), Value::Null);
-    let time = iso_time(app.tenant.created);
-    out.insert("createdDateTime".into(), json!(time));
-    out.insert("lastModifiedDateTime".into(), json!(time));
-    let by = json!({"application": {"displayName": source_name(app, lead_source), "id": null}, "device": null, "user": null});
-    out.insert("createdBy".into(), by.clone());
-    out.insert("lastModifiedBy".into(), by);
-    out.insert("source".into(), json!({"type": types}));
-    out.insert("sources".into(), sources);
-    out.insert("isSearchable".into(), json!(false));
-    if let Some(fields) = entity.as_object() {
-        for (k, v) in fields {
-            if !["id", "source", "sources"].contains(&k.as_str()) {
-                out.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    Value::Object(out)
-}
-
-/// The user's composed profile: entities per collection, in Graph's shape.
-pub(crate) fn compose_for(app: &App, user: &User) -> BTreeMap<String, Vec<Value>> {
-    let mut sources = vec![entra_entities(app, user)];
-    let precedence = {
-        let state = app.read();
-        for connection in state.connections.values() {
-            // Only connections registered as profile sources feed profiles.
-            if state.source_index(&connection.id).is_none() {
-                continue;
-            }
-            let contributions = connection.contributions_for(&user.id);
-            let Ok(source_id) = SourceId::new(connection.id.clone()) else {
-                continue;
-            };
-            if contributions.is_empty() {
-                continue;
-            }
-            let mut entities = SourceEntities::new(source_id);
-            for contribution in contributions {
-                for (collection, values) in &contribution.entities {
-                    for value in values {
-                        entities.push(collection, value.clone());
-                    }
-                }
-            }
-            sources.push(entities);
-        }
-        state
-            .precedence()
-            .map(|s| PrecedenceList::from_urls(s.prioritized_source_urls.iter().cloned()))
-            .unwrap_or_default()
-    };
-    let composed = compose_entities(&precedence, &sources);
-
-    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for (collection, composed) in &composed.collections {
-        let mut entities = Vec::new();
-        if let Some(merged) = &composed.merged {
-            let lead = &merged.sources[0].source_id;
-            let annotations = serde_json::to_value(merged.annotations()).unwrap_or(Value::Null);
-            entities.push(facet(
-                app,
-                &merged.entity,
-                &stable_id(&[&user.id, collection, "merged"]),
-                lead,
-                &merged.source_types(),
-                annotations,
-            ));
-        }
-        for (index, item) in composed.items.iter().enumerate() {
-            let types: Vec<&str> = source_type_token(&item.source_id).into_iter().collect();
-            entities.push(facet(
-                app,
-                &item.item,
-                &stable_id(&[
-                    &user.id,
-                    collection,
-                    item.source_id.as_str(),
-                    &index.to_string(),
-                ]),
-                &item.source_id,
-                &types,
-                json!([{"sourceId": item.source_id.as_str(), "isDefaultSource": true}]),
-            ));
-        }
-        out.insert(collection.clone(), entities);
-    }
-    out
-}
-
-/// `GET /beta/users/{id}/profile[/{collection}[/{id}]]` (and `/me/profile...`).
-pub(crate) fn handle(ctx: &Ctx<'_>, user: &User, rest: &[&str]) -> GraphResult<Reply> {
+/// `/beta/users/{id}/profile...` and `/beta/me/profile...`.
+pub(crate) fn handle(ctx: &Ctx<'_>, user: &User, rest: &[&str]) -> ReplyResult<Reply> {
     // Like real Graph: no application permission exists for the profile API (§7.1, §12 #15).
     if !ctx.principal.delegated {
-        return Err(GraphError::forbidden(
+        return Err(ErrorReply::forbidden(
             "accessDenied",
             "The profile API does not support application permissions: call it with a delegated (user) token.",
         ));
     }
+    let target = match rest.first() {
+        Some(segment) => Some(collection(segment)?),
+        None => None,
+    };
+    match (&ctx.req.method, target, rest) {
+        (&Method::GET, _, _) => read(ctx, user, target, rest),
+        (&Method::POST, Some(target), [_]) => create(ctx, user, target),
+        (&Method::PATCH, Some(target), [_, id]) => update(ctx, user, target, id),
+        (&Method::DELETE, Some(target), [_, id]) => delete(ctx, user, target, id),
+        _ => Err(ctx.method_not_allowed()),
+    }
+}
+
+fn read(
+    ctx: &Ctx<'_>,
+    user: &User,
+    target: Option<(&'static str, &'static str)>,
+    rest: &[&str],
+) -> ReplyResult<Reply> {
     ctx.require(perms::PROFILE_READ, false)?;
-    if ctx.req.method != Method::GET {
-        return Err(GraphError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "NotImplemented",
-            "The emulator serves the profile API read-only.",
-        ));
-    }
-    if let Some(collection) = rest.first() {
-        if !COLLECTIONS.contains(collection) {
-            return Err(GraphError::bad_request(
-                "BadRequest",
-                format!("Resource not found for the segment '{collection}'."),
-            ));
-        }
-    }
-    let mut composed = compose_for(ctx.app, user);
+    let mut composed = composed_for(ctx.app, user);
     let base = format!("users('{}')/profile", user.id);
-    match rest {
-        [] => {
+    match (target, rest) {
+        (None, _) => {
+            allow_options(ctx, &[])?;
             let mut out = Map::new();
             out.insert(
                 "@odata.context".into(),
                 json!(ctx.context(&format!("{base}/$entity"))),
             );
-            out.insert("id".into(), json!(stable_id(&[&user.id, "profile"])));
-            for collection in COLLECTIONS {
+            out.insert(
+                "id".into(),
+                json!(crate::emulator::profile::stable_id(&[&user.id, "profile"])),
+            );
+            for (name, _) in COLLECTIONS {
                 out.insert(
-                    (*collection).to_owned(),
-                    Value::Array(composed.remove(*collection).unwrap_or_default()),
+                    (*name).to_owned(),
+                    Value::Array(composed.remove(*name).unwrap_or_default()),
                 );
             }
             Ok(Reply::json(StatusCode::OK, Value::Object(out)))
         }
-        [collection] => Ok(Reply::json(
-            StatusCode::OK,
-            json!({
-                "@odata.context": ctx.context(&format!("{base}/{collection}")),
-                "value": composed.remove(*collection).unwrap_or_default(),
-            }),
-        )),
-        [collection, id] => {
+        (Some((name, type_name)), [_]) => {
+            allow_options(ctx, &["select", "filter", "top", "skiptoken"])?;
+            let filter = ctx
+                .req
+                .query
+                .get("$filter")
+                .map(|text| Filter::parse(type_name, text))
+                .transpose()?;
+            let names = ctx
+                .req
+                .query
+                .get("$select")
+                .map(|text| selection(type_name, text))
+                .transpose()?;
+            let kept: Vec<Value> = composed
+                .remove(name)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| filter.as_ref().is_none_or(|f| f.keeps(e)))
+                .map(|e| names.as_ref().map_or(e.clone(), |n| select(&e, n)))
+                .collect();
+            let path = format!("{}/profile/{name}", user_path(ctx, user));
+            let page = page(ctx, kept, &path)?;
+            Ok(collection_reply(ctx, &format!("{base}/{name}"), page))
+        }
+        (Some((name, type_name)), [_, id]) => {
+            allow_options(ctx, &["select"])?;
+            let names = ctx
+                .req
+                .query
+                .get("$select")
+                .map(|text| selection(type_name, text))
+                .transpose()?;
             let entity = composed
-                .remove(*collection)
+                .remove(name)
                 .unwrap_or_default()
                 .into_iter()
                 .find(|e| e["id"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(id)))
-                .ok_or_else(|| {
-                    GraphError::not_found(
-                        "itemNotFound",
-                        format!("The {collection} entity '{id}' was not found."),
-                    )
-                })?;
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                json!(ctx.context(&format!("{base}/{collection}/$entity"))),
-            );
-            if let Value::Object(fields) = entity {
-                out.extend(fields);
-            }
-            Ok(Reply::json(StatusCode::OK, Value::Object(out)))
+                .ok_or_else(|| entity_not_found(name, id))?;
+            let entity = names
+                .as_ref()
+                .map_or(entity.clone(), |n| select(&entity, n));
+            Ok(Reply::json(
+                StatusCode::OK,
+                with_context(ctx, &format!("{base}/{name}/$entity"), entity),
+            ))
         }
-        [_, _, segment, ..] => Err(GraphError::bad_request(
+        (_, [_, _, segment, ..]) => Err(ErrorReply::bad_request(
             "BadRequest",
             format!("Resource not found for the segment '{segment}'."),
         )),
+        (Some(_), []) => Err(ctx.method_not_allowed()),
     }
+}
+
+/// How the request named the user, for next links (`me` stays `me`).
+fn user_path(ctx: &Ctx<'_>, user: &User) -> String {
+    if ctx.req.segments.first().is_some_and(|s| s == "me") {
+        "me".to_owned()
+    } else {
+        format!("users/{}", user.id)
+    }
+}
+
+fn with_context(ctx: &Ctx<'_>, fragment: &str, entity: Value) -> Value {
+    let mut out = Map::new();
+    out.insert("@odata.context".into(), json!(ctx.context(fragment)));
+    if let Value::Object(fields) = entity {
+        out.extend(fields);
+    }
+    Value::Object(out)
+}
+
+/// Writing one's own profile needs User.ReadWrite; someone else's, User.ReadWrite.All.
+fn require_write(ctx: &Ctx<'_>, user: &User) -> ReplyResult<()> {
+    let own = ctx
+        .principal
+        .user_id
+        .as_deref()
+        .is_some_and(|id| id.eq_ignore_ascii_case(&user.id));
+    if own {
+        ctx.require(&["User.ReadWrite", "User.ReadWrite.All"], false)
+    } else {
+        ctx.require(&["User.ReadWrite.All"], false)
+    }
+}
+
+/// The members of a write body: declared ones only (400 naming an undeclared one), without
+/// the itemFacet members the service sets itself.
+fn members(ctx: &Ctx<'_>, type_name: &str) -> ReplyResult<(Map<String, Value>, Option<String>)> {
+    let body = ctx.req.json_body()?;
+    let object = super::body_object(&body)?;
+    if let Some(name) = undeclared_member(type_name, object) {
+        return Err(ErrorReply::bad_request(
+            "BadRequest",
+            format!(
+                "The property '{name}' does not exist on type 'microsoft.graph.{type_name}'. Make sure to only use property names that are defined by the type."
+            ),
+        ));
+    }
+    let audiences = match object.get("allowedAudiences") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            return Err(ErrorReply::bad_request(
+                "BadRequest",
+                "allowedAudiences must be a string.",
+            ));
+        }
+    };
+    let entity = object
+        .iter()
+        .filter(|(k, _)| !k.starts_with("@odata") && !FACET_MEMBERS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok((entity, audiences))
+}
+
+/// The rendered entity with `id` in the user's composed collection.
+fn rendered(ctx: &Ctx<'_>, user: &User, collection: &str, id: &str) -> Option<Value> {
+    composed_for(ctx.app, user)
+        .remove(collection)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|e| e["id"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(id)))
+}
+
+fn create(
+    ctx: &Ctx<'_>,
+    user: &User,
+    (name, type_name): (&'static str, &str),
+) -> ReplyResult<Reply> {
+    require_write(ctx, user)?;
+    let (entity, audiences) = members(ctx, type_name)?;
+    let now = ctx.app.clock.now_utc();
+    let edit = ProfileEdit {
+        id: uuid::Uuid::new_v4().to_string(),
+        collection: name,
+        entity,
+        allowed_audiences: audiences.unwrap_or_else(|| "organization".to_owned()),
+        author: ctx.principal.user_id.clone().unwrap_or_default(),
+        created: now,
+        modified: now,
+    };
+    let id = edit.id.clone();
+    ctx.app
+        .write()
+        .profile_edits
+        .entry(user.id.to_ascii_lowercase())
+        .or_default()
+        .push(edit);
+    let entity = rendered(ctx, user, name, &id).unwrap_or(Value::Null);
+    let base = format!("users('{}')/profile/{name}/$entity", user.id);
+    Ok(Reply::json(
+        StatusCode::CREATED,
+        with_context(ctx, &base, entity),
+    ))
+}
+
+/// 404 for an id the user's collection does not hold; 403 for one that comes from another
+/// source (UNCONFIRMED: the profile API's answer to editing connector or Entra data is not
+/// documented; chose accessDenied, since the user source can change only its own entries).
+fn not_editable(ctx: &Ctx<'_>, user: &User, collection: &str, id: &str) -> ErrorReply {
+    if rendered(ctx, user, collection, id).is_some() {
+        ErrorReply::forbidden(
+            "accessDenied",
+            format!(
+                "The {collection} entity '{id}' comes from Microsoft Entra ID or a connector; only entries written through the profile API can be changed or deleted here."
+            ),
+        )
+    } else {
+        entity_not_found(collection, id)
+    }
+}
+
+fn update(
+    ctx: &Ctx<'_>,
+    user: &User,
+    (name, type_name): (&'static str, &str),
+    id: &str,
+) -> ReplyResult<Reply> {
+    require_write(ctx, user)?;
+    let (entity, audiences) = members(ctx, type_name)?;
+    let now = ctx.app.clock.now_utc();
+    let updated = {
+        let mut state = ctx.app.write();
+        let edit = state
+            .profile_edits
+            .get_mut(&user.id.to_ascii_lowercase())
+            .and_then(|edits| {
+                edits
+                    .iter_mut()
+                    .find(|e| e.collection == name && e.id.eq_ignore_ascii_case(id))
+            });
+        match edit {
+            Some(edit) => {
+                // PATCH replaces the members it names and keeps the others.
+                edit.entity.extend(entity);
+                if let Some(audiences) = audiences {
+                    edit.allowed_audiences = audiences;
+                }
+                edit.modified = now;
+                true
+            }
+            None => false,
+        }
+    };
+    if !updated {
+        return Err(not_editable(ctx, user, name, id));
+    }
+    let entity = rendered(ctx, user, name, id).unwrap_or(Value::Null);
+    let base = format!("users('{}')/profile/{name}/$entity", user.id);
+    Ok(Reply::json(
+        StatusCode::OK,
+        with_context(ctx, &base, entity),
+    ))
+}
+
+fn delete(
+    ctx: &Ctx<'_>,
+    user: &User,
+    (name, _): (&'static str, &str),
+    id: &str,
+) -> ReplyResult<Reply> {
+    require_write(ctx, user)?;
+    let removed = {
+        let mut state = ctx.app.write();
+        let key = user.id.to_ascii_lowercase();
+        let edits = state.profile_edits.entry(key.clone()).or_default();
+        let before = edits.len();
+        edits.retain(|e| !(e.collection == name && e.id.eq_ignore_ascii_case(id)));
+        let removed = edits.len() != before;
+        if edits.is_empty() {
+            state.profile_edits.remove(&key);
+        }
+        removed
+    };
+    if !removed {
+        return Err(not_editable(ctx, user, name, id));
+    }
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::connections::not_found;
 use super::{Ctx, perms};
-use crate::emulator::errors::{GraphError, GraphResult, Reply};
+use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::model::{
     ConnectionState, Operation, OperationStatus, PropType, Schema, SchemaProperty,
     UNSUPPORTED_PERSON_LABELS, canonical_label, label_type,
@@ -18,12 +18,12 @@ use crate::emulator::model::{
 const BASE_TYPE: &str = "microsoft.graph.externalItem";
 const MAX_PROPERTIES: usize = 128;
 
-fn invalid(message: impl Into<String>) -> GraphError {
-    GraphError::bad_request("InvalidRequest", message)
+fn invalid(message: impl Into<String>) -> ErrorReply {
+    ErrorReply::bad_request("InvalidRequest", message)
 }
 
-fn deserialization(value: &str) -> GraphError {
-    GraphError::bad_request(
+fn deserialization(value: &str) -> ErrorReply {
+    ErrorReply::bad_request(
         "InvalidRequest",
         format!("The request is malformed or incorrect. Requested value '{value}' was not found."),
     )
@@ -31,7 +31,7 @@ fn deserialization(value: &str) -> GraphError {
 }
 
 /// Booleans come as JSON booleans or as the strings "true"/"false" (the docs' own examples).
-fn flag(object: &Map<String, Value>, key: &str, property: &str) -> GraphResult<Option<bool>> {
+fn flag(object: &Map<String, Value>, key: &str, property: &str) -> ReplyResult<Option<bool>> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -44,7 +44,7 @@ fn flag(object: &Map<String, Value>, key: &str, property: &str) -> GraphResult<O
 }
 
 /// ≤32 characters, alphanumeric only (graph-api §2.4 name and alias rule).
-fn check_name(name: &str, what: &str) -> GraphResult<()> {
+fn check_name(name: &str, what: &str) -> ReplyResult<()> {
     if name.is_empty() || name.chars().count() > 32 {
         return Err(invalid(format!(
             "The {what} '{name}' must be 1 to 32 characters long."
@@ -59,7 +59,7 @@ fn check_name(name: &str, what: &str) -> GraphResult<()> {
     Ok(())
 }
 
-fn parse_property(value: &Value) -> GraphResult<SchemaProperty> {
+fn parse_property(value: &Value) -> ReplyResult<SchemaProperty> {
     let object = value
         .as_object()
         .ok_or_else(|| invalid("Each schema property must be an object."))?;
@@ -85,7 +85,7 @@ fn parse_property(value: &Value) -> GraphResult<SchemaProperty> {
                 })?;
                 canonical_label(text).ok_or_else(|| deserialization(text))
             })
-            .collect::<GraphResult<Vec<_>>>()?,
+            .collect::<ReplyResult<Vec<_>>>()?,
         Some(_) => {
             return Err(invalid(format!(
                 "Property '{name}': labels must be an array."
@@ -103,7 +103,7 @@ fn parse_property(value: &Value) -> GraphResult<SchemaProperty> {
                 check_name(alias, "alias")?;
                 Ok(alias.to_owned())
             })
-            .collect::<GraphResult<Vec<_>>>()?,
+            .collect::<ReplyResult<Vec<_>>>()?,
         Some(_) => {
             return Err(invalid(format!(
                 "Property '{name}': aliases must be an array."
@@ -140,7 +140,7 @@ pub(crate) fn validate_schema(
     body: &Value,
     people: bool,
     previous: Option<&Schema>,
-) -> GraphResult<Schema> {
+) -> ReplyResult<Schema> {
     let object = body
         .as_object()
         .ok_or_else(|| invalid("The schema must be a JSON object."))?;
@@ -170,7 +170,7 @@ pub(crate) fn validate_schema(
     let properties = values
         .iter()
         .map(parse_property)
-        .collect::<GraphResult<Vec<_>>>()?;
+        .collect::<ReplyResult<Vec<_>>>()?;
 
     let mut names = HashSet::new();
     for p in &properties {
@@ -232,7 +232,7 @@ pub(crate) fn validate_schema(
     Ok(Schema { properties })
 }
 
-fn check_people(properties: &[SchemaProperty]) -> GraphResult<()> {
+fn check_people(properties: &[SchemaProperty]) -> ReplyResult<()> {
     let accounts = properties
         .iter()
         .filter(|p| p.has_label("personAccount"))
@@ -269,7 +269,7 @@ fn check_people(properties: &[SchemaProperty]) -> GraphResult<()> {
 
 /// Removing, renaming or retyping properties is undocumented (UNCONFIRMED): treated as
 /// rejected, per graph-api §2.1; `isRefinable` cannot be added in an update.
-fn check_update(previous: &Schema, next: &[SchemaProperty]) -> GraphResult<()> {
+fn check_update(previous: &Schema, next: &[SchemaProperty]) -> ReplyResult<()> {
     for old in &previous.properties {
         let Some(new) = next.iter().find(|p| p.name.eq_ignore_ascii_case(&old.name)) else {
             return Err(invalid(format!(
@@ -296,14 +296,17 @@ fn check_update(previous: &Schema, next: &[SchemaProperty]) -> GraphResult<()> {
 }
 
 pub(crate) fn schema_json(schema: &Schema, beta: bool, mask: bool) -> Value {
+    // The schema is a singleton under its connection with no id of its own to serve: null, as
+    // the entity key is declared (issue 16) rather than left out.
     json!({
+        "id": null,
         "baseType": BASE_TYPE,
         "properties": schema.properties.iter().map(|p| p.to_json(beta, mask)).collect::<Vec<_>>(),
     })
 }
 
 /// `GET|PATCH|DELETE /external/connections/{id}/schema`.
-pub(crate) fn schema(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+pub(crate) fn schema(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     match ctx.req.method {
         Method::GET => {
             ctx.require(perms::CONNECTION_READ, false)?;
@@ -312,7 +315,7 @@ pub(crate) fn schema(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
             // No schema yet (draft): graph-api's state table says unreadable; 404 tells the
             // client "nothing registered" better than a 400. UNCONFIRMED: chose 404.
             let schema = connection.schema.as_ref().ok_or_else(|| {
-                GraphError::not_found(
+                ErrorReply::not_found(
                     "ItemNotFound",
                     format!("The connection '{}' has no schema yet.", connection.id),
                 )
@@ -330,7 +333,7 @@ pub(crate) fn schema(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
         // The old POST form is not valid any more (graph-api §2.1, metadata#438).
         Method::PATCH => register(ctx, id),
         // There is no schema delete: Graph answers 404 UnknownError (§12 #1).
-        Method::DELETE => Err(GraphError::not_found(
+        Method::DELETE => Err(ErrorReply::not_found(
             "UnknownError",
             "The schema of a connection cannot be deleted.",
         )),
@@ -338,7 +341,7 @@ pub(crate) fn schema(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
     }
 }
 
-fn register(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+fn register(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     ctx.require(perms::CONNECTION_WRITE, false)?;
     let body = ctx.req.json_body()?;
     let key = id.to_ascii_lowercase();
@@ -351,7 +354,7 @@ fn register(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
         }
         if connection.has_pending_operation() {
             // UNCONFIRMED: chose 409 while an earlier schema operation is still running.
-            return Err(GraphError::conflict(
+            return Err(ErrorReply::conflict(
                 "Conflict",
                 "A schema operation is already in progress for this connection; poll it before updating the schema again.",
             ));
@@ -379,7 +382,7 @@ fn register(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
 
 /// `GET /external/connections/{id}/operations` (the navigation exists in CSDL; listing it is
 /// UNCONFIRMED: served so that a client can find a failed operation it lost the Location of).
-pub(crate) fn operations(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+pub(crate) fn operations(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     if ctx.req.method != Method::GET {
         return Err(ctx.method_not_allowed());
     }
@@ -401,7 +404,7 @@ pub(crate) fn operations(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
 }
 
 /// `GET /external/connections/{id}/operations/{opId}`.
-pub(crate) fn operation(ctx: &Ctx<'_>, id: &str, operation_id: &str) -> GraphResult<Reply> {
+pub(crate) fn operation(ctx: &Ctx<'_>, id: &str, operation_id: &str) -> ReplyResult<Reply> {
     if ctx.req.method != Method::GET {
         return Err(ctx.method_not_allowed());
     }
@@ -413,7 +416,7 @@ pub(crate) fn operation(ctx: &Ctx<'_>, id: &str, operation_id: &str) -> GraphRes
         .iter()
         .find(|op| op.id.eq_ignore_ascii_case(operation_id))
         .ok_or_else(|| {
-            GraphError::not_found(
+            ErrorReply::not_found(
                 "ItemNotFound",
                 format!("The operation '{operation_id}' was not found."),
             )

@@ -5,16 +5,16 @@ use serde_json::{Map, Value, json};
 
 use super::sources::require_people_admin;
 use super::{Ctx, body_object};
-use crate::emulator::errors::{GraphError, GraphResult, Reply};
+use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::odata::apply_select;
 use crate::emulator::state::{ENTRA_SOURCE_ID, PropertySetting, referenced_source_id, source_url};
 
-fn invalid(message: impl Into<String>) -> GraphError {
-    GraphError::bad_request("invalidRequest", message)
+fn invalid(message: impl Into<String>) -> ErrorReply {
+    ErrorReply::bad_request("invalidRequest", message)
 }
 
-fn not_found(id: &str) -> GraphError {
-    GraphError::not_found(
+fn not_found(id: &str) -> ErrorReply {
+    ErrorReply::not_found(
         "itemNotFound",
         format!("The profile property setting '{id}' was not found."),
     )
@@ -27,7 +27,7 @@ fn refers_to_entra(url: &str) -> bool {
 /// A list from a body; the Entra ID URL is appended last when the list lacks it (the docs'
 /// examples show this, graph-api §6.3 rule 3). Duplicates and unregistered URLs are kept
 /// verbatim (UNCONFIRMED, §6.3 rule 4: chose to accept).
-fn parse_urls(value: &Value) -> GraphResult<Vec<String>> {
+fn parse_urls(value: &Value) -> ReplyResult<Vec<String>> {
     let Some(entries) = value.as_array() else {
         return Err(invalid(
             "prioritizedSourceUrls must be an array of strings.",
@@ -40,7 +40,7 @@ fn parse_urls(value: &Value) -> GraphResult<Vec<String>> {
                 .map(str::to_owned)
                 .ok_or_else(|| invalid("prioritizedSourceUrls must be an array of strings."))
         })
-        .collect::<GraphResult<Vec<_>>>()?;
+        .collect::<ReplyResult<Vec<_>>>()?;
     if !urls.iter().any(|u| refers_to_entra(u)) {
         urls.push(source_url(ENTRA_SOURCE_ID));
     }
@@ -50,7 +50,7 @@ fn parse_urls(value: &Value) -> GraphResult<Vec<String>> {
 /// A name member: absent (`None`), null (`Some(None)`) or a string (unknown members are
 /// tolerated and ignored).
 #[allow(clippy::option_option)] // absent and null mean different things in a PATCH
-fn name_member(object: &Map<String, Value>, key: &str) -> GraphResult<Option<Option<String>>> {
+fn name_member(object: &Map<String, Value>, key: &str) -> ReplyResult<Option<Option<String>>> {
     match object.get(key) {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
@@ -71,7 +71,7 @@ fn entity_json(ctx: &Ctx<'_>, setting: &PropertySetting) -> Value {
     Value::Object(out)
 }
 
-fn duplicate(settings: &[PropertySetting], candidate: &PropertySetting) -> Option<GraphError> {
+fn duplicate(settings: &[PropertySetting], candidate: &PropertySetting) -> Option<ErrorReply> {
     let clash = settings.iter().filter(|s| s.id != candidate.id).find(|s| {
         if candidate.is_nameless() {
             s.is_nameless()
@@ -88,7 +88,7 @@ fn duplicate(settings: &[PropertySetting], candidate: &PropertySetting) -> Optio
     })?;
     // "Only one source precedence setting can be created"; the status is UNCONFIRMED:
     // chose 409.
-    Some(GraphError::conflict(
+    Some(ErrorReply::conflict(
         "nameAlreadyExists",
         if candidate.is_nameless() {
             format!(
@@ -101,8 +101,18 @@ fn duplicate(settings: &[PropertySetting], candidate: &PropertySetting) -> Optio
     ))
 }
 
+/// Every setting as served (for `$expand` on `/admin/people`).
+pub(crate) fn all_json(ctx: &Ctx<'_>) -> Vec<Value> {
+    ctx.app
+        .read()
+        .settings
+        .iter()
+        .map(PropertySetting::to_json)
+        .collect()
+}
+
 /// `GET|POST /admin/people/profilePropertySettings`.
-pub(crate) fn collection(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+pub(crate) fn collection(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     match ctx.req.method {
         Method::GET => {
             require_people_admin(ctx, false)?;
@@ -150,7 +160,7 @@ pub(crate) fn collection(ctx: &Ctx<'_>) -> GraphResult<Reply> {
 }
 
 /// `GET|PATCH|DELETE /admin/people/profilePropertySettings/{id}`.
-pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     let find =
         |settings: &[PropertySetting]| settings.iter().position(|s| s.id.eq_ignore_ascii_case(id));
     match ctx.req.method {

@@ -4,24 +4,24 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, body_object, opt_string, perms};
-use crate::emulator::errors::{GraphError, GraphResult, Reply};
+use super::{Ctx, allow_options, body_object, collection_reply, opt_string, page, perms};
+use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::odata::{self, Clause, apply_select, parse_filter};
 use crate::emulator::state::{ProfileSource, State, referenced_source_id};
 
-fn invalid(message: impl Into<String>) -> GraphError {
-    GraphError::bad_request("invalidRequest", message)
+fn invalid(message: impl Into<String>) -> ErrorReply {
+    ErrorReply::bad_request("invalidRequest", message)
 }
 
-fn not_found(key: &str) -> GraphError {
-    GraphError::not_found(
+fn not_found(key: &str) -> ErrorReply {
+    ErrorReply::not_found(
         "itemNotFound",
         format!("The profile source '{key}' was not found."),
     )
 }
 
 /// Delegated calls also need the People Administrator role, which only the seed's admin holds.
-pub(crate) fn require_people_admin(ctx: &Ctx<'_>, write: bool) -> GraphResult<()> {
+pub(crate) fn require_people_admin(ctx: &Ctx<'_>, write: bool) -> ReplyResult<()> {
     ctx.require(
         if write {
             perms::PEOPLE_WRITE
@@ -37,7 +37,7 @@ pub(crate) fn require_people_admin(ctx: &Ctx<'_>, write: bool) -> GraphResult<()
             .find(&ctx.app.tenant.admin_upn)
             .is_some_and(|admin| admin.id.eq_ignore_ascii_case(user_id));
         if !is_admin {
-            return Err(GraphError::forbidden(
+            return Err(ErrorReply::forbidden(
                 "accessDenied",
                 "The signed-in user needs the People Administrator (or Global Administrator) role.",
             ));
@@ -46,7 +46,7 @@ pub(crate) fn require_people_admin(ctx: &Ctx<'_>, write: bool) -> GraphResult<()
     Ok(())
 }
 
-fn check_web_url(url: &str) -> GraphResult<()> {
+fn check_web_url(url: &str) -> ReplyResult<()> {
     match url::Url::parse(url) {
         Ok(parsed) if parsed.scheme() == "https" && parsed.host().is_some() => Ok(()),
         _ => Err(invalid(format!(
@@ -55,7 +55,7 @@ fn check_web_url(url: &str) -> GraphResult<()> {
     }
 }
 
-fn check_localizations(value: Option<&Value>) -> GraphResult<Option<Value>> {
+fn check_localizations(value: Option<&Value>) -> ReplyResult<Option<Value>> {
     match value {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(json!([]))),
@@ -81,7 +81,7 @@ fn entity_json(ctx: &Ctx<'_>, source: &ProfileSource) -> Value {
 const FILTERABLE: &[&str] = &["id", "sourceId", "displayName", "kind", "webUrl"];
 
 /// `GET|POST /admin/people/profileSources`.
-pub(crate) fn collection(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+pub(crate) fn collection(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     match ctx.req.method {
         Method::GET => list(ctx),
         Method::POST => create(ctx),
@@ -89,8 +89,10 @@ pub(crate) fn collection(ctx: &Ctx<'_>) -> GraphResult<Reply> {
     }
 }
 
-fn list(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+fn list(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     require_people_admin(ctx, false)?;
+    // The list page documents $select, $filter and $orderBy; $orderBy is not served here.
+    allow_options(ctx, &["select", "filter", "top", "skiptoken"])?;
     let clauses = match ctx.req.query.get("$filter") {
         None => Vec::new(),
         Some(text) => {
@@ -111,11 +113,9 @@ fn list(ctx: &Ctx<'_>) -> GraphResult<Reply> {
         }
     };
     let select = ctx.req.query.select();
-    let state = ctx.app.read();
     let mut value = Vec::new();
-    for source in &state.sources {
-        let json = source.to_json();
-        let Value::Object(object) = json else {
+    for source in &ctx.app.read().sources {
+        let Value::Object(object) = source.to_json() else {
             continue;
         };
         let keep = clauses.iter().all(|c| {
@@ -131,13 +131,21 @@ fn list(ctx: &Ctx<'_>) -> GraphResult<Reply> {
             }));
         }
     }
-    Ok(Reply::json(
-        StatusCode::OK,
-        json!({"@odata.context": ctx.context("admin/people/profileSources"), "value": value}),
-    ))
+    let page = page(ctx, value, "admin/people/profileSources")?;
+    Ok(collection_reply(ctx, "admin/people/profileSources", page))
 }
 
-fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+/// Every profile source as served (for `$expand` on `/admin/people`).
+pub(crate) fn all_json(ctx: &Ctx<'_>) -> Vec<Value> {
+    ctx.app
+        .read()
+        .sources
+        .iter()
+        .map(ProfileSource::to_json)
+        .collect()
+}
+
+fn create(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     require_people_admin(ctx, true)?;
     let body = ctx.req.json_body()?;
     let object = body_object(&body)?;
@@ -158,7 +166,7 @@ fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
     let mut state = ctx.app.write();
     if state.source_index(&source.source_id).is_some() {
         // UNCONFIRMED (graph-api §5.3): chose 409 for a duplicate sourceId.
-        return Err(GraphError::conflict(
+        return Err(ErrorReply::conflict(
             "nameAlreadyExists",
             format!(
                 "A profile source with the sourceId '{}' already exists.",
@@ -173,7 +181,7 @@ fn create(ctx: &Ctx<'_>) -> GraphResult<Reply> {
 
 /// `.../profileSources(sourceId='...')`: quotes doubled inside the literal; the segment was
 /// percent-decoded already, so `%27`, `%28`, `%29` work too.
-pub(crate) fn by_source_id(ctx: &Ctx<'_>, segment: &str) -> GraphResult<Reply> {
+pub(crate) fn by_source_id(ctx: &Ctx<'_>, segment: &str) -> ReplyResult<Reply> {
     let inner = segment
         .strip_prefix("profileSources(")
         .and_then(|s| s.strip_suffix(')'))
@@ -196,7 +204,7 @@ pub(crate) fn by_source_id(ctx: &Ctx<'_>, segment: &str) -> GraphResult<Reply> {
 }
 
 /// `.../profileSources/{id}` by GUID (implied by the entity key; UNCONFIRMED but served).
-pub(crate) fn by_id(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
+pub(crate) fn by_id(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
     entity(ctx, id, |state| {
         state
             .sources
@@ -205,7 +213,7 @@ pub(crate) fn by_id(ctx: &Ctx<'_>, id: &str) -> GraphResult<Reply> {
     })
 }
 
-fn entity(ctx: &Ctx<'_>, key: &str, find: impl Fn(&State) -> Option<usize>) -> GraphResult<Reply> {
+fn entity(ctx: &Ctx<'_>, key: &str, find: impl Fn(&State) -> Option<usize>) -> ReplyResult<Reply> {
     match ctx.req.method {
         Method::GET => {
             require_people_admin(ctx, false)?;

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Ctx, perms, profile};
 use crate::emulator::directory::{DEFAULT_PROPERTIES, SINGLE_USER_ONLY, User, canonical_property};
-use crate::emulator::errors::{GraphError, GraphResult, Reply};
+use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::odata::{
     Clause, decode_skiptoken, encode_skiptoken, parse_filter, split_list,
 };
@@ -36,16 +36,16 @@ const FILTERABLE: &[&str] = &[
     "accountEnabled",
 ];
 
-fn bad(message: impl Into<String>) -> GraphError {
-    GraphError::bad_request("Request_BadRequest", message)
+fn bad(message: impl Into<String>) -> ErrorReply {
+    ErrorReply::bad_request("Request_BadRequest", message)
 }
 
-fn unsupported(message: impl Into<String>) -> GraphError {
-    GraphError::bad_request("Request_UnsupportedQuery", message)
+fn unsupported(message: impl Into<String>) -> ErrorReply {
+    ErrorReply::bad_request("Request_UnsupportedQuery", message)
 }
 
-pub(crate) fn user_not_found(key: &str) -> GraphError {
-    GraphError::not_found(
+pub(crate) fn user_not_found(key: &str) -> ErrorReply {
+    ErrorReply::not_found(
         "Request_ResourceNotFound",
         format!(
             "Resource '{key}' does not exist or one of its queried reference-property objects are not present."
@@ -54,7 +54,7 @@ pub(crate) fn user_not_found(key: &str) -> GraphError {
 }
 
 /// A selection of user properties: canonical names, or an error naming the unknown one.
-fn selection(ctx: &Ctx<'_>, single: bool) -> GraphResult<Vec<&'static str>> {
+fn selection(ctx: &Ctx<'_>, single: bool) -> ReplyResult<Vec<&'static str>> {
     let Some(names) = ctx.req.query.select() else {
         return Ok(DEFAULT_PROPERTIES.to_vec());
     };
@@ -69,7 +69,7 @@ fn selection(ctx: &Ctx<'_>, single: bool) -> GraphResult<Vec<&'static str>> {
             .any(|p| p.eq_ignore_ascii_case(&name))
         {
             if !single {
-                return Err(GraphError::new(
+                return Err(ErrorReply::new(
                     StatusCode::NOT_IMPLEMENTED,
                     "NotImplemented",
                     format!(
@@ -87,7 +87,7 @@ fn selection(ctx: &Ctx<'_>, single: bool) -> GraphResult<Vec<&'static str>> {
 }
 
 /// `$expand=manager` or `manager($select=a,b)`: the manager's selection, if asked for.
-fn expand_manager(ctx: &Ctx<'_>) -> GraphResult<Option<Vec<&'static str>>> {
+fn expand_manager(ctx: &Ctx<'_>) -> ReplyResult<Option<Vec<&'static str>>> {
     let Some(expand) = ctx.req.query.get("$expand") else {
         return Ok(None);
     };
@@ -179,9 +179,14 @@ fn eventual(ctx: &Ctx<'_>) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("eventual"))
 }
 
-fn parse_top(ctx: &Ctx<'_>) -> GraphResult<usize> {
+fn parse_top(ctx: &Ctx<'_>) -> ReplyResult<usize> {
     let Some(text) = ctx.req.query.get("$top") else {
-        return Ok(DEFAULT_PAGE);
+        return Ok(ctx
+            .app
+            .config
+            .page_size
+            .unwrap_or(DEFAULT_PAGE)
+            .min(MAX_PAGE));
     };
     let invalid = || {
         bad(format!(
@@ -196,7 +201,7 @@ fn parse_top(ctx: &Ctx<'_>) -> GraphResult<usize> {
     }
 }
 
-fn parse_filters(ctx: &Ctx<'_>, count_requested: bool) -> GraphResult<Vec<(Clause, &'static str)>> {
+fn parse_filters(ctx: &Ctx<'_>, count_requested: bool) -> ReplyResult<Vec<(Clause, &'static str)>> {
     let Some(text) = ctx.req.query.get("$filter") else {
         return Ok(Vec::new());
     };
@@ -230,7 +235,7 @@ fn parse_filters(ctx: &Ctx<'_>, count_requested: bool) -> GraphResult<Vec<(Claus
 }
 
 /// `GET /users`.
-pub(crate) fn list(ctx: &Ctx<'_>) -> GraphResult<Reply> {
+pub(crate) fn list(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     if ctx.req.method != Method::GET {
         return Err(ctx.method_not_allowed());
     }
@@ -332,7 +337,7 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> GraphResult<Reply> {
 }
 
 /// `/users/{id | upn}[/manager | /profile...]` (the key already decoded from its segment).
-pub(crate) fn entity(ctx: &Ctx<'_>, key: &str, rest: &[&str]) -> GraphResult<Reply> {
+pub(crate) fn entity(ctx: &Ctx<'_>, key: &str, rest: &[&str]) -> ReplyResult<Reply> {
     let user = ctx
         .app
         .directory
@@ -371,7 +376,7 @@ pub(crate) fn entity(ctx: &Ctx<'_>, key: &str, rest: &[&str]) -> GraphResult<Rep
             Ok(Reply::json(StatusCode::OK, Value::Object(out)))
         }
         ["profile", rest @ ..] if ctx.req.beta => profile::handle(ctx, &user, rest),
-        [segment, ..] => Err(GraphError::bad_request(
+        [segment, ..] => Err(ErrorReply::bad_request(
             "BadRequest",
             format!("Resource not found for the segment '{segment}'."),
         )),
@@ -379,7 +384,7 @@ pub(crate) fn entity(ctx: &Ctx<'_>, key: &str, rest: &[&str]) -> GraphResult<Rep
 }
 
 /// Directory reads; a delegated caller may always read itself with User.Read.
-fn require_user_read(ctx: &Ctx<'_>, user: &User) -> GraphResult<()> {
+fn require_user_read(ctx: &Ctx<'_>, user: &User) -> ReplyResult<()> {
     let is_self = ctx
         .principal
         .user_id

@@ -293,3 +293,41 @@ async fn delegated_people_admin_needs_the_role() {
             .contains("PeopleSettings.Read.All")
     );
 }
+
+#[tokio::test]
+async fn people_admin_settings_and_unresolved_segments() {
+    let env = env().await;
+    let got = env.get("/v1.0/admin/people").await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text);
+    assert!(got.body["id"].is_string());
+    let expanded = env
+        .get("/v1.0/admin/people?$expand=profileSources,pronouns")
+        .await;
+    assert_eq!(expanded.status, StatusCode::OK, "{}", expanded.text);
+    assert!(
+        expanded.body["profileSources"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert_eq!(expanded.body["pronouns"]["isEnabledInOrganization"], false);
+    for nav in ["itemInsights", "pronouns", "profileCardProperties"] {
+        let got = env.get(&format!("/v1.0/admin/people/{nav}")).await;
+        assert_eq!(got.status, StatusCode::OK, "{nav}: {}", got.text);
+    }
+    // namePronunciation is beta only.
+    let got = env.get("/beta/admin/people/namePronunciation").await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text);
+    let got = env.get("/v1.0/admin/people/namePronunciation").await;
+    got.assert_error(400, "BadRequest");
+    assert!(got.text.contains("'namePronunciation'"), "{}", got.text);
+    // The segment Graph could not resolve is named, not the first one.
+    let got = env.get("/v1.0/external/connections/x/groups").await;
+    got.assert_error(400, "BadRequest");
+    assert!(
+        got.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("'groups'")),
+        "{}",
+        got.text
+    );
+}

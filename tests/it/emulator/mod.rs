@@ -2,8 +2,14 @@
 
 mod admin;
 mod auth;
+mod conformance;
 mod connections;
+mod differential;
 mod items;
+mod paging;
+mod precedence_rules;
 mod profile;
+mod profile_api;
 mod runtime;
 mod users;
+mod walkthrough;

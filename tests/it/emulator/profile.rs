@@ -240,3 +240,53 @@ async fn demo_story_precedence() {
         "Entra's mobile stays: {numbers:?}"
     );
 }
+
+#[tokio::test]
+async fn demo_profile_edits_stand_apart_and_fill_every_collection() {
+    let env = demo().await;
+    // Abhishek Hegde wrote his own title; it shows as its own instance and wins nothing.
+    let positions = profile(&env, "abhishek.hegde@contoso.com", "positions").await;
+    let positions = positions["value"].as_array().expect("value");
+    assert_eq!(
+        positions[0]["detail"]["jobTitle"],
+        "Senior Customer Success Manager"
+    );
+    let own = positions
+        .iter()
+        .find(|p| p["source"]["type"] == json!(["user"]))
+        .expect("his own entry");
+    assert_eq!(own["detail"]["jobTitle"], "Chief Happiness Officer");
+    // Three people have something in every one of the 19 collections.
+    let token = delegated(&env);
+    for upn in [
+        "achieng.kiprono@contoso.com",
+        "adaeze.asante@contoso.com",
+        "aditya.rao@contoso.com",
+    ] {
+        let got = env
+            .call_as(
+                &token,
+                Method::GET,
+                &format!("/beta/users/{upn}/profile"),
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(got.status, StatusCode::OK, "{}", got.text);
+        let empty: Vec<&String> = got
+            .body
+            .as_object()
+            .expect("object")
+            .iter()
+            .filter(|(_, v)| v.as_array().is_some_and(Vec::is_empty))
+            .map(|(k, _)| k)
+            .collect();
+        assert!(empty.is_empty(), "{upn}: {empty:?}");
+        assert_eq!(
+            got.body
+                .as_object()
+                .map(|o| o.values().filter(|v| v.is_array()).count()),
+            Some(19)
+        );
+    }
+}

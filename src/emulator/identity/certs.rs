@@ -7,6 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use serde_json::Value;
+use x509_parser::public_key::PublicKey;
 
 /// One registered certificate: its thumbprint and its RSA public key (PKCS#1 DER).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,51 +109,14 @@ pub(crate) fn verify_assertion(
     Ok(())
 }
 
-/// rsaEncryption: 1.2.840.113549.1.1.1
-const RSA_OID: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-
-/// One DER TLV: (tag, content, rest).
-fn tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = der.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (len, &rest[n..])
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
-/// The RSA public key of an X.509 certificate: Certificate → tbsCertificate → the seventh
-/// field (after the optional [0] version), subjectPublicKeyInfo → its BIT STRING.
+/// The RSA public key of an X.509 certificate (PKCS#1 DER, as aws-lc-rs verifies with).
 fn rsa_public_key(cert: &[u8]) -> Option<Vec<u8>> {
-    let (_, certificate, _) = tlv(cert)?;
-    let (_, tbs, _) = tlv(certificate)?;
-    let mut fields = tbs;
-    let (tag, _, rest) = tlv(fields)?;
-    if tag == 0xa0 {
-        fields = rest; // explicit version
+    let (_, cert) = x509_parser::parse_x509_certificate(cert).ok()?;
+    let spki = cert.public_key();
+    match spki.parsed().ok()? {
+        PublicKey::RSA(_) => Some(spki.subject_public_key.data.to_vec()),
+        _ => None,
     }
-    // serialNumber, signature, issuer, validity, subject
-    for _ in 0..5 {
-        fields = tlv(fields)?.2;
-    }
-    let (_, spki, _) = tlv(fields)?;
-    let (_, algorithm, rest) = tlv(spki)?;
-    let (_, oid, _) = tlv(algorithm)?;
-    if oid != RSA_OID {
-        return None;
-    }
-    let (tag, bits, _) = tlv(rest)?;
-    // A BIT STRING starts with its count of unused bits, which is 0 for a key.
-    (tag == 0x03 && bits.first() == Some(&0)).then(|| bits[1..].to_vec())
 }
 
 #[cfg(test)]
