@@ -337,6 +337,9 @@ pub async fn demo_client(
 ) -> Result<(GraphClient, crate::emulator::EmulatorHandle), ConnectError> {
     let config = crate::emulator::EmulatorConfig {
         seed: crate::emulator::SeedKind::Demo,
+        // Synced data shows on profiles a few seconds later, as it does (much later) on Graph.
+        propagation_delay_ms: crate::emulator::DEMO_PROPAGATION_DELAY_MS,
+        deleted_connection_linger_ms: crate::emulator::DEMO_PROPAGATION_DELAY_MS,
         ..crate::emulator::EmulatorConfig::default()
     };
     let handle = crate::emulator::start(config)

@@ -2,6 +2,9 @@
 //! state, faults, the journal and the clock.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::clock::Clock;
@@ -64,6 +67,21 @@ impl Drop for StateWriteGuard<'_> {
 }
 
 impl App {
+    /// When profiles show a write of `item_id` made now: the propagation delay, plus up to half
+    /// of it again by a jitter fixed per item, so items of one sync go live at different times
+    /// but a test can rely on the bound.
+    pub fn visible_at(&self, item_id: &str) -> Instant {
+        let delay = self.config.propagation_delay_ms;
+        let jitter = if delay == 0 {
+            0
+        } else {
+            let digest = Sha256::digest(item_id.as_bytes());
+            let spread = u64::from(u16::from_be_bytes([digest[0], digest[1]]));
+            delay / 2 * spread / u64::from(u16::MAX)
+        };
+        self.clock.instant() + Duration::from_millis(delay + jitter)
+    }
+
     pub fn new(
         config: EmulatorConfig,
         root: String,

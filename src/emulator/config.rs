@@ -60,7 +60,18 @@ pub struct EmulatorConfig {
     /// collections) when the request has no `$top`; `None` keeps Graph's defaults (everything
     /// in one page; 100 users). Tests set it small so that the client's paging of every list runs.
     pub page_size: Option<usize>,
+    /// How long after Graph accepts an item write profiles show it (each item up to half as long
+    /// again, by a jitter fixed per item id): the documented "up to 6 hours", scaled down. 0 in
+    /// tests unless set; a few seconds in `--demo` and `peoplectl emulator`.
+    pub propagation_delay_ms: u64,
+    /// How long a deleted connection's data keeps showing on profiles (the documented "delays
+    /// can be expected").
+    pub deleted_connection_linger_ms: u64,
 }
+
+/// The propagation delay of `--demo` and `peoplectl emulator`: long enough to see data pending,
+/// short enough to watch it go live.
+pub const DEMO_PROPAGATION_DELAY_MS: u64 = 5_000;
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -84,6 +95,8 @@ impl Default for EmulatorConfig {
             refuse_delete_of_prioritized_source: true,
             app_certificates: Vec::new(),
             page_size: None,
+            propagation_delay_ms: 0,
+            deleted_connection_linger_ms: 0,
         }
     }
 }
@@ -130,6 +143,12 @@ pub struct EmulatorArgs {
     /// is everything in one page for connections and sources, 100 users).
     #[arg(long, value_name = "N")]
     pub page_size: Option<usize>,
+    /// How long after an item write profiles show it (per item up to half as long again).
+    #[arg(long, default_value_t = DEMO_PROPAGATION_DELAY_MS, value_name = "MS")]
+    pub propagation_delay_ms: u64,
+    /// How long a deleted connection's data keeps showing on profiles.
+    #[arg(long, default_value_t = DEMO_PROPAGATION_DELAY_MS, value_name = "MS")]
+    pub deletion_linger_ms: u64,
 }
 
 impl From<EmulatorArgs> for EmulatorConfig {
@@ -147,6 +166,8 @@ impl From<EmulatorArgs> for EmulatorConfig {
             auto_approve_device_codes: args.auto_approve_device_codes,
             app_certificates: args.app_certificate,
             page_size: args.page_size,
+            propagation_delay_ms: args.propagation_delay_ms,
+            deleted_connection_linger_ms: args.deletion_linger_ms,
             ..Self {
                 seed: SeedKind::Demo,
                 ..Self::default()

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use axum_server::tls_rustls::RustlsConfig;
 
 pub use clock::Clock;
-pub use config::{EmulatorArgs, EmulatorConfig, SeedKind};
+pub use config::{DEMO_PROPAGATION_DELAY_MS, EmulatorArgs, EmulatorConfig, SeedKind};
 pub use errors::EmulatorError;
 pub use faults::{CounterSnapshot, FaultAction, FaultRule, Faults, RouteClass, RouteCounters};
 pub use inspect::{ConnectionInfo, Inspector, SettingInfo, SourceInfo, TenantMoment};

@@ -374,6 +374,48 @@ pub(crate) struct Contribution {
     pub entities: BTreeMap<&'static str, Vec<Value>>,
 }
 
+/// What profiles show of one item over time: Graph takes a while to show what it accepted
+/// ("up to 6 hours"), so each accepted write has the instant it becomes visible, and until then
+/// the version before it is what profiles show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Feed {
+    /// `(visible from, data)` in write order; `None` is a delete.
+    versions: Vec<(Instant, Option<Contribution>)>,
+}
+
+impl Feed {
+    fn push(&mut self, now: Instant, visible_at: Instant, contribution: Option<Contribution>) {
+        self.versions.push((visible_at, contribution));
+        // Writes before the latest one already shown will never be shown again.
+        if let Some(shown) = self.versions.iter().rposition(|(at, _)| *at <= now) {
+            self.versions.drain(..shown);
+        }
+    }
+
+    /// Every user some version names.
+    fn users(&self) -> impl Iterator<Item = &str> {
+        self.versions
+            .iter()
+            .filter_map(|(_, c)| c.as_ref().map(|c| c.user_id.as_str()))
+    }
+
+    /// Whether nothing is shown now or later (every write is a delete that has shown).
+    fn is_gone(&self, now: Instant) -> bool {
+        self.versions
+            .iter()
+            .all(|(at, c)| c.is_none() && *at <= now)
+    }
+
+    /// The data shown at `now`: the latest write visible by then.
+    pub fn shown(&self, now: Instant) -> Option<&Contribution> {
+        self.versions
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= now)
+            .and_then(|(_, c)| c.as_ref())
+    }
+}
+
 /// A stored external item.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Item {
@@ -478,8 +520,10 @@ pub(crate) struct Connection {
     /// Operations in creation order.
     pub operations: Vec<Operation>,
     pub items: HashMap<String, Item>,
-    /// Items per contributing user id, for the profile API.
-    pub items_by_user: HashMap<String, HashSet<String>>,
+    /// What profiles show of each item: its accepted writes, each visible from its time on.
+    pub feed: HashMap<String, Feed>,
+    /// Item ids per user any of their versions names, for the profile API.
+    pub feed_by_user: HashMap<String, HashSet<String>>,
     /// Accepted PUTs and DELETEs per item id (kept after a delete), so tests can tell which
     /// items a client sent again.
     pub item_writes: HashMap<String, u64>,
@@ -532,39 +576,56 @@ impl Connection {
         *self.item_writes.entry(id.to_owned()).or_default() += 1;
     }
 
-    pub fn insert_item(&mut self, item: Item) {
-        self.remove_item(&item.id.clone());
+    /// Stores an accepted PUT at `now`; profiles show its data from `visible_at` on (the
+    /// previous version until then).
+    pub fn insert_item(&mut self, item: Item, now: Instant, visible_at: Instant) {
         if let Some(contribution) = &item.contribution {
-            self.items_by_user
+            self.feed_by_user
                 .entry(contribution.user_id.clone())
                 .or_default()
                 .insert(item.id.clone());
         }
+        self.feed.entry(item.id.clone()).or_default().push(
+            now,
+            visible_at,
+            item.contribution.clone(),
+        );
         self.items.insert(item.id.clone(), item);
     }
 
-    pub fn remove_item(&mut self, id: &str) -> Option<Item> {
+    /// Removes an item at `now`; profiles stop showing its data at `visible_at`.
+    pub fn remove_item(&mut self, id: &str, now: Instant, visible_at: Instant) -> Option<Item> {
         let item = self.items.remove(id)?;
-        if let Some(contribution) = &item.contribution {
-            if let Some(set) = self.items_by_user.get_mut(&contribution.user_id) {
-                set.remove(id);
-                if set.is_empty() {
-                    self.items_by_user.remove(&contribution.user_id);
+        let Some(feed) = self.feed.get_mut(id) else {
+            return Some(item);
+        };
+        let users: Vec<String> = feed.users().map(str::to_owned).collect();
+        feed.push(now, visible_at, None);
+        if feed.is_gone(now) {
+            self.feed.remove(id);
+            for user in users {
+                if let Some(ids) = self.feed_by_user.get_mut(&user) {
+                    ids.remove(id);
+                    if ids.is_empty() {
+                        self.feed_by_user.remove(&user);
+                    }
                 }
             }
         }
         Some(item)
     }
 
-    /// This connection's contributions for one user, in item-id order.
-    pub fn contributions_for(&self, user_id: &str) -> Vec<&Contribution> {
-        let Some(ids) = self.items_by_user.get(user_id) else {
+    /// This connection's contributions for one user that profiles show at `now`, in item-id
+    /// order.
+    pub fn contributions_for(&self, user_id: &str, now: Instant) -> Vec<&Contribution> {
+        let Some(ids) = self.feed_by_user.get(user_id) else {
             return Vec::new();
         };
         let mut ids: Vec<&String> = ids.iter().collect();
         ids.sort();
         ids.into_iter()
-            .filter_map(|id| self.items.get(id)?.contribution.as_ref())
+            .filter_map(|id| self.feed.get(id)?.shown(now))
+            .filter(|c| c.user_id == user_id)
             .collect()
     }
 }

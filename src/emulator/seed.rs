@@ -410,7 +410,8 @@ fn build_connection(
         active_schema,
         operations,
         items: HashMap::new(),
-        items_by_user: HashMap::new(),
+        feed: HashMap::new(),
+        feed_by_user: HashMap::new(),
         item_writes: HashMap::new(),
     };
     if !raw.items.is_empty() {
@@ -426,7 +427,9 @@ fn build_connection(
             items::validate_item_id(item_id).map_err(|e| error(e.message))?;
             let item = items::validate_item(item_id, body, &schema, &id, people, directory)
                 .map_err(|e| error(format!("item '{item_id}': {}", e.message)))?;
-            connection.insert_item(item);
+            // The seed's items have long been live.
+            let now = std::time::Instant::now();
+            connection.insert_item(item, now, now);
         }
     }
     Ok(connection)
@@ -527,7 +530,10 @@ mod tests {
         let hr = state.connection("contosohr").unwrap();
         assert_eq!(hr.state, ConnectionState::Ready);
         assert_eq!(hr.items.len(), 1);
-        let contributions = hr.contributions_for("00000000-0000-0000-0000-0000000000a2");
+        let contributions = hr.contributions_for(
+            "00000000-0000-0000-0000-0000000000a2",
+            std::time::Instant::now(),
+        );
         assert_eq!(contributions.len(), 1);
         assert_eq!(
             contributions[0].entities["positions"][0]["detail"]["jobTitle"],

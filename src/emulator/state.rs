@@ -106,9 +106,22 @@ pub(crate) struct State {
     pub settings: Vec<PropertySetting>,
     /// What users wrote through the profile API (the `user` source), by lower-cased user id.
     pub profile_edits: BTreeMap<String, Vec<super::profile::ProfileEdit>>,
+    /// Deleted connections whose data profiles still show, each until its instant.
+    pub departed: Vec<(Connection, Instant)>,
 }
 
 impl State {
+    /// Every connection whose data profiles show at `now`: the listed ones, then deleted ones
+    /// still lingering.
+    pub fn feeding_connections(&self, now: Instant) -> impl Iterator<Item = &Connection> {
+        self.connections.values().chain(
+            self.departed
+                .iter()
+                .filter(move |(_, until)| *until > now)
+                .map(|(c, _)| c),
+        )
+    }
+
     pub fn connection(&self, id: &str) -> Option<&Connection> {
         self.connections.get(&id.to_ascii_lowercase())
     }

@@ -152,14 +152,15 @@ fn inputs(app: &App, user: &User) -> Inputs {
         })
         .unwrap_or_default();
     let mut connection_names = BTreeMap::new();
-    for connection in state.connections.values() {
+    let now = app.clock.instant();
+    for connection in state.feeding_connections(now) {
         // Only connections registered as profile sources feed profiles.
         if state.source_index(&connection.id).is_none() {
             continue;
         }
         connection_names.insert(connection.id.to_ascii_lowercase(), connection.name.clone());
         let mut collections: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-        for contribution in connection.contributions_for(&user.id) {
+        for contribution in connection.contributions_for(&user.id, now) {
             for (collection, values) in &contribution.entities {
                 collections
                     .entry((*collection).to_owned())

@@ -1,6 +1,7 @@
 //! `/external/connections[/{id}]`: create, list, get, update, delete (+ beta quota).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
@@ -287,7 +288,8 @@ fn create(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
         active_schema: None,
         operations: Vec::new(),
         items: HashMap::new(),
-        items_by_user: HashMap::new(),
+        feed: HashMap::new(),
+        feed_by_user: HashMap::new(),
         item_writes: HashMap::new(),
     };
     let json = connection_json(&connection, ctx.req.beta);
@@ -330,10 +332,18 @@ pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
         Method::PATCH => update(ctx, id),
         Method::DELETE => {
             ctx.require(perms::CONNECTION_WRITE, false)?;
-            let removed = ctx.app.write().connections.remove(&id.to_ascii_lowercase());
-            if removed.is_none() {
+            let mut state = ctx.app.write();
+            let Some(removed) = state.connections.remove(&id.to_ascii_lowercase()) else {
                 return Err(not_found(id));
+            };
+            // Its data fades from profiles only after a while ("delays can be expected").
+            let now = ctx.app.clock.instant();
+            state.departed.retain(|(_, until)| *until > now);
+            let linger = Duration::from_millis(ctx.app.config.deleted_connection_linger_ms);
+            if !linger.is_zero() {
+                state.departed.push((removed, now + linger));
             }
+            drop(state);
             // Its items go with it (graph-api §1.3); forget its throttle bucket too.
             ctx.app.faults.forget_connection(&id.to_ascii_lowercase());
             Ok(Reply::empty(StatusCode::NO_CONTENT))

@@ -314,7 +314,11 @@ pub(crate) fn entity(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> Reply
                 .connection_mut(connection_id)
                 .ok_or_else(|| not_found(connection_id))?;
             connection
-                .remove_item(item_id)
+                .remove_item(
+                    item_id,
+                    ctx.app.clock.instant(),
+                    ctx.app.visible_at(item_id),
+                )
                 .ok_or_else(|| item_not_found(item_id))?;
             connection.note_item_write(item_id);
             Ok(Reply::empty(StatusCode::NO_CONTENT))
@@ -360,7 +364,8 @@ fn put(ctx: &Ctx<'_>, connection_id: &str, item_id: &str) -> ReplyResult<Reply> 
         &ctx.app.directory,
     )?;
     connection.note_item_write(&item.id);
-    connection.insert_item(item);
+    let visible_at = ctx.app.visible_at(&item.id);
+    connection.insert_item(item, ctx.app.clock.instant(), visible_at);
     Ok(Reply::empty(StatusCode::OK))
 }
 

@@ -10,6 +10,7 @@ mod paging;
 mod precedence_rules;
 mod profile;
 mod profile_api;
+mod propagation;
 mod runtime;
 mod users;
 mod walkthrough;
