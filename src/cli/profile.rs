@@ -56,10 +56,23 @@ fn render(e: &Explanation, explain: bool) -> String {
             p.source.clone().unwrap_or_else(|| "-".into()),
         ];
         if explain {
-            row.push(rule_text(p.rule).into());
+            row.push(p.rule_text.clone());
         }
         t.row(row);
         if explain {
+            for i in &p.ignored {
+                let value = if i.value.is_null() {
+                    "(its value)".to_owned()
+                } else {
+                    text(&i.value)
+                };
+                t.row([
+                    String::new(),
+                    format!("  ignored {value}"),
+                    i.source.clone(),
+                    i.reason.clone(),
+                ]);
+            }
             // A lower source that agrees hides nothing worth showing.
             for s in p.shadowed.iter().filter(|s| s.value != p.value) {
                 let mut row = vec![
@@ -95,17 +108,4 @@ fn render(e: &Explanation, explain: bool) -> String {
         ));
     }
     out
-}
-
-fn rule_text(rule: crate::people::compose::Rule) -> &'static str {
-    use crate::people::compose::Rule;
-    match rule {
-        Rule::OnlySource => "only source",
-        Rule::HighestRank => "highest rank wins",
-        Rule::EmptyStringWins => "empty string wins",
-        Rule::NullDoesNotOverride => "null does not override",
-        Rule::UserSourceNeverOverrides => "user edits never override",
-        Rule::OrderedUnion => "all, in rank order",
-        Rule::NoValue => "no value",
-    }
 }

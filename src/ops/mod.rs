@@ -24,9 +24,12 @@ pub enum OpsError {
     /// Graph refused or could not be reached.
     #[error(transparent)]
     Graph(#[from] GraphError),
-    /// The request itself is wrong (bad id, bad URL, unknown source).
+    /// The request itself is wrong (bad id, bad URL, a rank outside the list).
     #[error("{0}")]
     Invalid(String),
+    /// What the request names does not exist (a user, a connection, a listed source).
+    #[error("{0}")]
+    NotFound(String),
     /// Someone changed the precedence list since it was shown; nothing was written.
     #[error("the precedence list changed since it was read; nothing was written")]
     Conflict {

@@ -227,6 +227,7 @@ pub fn rule_text(rule: crate::people::compose::Rule) -> &'static str {
         Rule::UserSourceNeverOverrides => "user never wins",
         Rule::OrderedUnion => "all, by rank",
         Rule::NoValue => "no value",
+        Rule::SourceIgnored => "higher ignored",
     }
 }
 

@@ -178,13 +178,28 @@ fn the_console_draws_without_updating_and_updates_without_io() {
     // Geometry is pure: shared by `update` (mouse hits) and the view without either.
     let layout = offenders(
         "tui/layout.rs",
-        &["ratatui::widgets", "ratatui::Frame", "Frame<", "super::ui", "super::update"],
+        &[
+            "ratatui::widgets",
+            "ratatui::Frame",
+            "Frame<",
+            "super::ui",
+            "super::update",
+        ],
     );
-    assert!(layout.is_empty(), "tui/layout.rs must stay geometry: {layout:#?}");
+    assert!(
+        layout.is_empty(),
+        "tui/layout.rs must stay geometry: {layout:#?}"
+    );
     // `update` is pure: no client, no tasks, no files, no terminal.
     let update = offenders(
         "tui/update",
-        &["GraphClient", "tokio::", "std::fs", "crossterm::", "super::ui"],
+        &[
+            "GraphClient",
+            "tokio::",
+            "std::fs",
+            "crossterm::",
+            "super::ui",
+        ],
     );
     assert!(update.is_empty(), "tui/update must stay pure: {update:#?}");
     // Only the app, the effect runner and the entry point that builds them hold the client.
@@ -194,7 +209,10 @@ fn the_console_draws_without_updating_and_updates_without_io() {
         .map(|(name, _)| name)
         .filter(|name| !["tui/app.rs", "tui/effect.rs", "tui/mod.rs"].contains(&name.as_str()))
         .collect();
-    assert!(holders.is_empty(), "the Graph client leaked into {holders:?}");
+    assert!(
+        holders.is_empty(),
+        "the Graph client leaked into {holders:?}"
+    );
 }
 
 #[test]
