@@ -295,7 +295,7 @@ mod tests {
     #[test]
     fn impact_inputs_match_the_explanation_paths() {
         let mut inputs = ImpactInputs::default();
-        inputs.add_user(&alex());
+        inputs.add_user("alexw@contoso.com", &alex());
         assert!(inputs.catalog.get("positions/detail/jobTitle").is_some());
         assert!(inputs.catalog.get("emails").is_some());
         let hr_first = PrecedenceList::from_sources([&hr(), &SourceId::entra()]);

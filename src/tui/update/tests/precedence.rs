@@ -103,6 +103,7 @@ fn late_impact_results_are_dropped_and_unknown_keys_do_not_redraw() {
                 users: 1,
                 changed_users: vec![],
                 per_property: vec![],
+                changes: vec![],
             }),
         },
     );
