@@ -99,6 +99,7 @@ async fn setup_register_then_remove_leaves_the_three_lists_as_before() {
             display_name: None,
             kind: Some("Workday".into()),
             at: Position::Top,
+            force: false,
         },
     )
     .await
@@ -301,6 +302,7 @@ async fn a_list_left_with_nothing_becomes_entra_alone_and_is_not_deleted() {
             display_name: None,
             kind: None,
             at: Position::Top,
+            force: false,
         },
     )
     .await

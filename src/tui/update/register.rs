@@ -150,6 +150,9 @@ fn register_request(form: &Form) -> Result<RegisterRequest, (usize, String)> {
         display_name: (!name.is_empty()).then(|| name.to_owned()),
         kind: None,
         at,
+        // The console has no override: the refusal says how to create a people connection,
+        // and `peoplectl sources register --force` remains for the rare case.
+        force: false,
     })
 }
 
