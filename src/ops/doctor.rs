@@ -68,12 +68,16 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
             continue;
         }
         if c.state == ConnectionState::Draft && view.schema.is_none() {
+            let why = view.failed_operation.as_ref().map_or_else(
+                || "its schema was never registered or its schema operation failed".to_owned(),
+                |e| format!("its schema operation failed: {}", e.summary()),
+            );
             out.push(Problem {
                 code: "schemaNotReady",
                 severity: Severity::Error,
                 subject: id.to_owned(),
                 message: format!(
-                    "connection '{id}' is still a draft: its schema was never registered or its schema operation failed, so it cannot take items"
+                    "connection '{id}' is still a draft, so it cannot take items: {why}"
                 ),
                 fix: recreate(id, &c.name, None),
             });

@@ -59,6 +59,20 @@ async fn snapshot_and_doctor_see_every_planted_problem_and_nothing_else() {
     assert!(has("notPeopleCategory", "talentlegacy"), "{problems:#?}");
     assert!(has("previewContract", "talentlegacy"), "{problems:#?}");
     assert!(has("schemaNotReady", "learningpeople"), "{problems:#?}");
+    // The failed operation's own error is read back and named, not guessed.
+    let failed = snapshot
+        .connection("learningpeople")
+        .unwrap()
+        .failed_operation
+        .clone()
+        .expect("the failed schema operation is found");
+    assert_eq!(failed.code.as_deref(), Some("InvalidSchema"));
+    assert!(
+        problems.iter().any(|p| p.code == "schemaNotReady"
+            && p.message.contains("InvalidSchema")
+            && p.message.contains("personManager")),
+        "{problems:#?}"
+    );
     assert!(has("notRegistered", "learningpeople"), "{problems:#?}");
     assert!(
         problems

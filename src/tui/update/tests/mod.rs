@@ -44,6 +44,7 @@ fn connection(id: &str, name: &str) -> ConnectionView {
         schema_error: None,
         contract: Contract::Labels,
         schema_problems: Vec::new(),
+        failed_operation: None,
     }
 }
 
