@@ -46,6 +46,76 @@ pub struct Problem {
     pub message: String,
     /// The command that fixes it.
     pub fix: String,
+    /// What the console does to fix it (through the same ops code as the CLI's fix).
+    #[serde(skip)]
+    pub action: FixAction,
+}
+
+/// The console's fix for a problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixAction {
+    /// Remove every precedence entry naming this source (read-compare-write).
+    RemovePrecedenceEntry(SourceId),
+    /// Remove the precedence entry at this 1-based rank.
+    RemovePrecedenceRank(usize),
+    /// Put Microsoft Entra ID back in the list, last.
+    AddEntra,
+    /// Register this connection as a profile source and rank it.
+    Register(String),
+    /// Remove this profile source (and its precedence entry).
+    RemoveSource(String),
+    /// Open this connection's detail (schema, the failed operation's error).
+    ShowConnection(String),
+    /// Nothing the console can do: the `fix` command is the way (e.g. recreate a connection).
+    Command,
+}
+
+impl FixAction {
+    /// The console's words for it.
+    pub fn label(&self) -> String {
+        match self {
+            Self::RemovePrecedenceEntry(id) => format!("remove '{id}' from the precedence list"),
+            Self::RemovePrecedenceRank(rank) => {
+                format!("remove precedence entry {rank}")
+            }
+            Self::AddEntra => "add Microsoft Entra ID to the precedence list".into(),
+            Self::Register(id) => format!("register '{id}' as a profile source and rank it"),
+            Self::RemoveSource(id) => format!("remove profile source '{id}'"),
+            Self::ShowConnection(id) => format!("open connection '{id}' (schema, errors)"),
+            Self::Command => "run the command below in a shell".into(),
+        }
+    }
+}
+
+/// The console's fix for a problem, from its code and subject.
+fn action_for(p: &Problem, snapshot: &Snapshot) -> FixAction {
+    let list = snapshot.list();
+    match p.code {
+        "schemaNotReady" | "schemaUnreadable" => FixAction::ShowConnection(p.subject.clone()),
+        "notRegistered" | "notRanked" => FixAction::Register(p.subject.clone()),
+        "orphanSource" => FixAction::RemoveSource(p.subject.clone()),
+        "entraMissing" => FixAction::AddEntra,
+        "danglingEntry" => SourceId::new(p.subject.clone())
+            .map_or(FixAction::Command, FixAction::RemovePrecedenceEntry),
+        "duplicateEntry" => SourceId::new(p.subject.clone())
+            .ok()
+            .and_then(|id| {
+                // The later duplicates never count; remove the second one.
+                list.entries()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.source_id() == Some(&id))
+                    .nth(1)
+                    .map(|(i, _)| FixAction::RemovePrecedenceRank(i + 1))
+            })
+            .unwrap_or(FixAction::Command),
+        "unrecognisedEntry" => list
+            .entries()
+            .iter()
+            .position(|e| e.as_str() == p.subject)
+            .map_or(FixAction::Command, |i| FixAction::RemovePrecedenceRank(i + 1)),
+        _ => FixAction::Command,
+    }
 }
 
 /// Every problem in a snapshot, errors first.
@@ -55,6 +125,9 @@ pub fn diagnose(snapshot: &Snapshot) -> Vec<Problem> {
     check_sources(snapshot, &mut problems);
     check_precedence(snapshot, &mut problems);
     problems.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.subject.cmp(&b.subject)));
+    for p in &mut problems {
+        p.action = action_for(p, snapshot);
+    }
     problems
 }
 
@@ -73,6 +146,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 |e| format!("its schema operation failed: {}", e.summary()),
             );
             out.push(Problem {
+                action: FixAction::Command,
                 code: "schemaNotReady",
                 severity: Severity::Error,
                 subject: id.to_owned(),
@@ -84,6 +158,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
         }
         if let Some(err) = &view.schema_error {
             out.push(Problem {
+                action: FixAction::Command,
                 code: "schemaUnreadable",
                 severity: Severity::Warning,
                 subject: id.to_owned(),
@@ -95,6 +170,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
         }
         if !c.is_people() {
             out.push(Problem {
+                action: FixAction::Command,
                 code: "notPeopleCategory",
                 severity: Severity::Error,
                 subject: id.to_owned(),
@@ -127,6 +203,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 ),
             };
             out.push(Problem {
+                action: FixAction::Command,
                 code,
                 severity: Severity::Error,
                 subject: id.to_owned(),
@@ -136,6 +213,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
         }
         for problem in &view.schema_problems {
             out.push(Problem {
+                action: FixAction::Command,
                 code: "schemaProblem",
                 severity: Severity::Error,
                 subject: id.to_owned(),
@@ -145,6 +223,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
         }
         if !registered {
             out.push(Problem {
+                action: FixAction::Command,
                 code: "notRegistered",
                 severity: Severity::Warning,
                 subject: id.to_owned(),
@@ -162,6 +241,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 .and_then(|s| s.web_url.clone())
                 .unwrap_or_else(|| "https://<your HR system>".into());
             out.push(Problem {
+                action: FixAction::Command,
                 code: "notRanked",
                 severity: Severity::Warning,
                 subject: id.to_owned(),
@@ -192,6 +272,7 @@ fn check_sources(snapshot: &Snapshot, out: &mut Vec<Problem>) {
             format!(" It is still ranked {r} in the precedence list.")
         });
         out.push(Problem {
+            action: FixAction::Command,
             code: "orphanSource",
             severity: Severity::Warning,
             subject: id.to_owned(),
@@ -206,6 +287,7 @@ fn check_sources(snapshot: &Snapshot, out: &mut Vec<Problem>) {
 fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
     let Some(setting) = &snapshot.precedence else {
         out.push(Problem {
+            action: FixAction::Command,
             code: "noPrecedenceSetting",
             severity: Severity::Info,
             subject: "precedence".into(),
@@ -222,6 +304,7 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
     for problem in setting.list.validate(&registered) {
         let p = match problem {
             ListProblem::EntraMissing => Problem {
+                action: FixAction::Command,
                 code: "entraMissing",
                 severity: Severity::Error,
                 subject: "precedence".into(),
@@ -231,6 +314,7 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     .to_string(),
             },
             ListProblem::Duplicate { source_id, indices } => Problem {
+                action: FixAction::Command,
                 code: "duplicateEntry",
                 severity: Severity::Warning,
                 subject: source_id.to_string(),
@@ -245,6 +329,7 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     .to_string(),
             },
             ListProblem::Unregistered { index, source_id } => Problem {
+                action: FixAction::Command,
                 code: "danglingEntry",
                 severity: Severity::Error,
                 subject: source_id.to_string(),
@@ -257,6 +342,7 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     .to_string(),
             },
             ListProblem::Unrecognised { index, url } => Problem {
+                action: FixAction::Command,
                 code: "unrecognisedEntry",
                 severity: Severity::Info,
                 subject: url.clone(),

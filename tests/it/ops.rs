@@ -4,7 +4,7 @@
 use crate::support;
 
 use peoplectl::emulator::SeedKind;
-use peoplectl::ops::doctor::diagnose;
+use peoplectl::ops::doctor::{FixAction, diagnose};
 use peoplectl::ops::explain::explain_user;
 use peoplectl::ops::register::{RegisterRequest, execute_register, plan_register};
 use peoplectl::ops::remove::{Scope, execute_remove, plan_remove};
@@ -81,6 +81,31 @@ async fn snapshot_and_doctor_see_every_planted_problem_and_nothing_else() {
         "healthy and non-people connections are not flagged: {problems:#?}"
     );
     assert!(problems.iter().all(|p| p.fix.starts_with("peoplectl ")));
+    // Each finding carries the console action that fixes it.
+    let action = |code: &str, subject: &str| {
+        problems
+            .iter()
+            .find(|p| p.code == code && p.subject == subject)
+            .map(|p| p.action.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        action("danglingEntry", "benefitsportal"),
+        FixAction::RemovePrecedenceEntry(SourceId::new("benefitsportal").unwrap())
+    );
+    assert_eq!(
+        action("orphanSource", "oldpayroll"),
+        FixAction::RemoveSource("oldpayroll".into())
+    );
+    assert_eq!(
+        action("notRegistered", "learningpeople"),
+        FixAction::Register("learningpeople".into())
+    );
+    assert_eq!(
+        action("schemaNotReady", "learningpeople"),
+        FixAction::ShowConnection("learningpeople".into())
+    );
+    assert_eq!(action("notPeopleCategory", "talentlegacy"), FixAction::Command);
 }
 
 #[tokio::test]
