@@ -113,7 +113,9 @@ fn action_for(p: &Problem, snapshot: &Snapshot) -> FixAction {
             .entries()
             .iter()
             .position(|e| e.as_str() == p.subject)
-            .map_or(FixAction::Command, |i| FixAction::RemovePrecedenceRank(i + 1)),
+            .map_or(FixAction::Command, |i| {
+                FixAction::RemovePrecedenceRank(i + 1)
+            }),
         _ => FixAction::Command,
     }
 }

@@ -293,6 +293,9 @@ pub fn explain_inputs(
                     ignored.push((entities, why));
                 }
             },
+            // An unregistered connection with nothing for the user is not worth a line.
+            ItemRead::Missing { .. } | ItemRead::NotRead
+                if reach == Err(Ignored::NotRegistered) => {}
             ItemRead::Missing { item_id } => match reach {
                 Ok(()) => note(
                     "noItem",

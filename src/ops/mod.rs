@@ -160,9 +160,33 @@ impl StepReport {
     }
 }
 
+/// The steps of a workflow that stopped on `error`: a step still running is the one that
+/// failed, and says so with the error (a progress view must not leave it "running").
+pub fn fail_running(mut steps: Vec<StepReport>, error: &str) -> Vec<StepReport> {
+    for s in &mut steps {
+        if s.status == StepStatus::Running {
+            s.status = StepStatus::Failed;
+            error.clone_into(&mut s.detail);
+        }
+    }
+    steps
+}
+
 #[cfg(test)]
 mod tests {
-    use super::StepStatus;
+    use super::{StepReport, StepStatus, fail_running};
+
+    #[test]
+    fn a_step_running_when_the_workflow_stopped_is_failed_with_the_error() {
+        let steps = vec![
+            StepReport::new("connection", StepStatus::Done, "created"),
+            StepReport::new("schema", StepStatus::Running, "waiting"),
+        ];
+        let steps = fail_running(steps, "InvalidSchema: bad label");
+        assert_eq!(steps[0].status, StepStatus::Done);
+        assert_eq!(steps[1].status, StepStatus::Failed);
+        assert_eq!(steps[1].detail, "InvalidSchema: bad label");
+    }
 
     #[test]
     fn a_step_status_shows_as_words_and_pads_in_columns() {

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::impact::{ImpactSummary, Proposal, measure_now};
 use super::lock::precedence_lock;
 use super::reorder::write_list;
 use super::snapshot::{PrecedenceSetting, read_precedence};
@@ -52,6 +53,10 @@ pub struct RegisterPlan {
     /// Why the connection cannot feed profiles, when `force` registers it anyway.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Users whose composed profile changes once the source counts, when measured
+    /// ([`plan_register_with_impact`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<ImpactSummary>,
 }
 
 impl RegisterPlan {
@@ -208,8 +213,33 @@ pub async fn plan_register(
         rank,
         steps,
         warnings: if writes { reasons } else { Vec::new() },
+        impact: None,
         request,
     })
+}
+
+/// Plans the registration and, when it writes, measures its impact on at most
+/// `impact_users` users (the console's review shows it before asking). A failure to measure
+/// leaves the impact out; it does not stop the plan.
+pub async fn plan_register_with_impact(
+    client: &GraphClient,
+    request: RegisterRequest,
+    impact_users: usize,
+) -> Result<RegisterPlan, OpsError> {
+    let mut plan = plan_register(client, request).await?;
+    if impact_users > 0 && plan.writes() {
+        if let Ok(source) = SourceId::new(plan.source_id.clone()) {
+            let proposal = Proposal::Register {
+                source,
+                before: plan.list_before(),
+                after: plan.after.clone(),
+            };
+            plan.impact = measure_now(client, &proposal, Some(impact_users))
+                .await
+                .ok();
+        }
+    }
+    Ok(plan)
 }
 
 /// The list with the source inserted (unchanged when it is already listed). With no setting,

@@ -105,7 +105,10 @@ async fn snapshot_and_doctor_see_every_planted_problem_and_nothing_else() {
         action("schemaNotReady", "learningpeople"),
         FixAction::ShowConnection("learningpeople".into())
     );
-    assert_eq!(action("notPeopleCategory", "talentlegacy"), FixAction::Command);
+    assert_eq!(
+        action("notPeopleCategory", "talentlegacy"),
+        FixAction::Command
+    );
 }
 
 #[tokio::test]

@@ -275,7 +275,9 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
             Span::styled("a", theme.style(Role::Key)),
             Span::raw(" apply (asks first)   "),
             Span::styled("u", theme.style(Role::Key)),
-            Span::raw(" discard   nothing is written until you apply"),
+            Span::raw(" discard   "),
+            Span::styled("i", theme.style(Role::Key)),
+            Span::raw(" who changes   nothing is written until you apply"),
         ]));
     } else {
         lines.push(Line::styled(
@@ -288,7 +290,9 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
             Span::styled("m", theme.style(Role::Key)),
             Span::raw(" to a rank; see the impact, then "),
             Span::styled("a", theme.style(Role::Key)),
-            Span::raw(" applies."),
+            Span::raw(" applies; "),
+            Span::styled("d", theme.style(Role::Key)),
+            Span::raw(" removes an entry."),
         ]));
         let list = state.shown_list();
         if let Some(id) = list

@@ -3,6 +3,7 @@
 mod filter;
 mod nav;
 mod precedence;
+mod problems;
 mod profile;
 mod removal;
 mod setup;
