@@ -114,12 +114,16 @@ fn refusal(id: &str, name: &str, reasons: &[String]) -> OpsError {
         text.push_str(&format!("\n  - {r}"));
     }
     text.push_str(&format!(
-        "\nA people connector needs contentCategory people, a personAccount property and state ready: `{}` creates one. Pass --force to register '{id}' anyway.",
+        "\nA people connector needs contentCategory people, a personAccount property and state ready: `{}` creates one; `{}` registers '{id}' anyway.",
         CommandLine::peoplectl(["connections", "create"])
             .operand(format!("{id}v2"))
             .option("--name", name)
             .option("--schema", "labels")
-            .flag("--wait")
+            .flag("--wait"),
+        CommandLine::peoplectl(["sources", "register"])
+            .operand(id)
+            .option("--web-url", "<url>")
+            .flag("--force")
     ));
     OpsError::Refused(text)
 }

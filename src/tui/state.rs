@@ -284,6 +284,8 @@ pub struct ImpactList {
     pub rows: Arc<Vec<ChangeRow>>,
     /// Changed values in all (more than `rows` when the list was cut).
     pub total: usize,
+    /// Users with at least one changed value.
+    pub users: usize,
     pub list: Cursor,
 }
 

@@ -40,13 +40,14 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, l: &ImpactList) {
     let w = wide_popup_width(body);
     let width = usize::from(w.saturating_sub(2));
     let rows_shown = list_popup_rows(state.size);
-    let mut users: Vec<&str> = l.rows.iter().map(|r| r.upn.as_str()).collect();
-    users.dedup();
-    let mut summary = format!("{} changed values for {} users", l.total, users.len());
+    let mut summary = format!("{} changed values for {} users", l.total, l.users);
     if l.rows.len() < l.total {
         summary.push_str(&format!(" ({})", s::impact_cut(l.rows.len(), l.total)));
     }
-    let mut lines = vec![Line::styled(summary, theme.style(Role::Dim))];
+    let mut lines: Vec<Line> = wrap(&summary, width)
+        .into_iter()
+        .map(|t| Line::styled(t, theme.style(Role::Dim)))
+        .collect();
     let cw = widths(w.saturating_sub(2), &COLS);
     let rows = l
         .rows

@@ -41,36 +41,16 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, v: &ProblemsView) {
             .iter()
             .filter(|p| p.severity == Severity::Error)
             .count();
-        lines.push(Line::styled(
-            format!(
-                "{} findings, {errors} errors; enter fixes the selected one (asking first).",
-                problems.len()
-            ),
-            theme.style(Role::Dim),
-        ));
+        let summary = format!(
+            "{} findings, {errors} errors; enter fixes the selected one (asking first).",
+            problems.len()
+        );
+        lines.extend(
+            wrap(&summary, width)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.style(Role::Dim))),
+        );
         let cw = widths(w.saturating_sub(2), &COLS);
-        let rows = problems
-            .iter()
-            .enumerate()
-            .skip(v.list.offset)
-            .take(rows_shown)
-            .map(|(i, p)| {
-                let (glyph, role) = match p.severity {
-                    Severity::Error => (g.fail, Role::Error),
-                    Severity::Warning => (g.warn, Role::Warning),
-                    Severity::Info => (g.bullet, Role::Dim),
-                };
-                ListRow {
-                    cells: vec![
-                        (glyph.into(), role),
-                        (p.severity.as_str().into(), role),
-                        (p.code.into(), Role::Normal),
-                        (p.subject.as_str().into(), Role::Normal),
-                    ],
-                    selected: i == v.list.selected,
-                }
-            });
-        lines.extend(list_rows(&COLS, &cw, theme, rows, None));
         let mut detail: Vec<Line> = Vec::new();
         if let Some(p) = problems.get(v.list.selected) {
             detail.push(Line::raw(""));
@@ -90,7 +70,36 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, v: &ProblemsView) {
                     .map(|l| Line::styled(l, theme.style(Role::Key))),
             );
         }
-        // The hints stay on screen: a long finding is cut to the room left.
+        // The selected finding is read in full: the list gives up rows for it when the
+        // screen is short, keeping the selection in view.
+        let room = usize::from(body.height).saturating_sub(2 + 2 + lines.len() + detail.len());
+        let shown = rows_shown.min(room).max(1);
+        let offset = v
+            .list
+            .offset
+            .max((v.list.selected + 1).saturating_sub(shown));
+        let rows = problems
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(shown)
+            .map(|(i, p)| {
+                let (glyph, role) = match p.severity {
+                    Severity::Error => (g.fail, Role::Error),
+                    Severity::Warning => (g.warn, Role::Warning),
+                    Severity::Info => (g.bullet, Role::Dim),
+                };
+                ListRow {
+                    cells: vec![
+                        (glyph.into(), role),
+                        (p.severity.as_str().into(), role),
+                        (p.code.into(), Role::Normal),
+                        (p.subject.as_str().into(), Role::Normal),
+                    ],
+                    selected: i == v.list.selected,
+                }
+            });
+        lines.extend(list_rows(&COLS, &cw, theme, rows, None));
         let room = usize::from(body.height)
             .saturating_sub(2 + 1 + lines.len())
             .max(1);

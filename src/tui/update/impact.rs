@@ -17,12 +17,13 @@ pub(super) fn open_staged(state: &mut AppState) -> Vec<Effect> {
         status(state, s::IMPACT_NOT_READY);
         return Vec::new();
     };
-    let total = impact.changes.len();
+    let (total, users) = (impact.changes.len(), impact.changed_users.len());
     let rows = state.precedence.impact_rows.clone();
     state.popups.push(Popup::ImpactList(ImpactList {
         title: s::IMPACT_OF_STAGED.to_owned(),
         rows,
         total,
+        users,
         list: Cursor::default(),
     }));
     Vec::new()
@@ -34,6 +35,7 @@ pub(super) fn open_list(state: &mut AppState, title: String, impact: &ImpactSumm
         title,
         rows: Arc::new(impact.changes.clone()),
         total: impact.changes.len(),
+        users: impact.changed_users,
         list: Cursor::default(),
     }));
 }

@@ -194,7 +194,13 @@ pub(super) fn planned(state: &mut AppState, r: Result<Box<RegisterPlan>, String>
                 Ok(plan) => w.stage = RegisterStage::Review(plan),
                 Err(e) => {
                     w.stage = RegisterStage::Editing;
-                    w.form.error = Some(e);
+                    // A refusal lists its reasons on lines; the form wraps one paragraph.
+                    let one = e
+                        .lines()
+                        .map(|l| l.trim().trim_start_matches("- "))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    w.form.error = Some(one);
                 }
             }
         }

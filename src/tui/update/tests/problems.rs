@@ -105,7 +105,11 @@ fn the_apply_dialog_shows_a_list_that_changed_in_graph_and_does_not_write() {
     assert_eq!(c.actual, moved);
     // A second removal is refused while one is staged (the two would mix).
     keys(&mut s, "esc g d");
-    assert!(s.status.as_ref().is_some_and(|st| st.error), "{:?}", s.status);
+    assert!(
+        s.status.as_ref().is_some_and(|st| st.error),
+        "{:?}",
+        s.status
+    );
     assert!(!matches!(s.popups.last(), Some(Popup::ConfirmApply(_))));
 }
 
