@@ -100,7 +100,7 @@ struct Prepared {
     excluded: Vec<SourceKey>,
 }
 
-impl<'a> ImpactModel<'a> {
+impl ImpactModel<'_> {
     fn prepare(&self, s: &Scenario) -> Prepared {
         Prepared {
             composer: Composer::new(self.catalog, Ranking::new(self.table, &s.list)),
@@ -269,13 +269,13 @@ mod tests {
         SourceId::new("contosohr").unwrap()
     }
 
-    struct Users {
+    struct Tenant {
         catalog: PropertyCatalog,
         table: SourceTable,
         users: Vec<UserSources>,
     }
 
-    impl Users {
+    impl Tenant {
         fn model(&self) -> ImpactModel<'_> {
             ImpactModel {
                 catalog: &self.catalog,
@@ -285,8 +285,8 @@ mod tests {
         }
     }
 
-    fn users() -> Users {
-        let mut u = Users {
+    fn users() -> Tenant {
+        let mut u = Tenant {
             catalog: PropertyCatalog::new(),
             table: SourceTable::new(),
             users: Vec::new(),

@@ -75,7 +75,12 @@ fn problems_open_from_any_pane_and_fix_an_entry_through_the_apply_dialog() {
         "the view stays under the dialog: {:?}",
         s.popups
     );
-    assert!(s.precedence.staged.as_ref().is_some_and(|st| st.changed()));
+    assert!(
+        s.precedence
+            .staged
+            .as_ref()
+            .is_some_and(crate::tui::state::Staged::changed)
+    );
     // Graph still holds the list it was made from: yes writes it.
     update(&mut s, Action::PrecedenceRead(Ok(Some(snapshot().list()))));
     let effects = key(&mut s, "y");
