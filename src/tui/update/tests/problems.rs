@@ -48,6 +48,16 @@ fn problems_open_from_any_pane_and_fix_an_entry_through_the_apply_dialog() {
         key(&mut s, "esc");
         assert!(s.popups.is_empty());
     }
+    // And from the palette, by what an admin would type.
+    key(&mut s, ":");
+    super::type_text(&mut s, "doctor");
+    key(&mut s, "enter");
+    assert!(
+        matches!(s.popups.last(), Some(Popup::Problems(_))),
+        "{:?}",
+        s.popups
+    );
+    key(&mut s, "esc");
     // The fixture's unrecognised URL at rank 4 is a finding with a console fix.
     let at = s
         .problems
