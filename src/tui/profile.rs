@@ -200,8 +200,9 @@ pub fn explain_view(snapshot: &Snapshot, explanation: &Explanation) -> ExplainVi
                         } else {
                             format!(": {}", show_json(&i.value))
                         };
+                        // The reason first: a narrow terminal cuts the end of the line.
                         format!(
-                            "{}{value} (ignored: {})",
+                            "{} ignored, {}{value}",
                             display_source(snapshot, &i.source),
                             i.reason
                         )

@@ -605,8 +605,11 @@ async fn a_contractor_without_a_mailbox_shows_entras_title_and_why() {
     assert_eq!(title.source, "Entra ID");
     assert_eq!(title.rule, Rule::SourceIgnored);
     assert!(
-        title.others.iter().any(|o| o
-            == "Contoso HR (Workday): Senior Software Engineer (ignored: no Exchange mailbox)"),
+        title
+            .others
+            .iter()
+            .any(|o| o
+                == "Contoso HR (Workday) ignored, no Exchange mailbox: Senior Software Engineer"),
         "{:?}",
         title.others
     );
