@@ -110,6 +110,32 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         .map_err(|e| FileError::io(path, e))
 }
 
+/// Writes `bytes` to a file handed to the admin (an impact list for a change ticket): the file
+/// is private like every file we write, but its directory is the admin's choice and is left
+/// as it is. Anything but a regular file at `path` is refused.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if let Some(kind) = kind_of(&meta) {
+            return Err(FileError::NotRegular {
+                path: path.display().to_string(),
+                kind,
+            });
+        }
+    }
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(FILE_MODE);
+    }
+    let mut file = options.open(path).map_err(|e| FileError::io(path, e))?;
+    secure_handle(path, &file)?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| FileError::io(path, e))
+}
+
 /// Checks an existing file or directory that holds private data before it is used: one that
 /// group or others can reach is tightened (and a warning logged) when ours, refused when not.
 /// A missing path is fine: whoever creates it makes it private.
@@ -301,6 +327,27 @@ mod tests {
         assert_eq!(mode(&root.path().join("a").join("b")), 0o700);
         assert_eq!(mode(&file), 0o600);
         assert_eq!(std::fs::read(&file).unwrap(), b"x");
+    }
+
+    #[test]
+    fn a_handed_over_file_is_private_and_its_directory_untouched() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let file = root.path().join("impact.csv");
+        std::fs::write(&file, "old, longer than the new text\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private_file(&file, b"new\n").unwrap();
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(std::fs::read(&file).unwrap(), b"new\n");
+        assert_eq!(
+            mode(root.path()),
+            0o755,
+            "the admin's directory stays as it was"
+        );
+        assert!(matches!(
+            write_private_file(root.path(), b"x"),
+            Err(FileError::NotRegular { .. })
+        ));
     }
 
     #[test]

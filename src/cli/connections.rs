@@ -98,6 +98,9 @@ struct ShowDoc<'a> {
     description: Option<&'a str>,
     schema: Option<&'a [SchemaProperty]>,
     schema_error: Option<&'a str>,
+    /// The last schema operation's error, when it failed (`code`, `message`, `target`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schema_operation_error: Option<&'a crate::graph::connections::PublicError>,
 }
 
 async fn show(session: &Session, id: &str) -> Result<Exit, CliError> {
@@ -112,6 +115,7 @@ async fn show(session: &Session, id: &str) -> Result<Exit, CliError> {
         description: view.connection.description.as_deref(),
         schema: view.schema.as_ref().map(|s| s.properties.as_slice()),
         schema_error: view.schema_error.as_deref(),
+        schema_operation_error: view.failed_operation.as_ref(),
     };
     session.printer.result(&doc, || {
         let mut out = format!(
@@ -141,6 +145,12 @@ async fn show(session: &Session, id: &str) -> Result<Exit, CliError> {
                 out.push_str(&format!("  schema could not be read: {}\n", shown(e)));
             }
             (None, None) => out.push_str("  no schema registered\n"),
+        }
+        if let Some(e) = &view.failed_operation {
+            out.push_str(&format!(
+                "  schema operation FAILED: {}\n",
+                shown(&e.summary())
+            ));
         }
         out
     })?;

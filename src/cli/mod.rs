@@ -5,6 +5,7 @@ mod config;
 pub mod connect;
 mod connections;
 mod doctor;
+mod impact;
 pub(crate) mod output;
 mod precedence;
 mod profile;
@@ -47,6 +48,8 @@ pub enum Output {
     Table,
     /// One JSON document on stdout, nothing else there.
     Json,
+    /// The impact list of a dry run as CSV (who changes, which property, from what to what).
+    Csv,
 }
 
 /// peoplectl: Copilot connectors for people data, their profile sources and source precedence.
@@ -207,7 +210,7 @@ pub async fn run(cli: Cli) -> Exit {
         Some(Command::Sync(args)) if args.print_default_mapping => {
             Ok(sync::print_default_mapping())
         }
-        Some(command) => match check_ids(&command) {
+        Some(command) => match check_ids(&command).and_then(|()| check_csv(&command, printer)) {
             // Before signing in: a bad id costs no request and no sign-in prompt.
             Ok(()) => match session(&cli.connection, cli.demo, cli.read_only, printer).await {
                 Ok(session) => dispatch(&session, command).await,
@@ -258,6 +261,29 @@ fn check_ids(command: &Command) -> Result<(), CliError> {
         Command::Remove(args) => source(&args.connection_id),
         Command::Sync(args) => args.connection_id.as_deref().map_or(Ok(()), connection),
         _ => Ok(()),
+    }
+}
+
+/// `--output csv` is the impact list of a dry run: refused (exit 2) before anything runs for
+/// every other command, so nothing is done whose result could not be printed.
+fn check_csv(command: &Command, printer: Printer) -> Result<(), CliError> {
+    if !printer.csv() {
+        return Ok(());
+    }
+    let dry_run = match command {
+        Command::Precedence(
+            precedence::PrecedenceCmd::Set { dry_run, .. }
+            | precedence::PrecedenceCmd::Remove { dry_run, .. },
+        ) => *dry_run,
+        Command::Precedence(precedence::PrecedenceCmd::Move(args)) => args.dry_run,
+        Command::Sources(sources::SourcesCmd::Register(args)) => args.dry_run,
+        Command::Remove(args) => args.dry_run,
+        _ => false,
+    };
+    if dry_run {
+        Ok(())
+    } else {
+        Err(CliError::Usage(output::CSV_ONLY.into()))
     }
 }
 

@@ -22,6 +22,9 @@ pub fn say_line(text: &str) {
     eprintln!("{}", shown_lines(text));
 }
 
+/// Why `--output csv` is refused.
+pub const CSV_ONLY: &str = "-o csv prints the impact list of a --dry-run (precedence move/set/remove, sources register, remove)";
+
 /// Writes results to stdout in the chosen format; notes and progress go to stderr.
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
@@ -39,12 +42,40 @@ impl Printer {
         self.output == Output::Json
     }
 
+    /// True for `--output csv` (the impact list of a dry run).
+    pub fn csv(&self) -> bool {
+        self.output == Output::Csv
+    }
+
+    /// Prints `value` as JSON, `table` for people, or `csv` with `--output csv`.
+    pub fn result_or_csv<T: Serialize>(
+        &self,
+        value: &T,
+        table: impl FnOnce() -> String,
+        csv: impl FnOnce() -> String,
+    ) -> Result<(), CliError> {
+        if !self.csv() {
+            return self.result(value, table);
+        }
+        let mut out = std::io::stdout().lock();
+        // Cells are sanitised like a table: a spreadsheet or `cat` shows controls inertly.
+        match write!(out, "{}", shown_lines(&csv())).and_then(|()| out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(CliError::Failed(format!("writing output: {e}"))),
+        }
+    }
+
     /// Prints `value` as JSON (json mode) or `table` (table mode).
     pub fn result<T: Serialize>(
         &self,
         value: &T,
         table: impl FnOnce() -> String,
     ) -> Result<(), CliError> {
+        if self.csv() {
+            // `run` refuses -o csv up front for commands without an impact list.
+            return Err(CliError::Usage(CSV_ONLY.into()));
+        }
         let mut out = std::io::stdout().lock();
         let written = if self.json() {
             // C1 and bidi characters become \u escapes too, so `cat`ting the JSON is inert.

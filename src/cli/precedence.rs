@@ -3,8 +3,10 @@
 use clap::{ArgGroup, Args, Subcommand};
 use serde::Serialize;
 
+use super::impact::{ImpactArgs, csv as impact_csv, impact_text};
 use super::table::Table;
 use super::{CliError, Exit, Printer, Session};
+use crate::ops::impact::{ImpactSummary, Proposal};
 use crate::ops::reorder::{Edit, ReorderPlan, apply, plan_edit};
 use crate::ops::snapshot::{read_precedence, read_snapshot};
 use crate::ops::views::precedence_view;
@@ -31,6 +33,8 @@ pub enum PrecedenceCmd {
         /// terminal to ask on).
         #[arg(long)]
         yes: bool,
+        #[command(flatten)]
+        impact: ImpactArgs,
     },
     /// Remove an entry by source id or by rank (for entries that name no known source).
     #[command(group(ArgGroup::new("which").required(true).args(["source_id", "rank"])))]
@@ -42,6 +46,8 @@ pub enum PrecedenceCmd {
         /// Show the change and write nothing.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        impact: ImpactArgs,
     },
 }
 
@@ -62,11 +68,13 @@ pub struct MoveArgs {
     /// Show the change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub impact: ImpactArgs,
 }
 
 pub(super) async fn run(session: &Session, cmd: PrecedenceCmd) -> Result<Exit, CliError> {
     let mut yes = true;
-    let (edit, dry_run) = match cmd {
+    let (edit, dry_run, impact) = match cmd {
         PrecedenceCmd::Show => return show(session).await,
         PrecedenceCmd::Move(args) => {
             let id = source_id(&args.source_id)?;
@@ -77,29 +85,35 @@ pub(super) async fn run(session: &Session, cmd: PrecedenceCmd) -> Result<Exit, C
             } else {
                 Edit::MoveTo(id, args.to.unwrap_or(1))
             };
-            (edit, args.dry_run)
+            (edit, args.dry_run, args.impact)
         }
         PrecedenceCmd::Set {
             ids,
             dry_run,
             yes: given,
+            impact,
         } => {
             yes = given;
             (
                 Edit::Set(ids.iter().map(|i| source_id(i)).collect::<Result<_, _>>()?),
                 dry_run,
+                impact,
             )
         }
         PrecedenceCmd::Remove {
             source_id: Some(id),
             dry_run,
+            impact,
             ..
-        } => (Edit::Remove(source_id(&id)?), dry_run),
-        PrecedenceCmd::Remove { rank, dry_run, .. } => {
-            (Edit::RemoveRank(rank.unwrap_or(0)), dry_run)
-        }
+        } => (Edit::Remove(source_id(&id)?), dry_run, impact),
+        PrecedenceCmd::Remove {
+            rank,
+            dry_run,
+            impact,
+            ..
+        } => (Edit::RemoveRank(rank.unwrap_or(0)), dry_run, impact),
     };
-    edit_list(session, &edit, dry_run, yes).await
+    edit_list(session, &edit, dry_run, yes, &impact).await
 }
 
 fn source_id(text: &str) -> Result<SourceId, CliError> {
@@ -141,6 +155,9 @@ struct EditDoc<'a> {
     before: Vec<String>,
     after: Vec<String>,
     changes: &'a [Change],
+    /// Who sees a different profile (a dry run, `-o csv` or `--impact-file`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    impact: Option<&'a ImpactSummary>,
 }
 
 /// `yes`: entries no source id can name may be dropped without asking.
@@ -149,6 +166,7 @@ async fn edit_list(
     edit: &Edit,
     dry_run: bool,
     yes: bool,
+    impact_args: &ImpactArgs,
 ) -> Result<Exit, CliError> {
     let setting = read_precedence(&session.client).await?.ok_or_else(|| {
         CliError::Failed(
@@ -157,6 +175,22 @@ async fn edit_list(
         )
     })?;
     let plan = plan_edit(&setting, edit)?;
+    // Measured before anything is written: the impact is shown first, or filed for a ticket.
+    let impact = if plan.is_noop() {
+        None
+    } else {
+        impact_args
+            .measure(
+                session,
+                dry_run,
+                &Proposal::Reorder {
+                    before: plan.before.clone(),
+                    after: plan.after.clone(),
+                },
+            )
+            .await
+    };
+    impact_args.write_file(impact.as_ref())?;
     let lost = unnameable_dropped(&plan);
     if !lost.is_empty() {
         let mut text = format!(
@@ -181,7 +215,7 @@ async fn edit_list(
         session.check_writable("change the precedence list")?;
         apply(&session.client, &plan).await?;
     }
-    print_plan(session, &plan, dry_run)?;
+    print_plan(session, &plan, dry_run, impact.as_ref())?;
     Ok(Exit::Ok)
 }
 
@@ -232,7 +266,12 @@ fn confirm_drop(session: &Session, text: &str) -> Result<(), CliError> {
     }
 }
 
-fn print_plan(session: &Session, plan: &ReorderPlan, dry_run: bool) -> Result<(), CliError> {
+fn print_plan(
+    session: &Session,
+    plan: &ReorderPlan,
+    dry_run: bool,
+    impact: Option<&ImpactSummary>,
+) -> Result<(), CliError> {
     let doc = EditDoc {
         dry_run,
         applied: !dry_run && !plan.is_noop(),
@@ -240,8 +279,9 @@ fn print_plan(session: &Session, plan: &ReorderPlan, dry_run: bool) -> Result<()
         before: plan.before.to_strings(),
         after: plan.after.to_strings(),
         changes: &plan.changes,
+        impact,
     };
-    session.printer.result(&doc, || {
+    let table = || {
         let mut t = Table::new(["RANK", "BEFORE", "AFTER"]);
         let name = |list: &crate::people::precedence::PrecedenceList, i: usize| {
             list.entries().get(i).map_or(String::new(), |e| {
@@ -255,6 +295,9 @@ fn print_plan(session: &Session, plan: &ReorderPlan, dry_run: bool) -> Result<()
             t.row([(i + 1).to_string(), b, a]);
         }
         let mut out = Printer::table(&t);
+        if let Some(impact) = impact {
+            out.push_str(&impact_text(impact));
+        }
         out.push_str(if plan.is_noop() {
             "No change.\n"
         } else if dry_run {
@@ -263,7 +306,10 @@ fn print_plan(session: &Session, plan: &ReorderPlan, dry_run: bool) -> Result<()
             "Precedence list updated.\n"
         });
         out
-    })
+    };
+    session
+        .printer
+        .result_or_csv(&doc, table, || impact_csv(impact))
 }
 
 /// A built-in source's name, else its id.

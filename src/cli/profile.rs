@@ -4,8 +4,11 @@ use clap::Subcommand;
 
 use super::table::{Table, terminal_width};
 use super::{CliError, Exit, Printer, Session};
-use crate::ops::explain::{Explanation, display_label, display_order, explain_user, summarize};
-use crate::text::{fit, shown};
+use crate::ops::explain::{
+    Explanation, display_label, display_order, explain_user, rule_words, summarize,
+};
+use crate::people::compose::Rule;
+use crate::text::{fit, shown, wrap_indented};
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCmd {
@@ -56,10 +59,28 @@ fn render(e: &Explanation, explain: bool) -> String {
             p.source.clone().unwrap_or_else(|| "-".into()),
         ];
         if explain {
-            row.push(rule_text(p.rule).into());
+            // Short in the column; the reasons are written out whole below the table.
+            row.push(if p.rule == Rule::SourceIgnored {
+                "source ignored".to_owned()
+            } else {
+                rule_words(p.rule).to_owned()
+            });
         }
         t.row(row);
         if explain {
+            for i in &p.ignored {
+                let value = if i.value.is_null() {
+                    "(its value)".to_owned()
+                } else {
+                    text(&i.value)
+                };
+                t.row([
+                    String::new(),
+                    format!("  ignored {value}"),
+                    i.source.clone(),
+                    "ignored".to_owned(),
+                ]);
+            }
             // A lower source that agrees hides nothing worth showing.
             for s in p.shadowed.iter().filter(|s| s.value != p.value) {
                 let mut row = vec![
@@ -74,6 +95,27 @@ fn render(e: &Explanation, explain: bool) -> String {
     }
     out.push_str(&Printer::table(&t));
     if explain {
+        // Why each ignored source's values do not reach this profile, once per source.
+        let mut why: Vec<(Option<usize>, &str, &str)> = Vec::new();
+        for i in e.properties.iter().flat_map(|p| &p.ignored) {
+            if !why.iter().any(|(_, s, r)| *s == i.source && *r == i.reason) {
+                why.push((i.rank, &i.source, &i.reason));
+            }
+        }
+        why.sort_by_key(|(rank, _, _)| rank.unwrap_or(usize::MAX));
+        if !why.is_empty() {
+            out.push_str("\nNot counted (what Microsoft 365 shows leaves these values out):\n");
+            for (rank, source, reason) in why {
+                let rank = rank.map_or("unranked".into(), |r| format!("rank {r}"));
+                out.push_str("  ");
+                out.push_str(&wrap_indented(
+                    &format!("{source} ({rank}) ignored: {reason}"),
+                    width.saturating_sub(2),
+                    4,
+                ));
+                out.push('\n');
+            }
+        }
         out.push_str("\nSources:\n");
         for s in &e.sources {
             let rank = s.rank.map_or("unranked".into(), |r| format!("rank {r}"));
@@ -95,17 +137,4 @@ fn render(e: &Explanation, explain: bool) -> String {
         ));
     }
     out
-}
-
-fn rule_text(rule: crate::people::compose::Rule) -> &'static str {
-    use crate::people::compose::Rule;
-    match rule {
-        Rule::OnlySource => "only source",
-        Rule::HighestRank => "highest rank wins",
-        Rule::EmptyStringWins => "empty string wins",
-        Rule::NullDoesNotOverride => "null does not override",
-        Rule::UserSourceNeverOverrides => "user edits never override",
-        Rule::OrderedUnion => "all, in rank order",
-        Rule::NoValue => "no value",
-    }
 }

@@ -4,11 +4,12 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use clap::Args;
 
+use super::impact::ImpactArgs;
 use super::output::say;
 use super::sources::print_steps;
 use super::{CliError, Exit, Session};
 use crate::ops::impact::ImpactSummary;
-use crate::ops::remove::{IMPACT_USERS, Scope, execute_remove, plan_with_impact};
+use crate::ops::remove::{Scope, execute_remove, plan_with_impact};
 use crate::ops::{Event, Progress, StepStatus};
 use crate::text::shown;
 
@@ -22,9 +23,8 @@ pub struct RemoveArgs {
     /// Do not ask to type the connection id (needed when there is no terminal).
     #[arg(long)]
     pub yes: bool,
-    /// Most users read to measure the impact (0 skips it).
-    #[arg(long, default_value_t = IMPACT_USERS, value_name = "N")]
-    pub impact_users: usize,
+    #[command(flatten)]
+    pub impact: ImpactArgs,
 }
 
 pub(super) async fn run(session: &Session, args: RemoveArgs) -> Result<Exit, CliError> {
@@ -34,7 +34,7 @@ pub(super) async fn run(session: &Session, args: RemoveArgs) -> Result<Exit, Cli
         Scope::Connector,
         args.dry_run,
         args.yes,
-        args.impact_users,
+        &args.impact,
     )
     .await
 }
@@ -45,7 +45,19 @@ pub(super) async fn remove_source_only(
     source_id: &str,
     dry_run: bool,
 ) -> Result<Exit, CliError> {
-    remove(session, source_id, Scope::SourceOnly, dry_run, true, 0).await
+    let no_impact = ImpactArgs {
+        impact_file: None,
+        impact_users: 0,
+    };
+    remove(
+        session,
+        source_id,
+        Scope::SourceOnly,
+        dry_run,
+        true,
+        &no_impact,
+    )
+    .await
 }
 
 async fn remove(
@@ -54,9 +66,11 @@ async fn remove(
     scope: Scope,
     dry_run: bool,
     yes: bool,
-    impact_users: usize,
+    impact_args: &ImpactArgs,
 ) -> Result<Exit, CliError> {
-    let (plan, impact_error) = plan_with_impact(&session.client, id, impact_users).await?;
+    let (plan, impact_error) =
+        plan_with_impact(&session.client, id, impact_args.impact_users).await?;
+    plan.check_found(scope)?;
     if let Some(e) = impact_error {
         // The impact informs; it does not stand in the way of a removal.
         say!(
@@ -64,6 +78,7 @@ async fn remove(
             shown(&e.to_string())
         );
     }
+    impact_args.write_file(plan.impact.as_ref())?;
     let planned = plan.steps_in(scope);
     if dry_run {
         print_steps(session, id, true, &planned, plan.impact.as_ref())?;

@@ -2,13 +2,18 @@
 
 use clap::{Args, Subcommand};
 
+use super::impact::ImpactArgs;
+use super::output::say;
 use super::table::Table;
 use super::{CliError, Exit, Printer, Session};
+use crate::ops::impact::Proposal;
 use crate::ops::register::{RegisterRequest, execute_register, plan_register};
 use crate::ops::snapshot::read_snapshot;
 use crate::ops::views::source_rows;
 use crate::ops::{Progress, StepReport};
+use crate::people::ids::SourceId;
 use crate::people::precedence::Position;
+use crate::text::shown;
 
 #[derive(Debug, Subcommand)]
 pub enum SourcesCmd {
@@ -42,9 +47,15 @@ pub struct RegisterArgs {
     /// Where in the precedence list: top, bottom or a rank (1 = highest).
     #[arg(long, default_value = "top", value_parser = parse_position)]
     pub at: Position,
-    /// Show the plan and change nothing.
+    /// Show the plan and its impact, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Register even a connection that cannot feed profiles (not people, no personAccount
+    /// property, not ready); its reasons are printed as warnings.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub impact: ImpactArgs,
 }
 
 /// `top`, `bottom` or a 1-based rank.
@@ -106,16 +117,39 @@ async fn register(session: &Session, args: RegisterArgs) -> Result<Exit, CliErro
             display_name: args.name,
             kind: args.kind,
             at: args.at,
+            force: args.force,
         },
     )
     .await?;
+    for w in &plan.warnings {
+        say!("warning (--force): {}", shown(w));
+    }
+    // The impact comes first: a dry run shows it, --impact-file files it before the write.
+    let impact = if plan.writes() {
+        let source =
+            SourceId::new(plan.source_id.clone()).map_err(|e| CliError::Usage(e.to_string()))?;
+        args.impact
+            .measure(
+                session,
+                args.dry_run,
+                &Proposal::Register {
+                    source,
+                    before: plan.list_before(),
+                    after: plan.after.clone(),
+                },
+            )
+            .await
+    } else {
+        None
+    };
+    args.impact.write_file(impact.as_ref())?;
     if args.dry_run {
-        print_steps(session, &plan.source_id, true, &plan.steps, None)?;
+        print_steps(session, &plan.source_id, true, &plan.steps, impact.as_ref())?;
         return Ok(Exit::Ok);
     }
     session.check_writable("register a profile source")?;
     let steps = execute_register(&session.client, &plan, &Progress::none()).await?;
-    print_steps(session, &plan.source_id, false, &steps, None)?;
+    print_steps(session, &plan.source_id, false, &steps, impact.as_ref())?;
     Ok(Exit::Ok)
 }
 
@@ -136,7 +170,7 @@ pub(super) fn print_steps(
         #[serde(skip_serializing_if = "Option::is_none")]
         impact: Option<&'a crate::ops::impact::ImpactSummary>,
     }
-    session.printer.result(
+    session.printer.result_or_csv(
         &Doc {
             connection: subject,
             dry_run,
@@ -150,19 +184,14 @@ pub(super) fn print_steps(
             }
             let mut out = Printer::table(&t);
             if let Some(impact) = impact {
-                let text = impact.sentence();
-                out.push_str(&crate::text::wrap_indented(
-                    &text,
-                    super::table::terminal_width(),
-                    0,
-                ));
-                out.push('\n');
+                out.push_str(&super::impact::impact_text(impact));
             }
             if dry_run {
                 out.push_str("Dry run: nothing was changed.\n");
             }
             out
         },
+        || super::impact::csv(impact),
     )
 }
 

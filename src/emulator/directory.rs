@@ -104,7 +104,15 @@ pub(crate) const ALL_PROPERTIES: &[&str] = &[
     "preferredLanguage",
     "accountEnabled",
     "userType",
+    "assignedPlans",
 ];
+
+/// Exchange Online (Plan 2)'s service plan: an account has an Exchange Online mailbox when a
+/// plan of service `exchange` is assigned and enabled, which is what clients can see of the
+/// emulator-only `hasMailbox`.
+const EXCHANGE_PLAN: &str = "efb87545-963c-4e0d-99df-69c6916d9eb0";
+/// Teams: a plan every enabled account has, so "no Exchange plan" is not "no plans at all".
+const TEAMS_PLAN: &str = "57ff2da0-773e-42df-b2af-ffb7a2317929";
 
 /// Properties Graph serves only on a single user (`$select` of them on `/users` is a 501).
 pub(crate) const SINGLE_USER_ONLY: &[&str] = &[
@@ -156,8 +164,25 @@ impl User {
             "preferredLanguage" => text(&self.preferred_language),
             "accountEnabled" => json!(self.account_enabled),
             "userType" => json!(self.user_type.as_deref().unwrap_or("Member")),
+            "assignedPlans" => Value::Array(self.assigned_plans()),
             _ => return None,
         })
+    }
+
+    /// `assignedPlans`: Teams for enabled accounts, Exchange Online for those with a mailbox.
+    fn assigned_plans(&self) -> Vec<Value> {
+        let plan = |id: &str, service: &str| {
+            json!({"assignedDateTime": "2020-01-01T00:00:00Z", "capabilityStatus": "Enabled",
+                   "service": service, "servicePlanId": id})
+        };
+        let mut plans = Vec::new();
+        if self.account_enabled {
+            plans.push(plan(TEAMS_PLAN, "TeamspaceAPI"));
+        }
+        if self.has_mailbox {
+            plans.push(plan(EXCHANGE_PLAN, "exchange"));
+        }
+        plans
     }
 
     /// A JSON object of the named properties (canonical names).
@@ -381,5 +406,25 @@ mod tests {
         // Managers resolve to real users.
         let manager = last.manager_id.unwrap();
         assert!(d.find(&manager).is_some());
+    }
+
+    #[test]
+    fn assigned_plans_show_the_exchange_mailbox_and_only_on_select() {
+        let d = directory();
+        let services = |user: &User| -> Vec<String> {
+            user.property("assignedPlans")
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .map(|p| p["service"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        let admin = d.at(0).unwrap().into_owned();
+        assert_eq!(services(&admin), ["TeamspaceAPI", "exchange"]);
+        let mut no_mailbox = admin.clone();
+        no_mailbox.has_mailbox = false;
+        assert_eq!(services(&no_mailbox), ["TeamspaceAPI"]);
+        assert!(!DEFAULT_PROPERTIES.contains(&"assignedPlans"));
+        assert_eq!(canonical_property("assignedplans"), Some("assignedPlans"));
     }
 }

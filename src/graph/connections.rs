@@ -197,13 +197,31 @@ impl OperationStatus {
 }
 
 /// `publicError`, as carried by a failed operation.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicError {
     #[serde(default)]
     pub code: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+    /// The property or field at fault, when the service names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+impl PublicError {
+    /// "InvalidSchema: Property 'manager' uses label ..." (untrusted: shown through `text`).
+    pub fn summary(&self) -> String {
+        let mut out = self.code.clone().unwrap_or_else(|| "error".into());
+        if let Some(m) = self.message.as_deref().filter(|m| !m.is_empty()) {
+            out.push_str(": ");
+            out.push_str(m);
+        }
+        if let Some(t) = self.target.as_deref().filter(|t| !t.is_empty()) {
+            out.push_str(&format!(" (target: {t})"));
+        }
+        out
+    }
 }
 
 /// Where to poll a schema operation, from the 202's `Location` header.
@@ -376,6 +394,37 @@ impl GraphClient {
         )
         .permission(READ);
         self.send_json(&call).await
+    }
+
+    /// The connection's schema operations, oldest first. Listing the navigation is not
+    /// documented as supported (graph-api.md §2.3 documents only GET by id): `Ok(None)` when
+    /// Graph refuses to list, so a caller that lost the operation's Location can still try.
+    pub async fn list_operations(
+        &self,
+        id: &str,
+    ) -> Result<Option<Vec<ConnectionOperation>>, GraphError> {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default)]
+            value: Vec<ConnectionOperation>,
+        }
+        let call = Call::new(
+            format!("list schema operations of connection '{id}'"),
+            Method::GET,
+            ApiVersion::V1,
+            format!("{}/operations", connection_path(id)),
+        )
+        .permission(READ);
+        match self.send_json::<Page>(&call).await {
+            Ok(page) => Ok(Some(page.value)),
+            Err(e)
+                if e.status()
+                    .is_some_and(|s| matches!(s.as_u16(), 400 | 404 | 405 | 501)) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Reads a schema operation.

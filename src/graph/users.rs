@@ -10,10 +10,11 @@ use super::serde_util::null_as_empty;
 
 const READ: &str = "User.Read.All";
 
-/// The user properties peoplectl reads: the default set plus the HR ones.
+/// The user properties peoplectl reads: the default set plus the HR ones, and `assignedPlans`,
+/// which tells whether the account has an Exchange Online mailbox (`people::reach::Mailbox`).
 pub const USER_SELECT: &str = "id,userPrincipalName,displayName,givenName,surname,mail,jobTitle,\
 department,companyName,officeLocation,employeeId,employeeType,businessPhones,mobilePhone,\
-employeeHireDate,city,state,country,usageLocation,preferredLanguage,accountEnabled";
+employeeHireDate,city,state,country,usageLocation,preferredLanguage,accountEnabled,assignedPlans";
 
 /// Largest page Graph serves for `/users`.
 pub const MAX_PAGE: u32 = 999;

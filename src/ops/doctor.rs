@@ -46,6 +46,78 @@ pub struct Problem {
     pub message: String,
     /// The command that fixes it.
     pub fix: String,
+    /// What the console does to fix it (through the same ops code as the CLI's fix).
+    #[serde(skip)]
+    pub action: FixAction,
+}
+
+/// The console's fix for a problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixAction {
+    /// Remove every precedence entry naming this source (read-compare-write).
+    RemovePrecedenceEntry(SourceId),
+    /// Remove the precedence entry at this 1-based rank.
+    RemovePrecedenceRank(usize),
+    /// Put Microsoft Entra ID back in the list, last.
+    AddEntra,
+    /// Register this connection as a profile source and rank it.
+    Register(String),
+    /// Remove this profile source (and its precedence entry).
+    RemoveSource(String),
+    /// Open this connection's detail (schema, the failed operation's error).
+    ShowConnection(String),
+    /// Nothing the console can do: the `fix` command is the way (e.g. recreate a connection).
+    Command,
+}
+
+impl FixAction {
+    /// The console's words for it.
+    pub fn label(&self) -> String {
+        match self {
+            Self::RemovePrecedenceEntry(id) => format!("remove '{id}' from the precedence list"),
+            Self::RemovePrecedenceRank(rank) => {
+                format!("remove precedence entry {rank}")
+            }
+            Self::AddEntra => "add Microsoft Entra ID to the precedence list".into(),
+            Self::Register(id) => format!("register '{id}' as a profile source and rank it"),
+            Self::RemoveSource(id) => format!("remove profile source '{id}'"),
+            Self::ShowConnection(id) => format!("open connection '{id}' (schema, errors)"),
+            Self::Command => "run the command below in a shell".into(),
+        }
+    }
+}
+
+/// The console's fix for a problem, from its code and subject.
+fn action_for(p: &Problem, snapshot: &Snapshot) -> FixAction {
+    let list = snapshot.list();
+    match p.code {
+        "schemaNotReady" | "schemaUnreadable" => FixAction::ShowConnection(p.subject.clone()),
+        "notRegistered" | "notRanked" => FixAction::Register(p.subject.clone()),
+        "orphanSource" => FixAction::RemoveSource(p.subject.clone()),
+        "entraMissing" => FixAction::AddEntra,
+        "danglingEntry" => SourceId::new(p.subject.clone())
+            .map_or(FixAction::Command, FixAction::RemovePrecedenceEntry),
+        "duplicateEntry" => SourceId::new(p.subject.clone())
+            .ok()
+            .and_then(|id| {
+                // The later duplicates never count; remove the second one.
+                list.entries()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.source_id() == Some(&id))
+                    .nth(1)
+                    .map(|(i, _)| FixAction::RemovePrecedenceRank(i + 1))
+            })
+            .unwrap_or(FixAction::Command),
+        "unrecognisedEntry" => list
+            .entries()
+            .iter()
+            .position(|e| e.as_str() == p.subject)
+            .map_or(FixAction::Command, |i| {
+                FixAction::RemovePrecedenceRank(i + 1)
+            }),
+        _ => FixAction::Command,
+    }
 }
 
 /// Every problem in a snapshot, errors first.
@@ -55,6 +127,9 @@ pub fn diagnose(snapshot: &Snapshot) -> Vec<Problem> {
     check_sources(snapshot, &mut problems);
     check_precedence(snapshot, &mut problems);
     problems.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.subject.cmp(&b.subject)));
+    for p in &mut problems {
+        p.action = action_for(p, snapshot);
+    }
     problems
 }
 
@@ -68,18 +143,24 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
             continue;
         }
         if c.state == ConnectionState::Draft && view.schema.is_none() {
+            let why = view.failed_operation.as_ref().map_or_else(
+                || "its schema was never registered or its schema operation failed".to_owned(),
+                |e| format!("its schema operation failed: {}", e.summary()),
+            );
             out.push(Problem {
+                action: FixAction::Command,
                 code: "schemaNotReady",
                 severity: Severity::Error,
                 subject: id.to_owned(),
                 message: format!(
-                    "connection '{id}' is still a draft: its schema was never registered or its schema operation failed, so it cannot take items"
+                    "connection '{id}' is still a draft, so it cannot take items: {why}"
                 ),
                 fix: recreate(id, &c.name, None),
             });
         }
         if let Some(err) = &view.schema_error {
             out.push(Problem {
+                action: FixAction::Command,
                 code: "schemaUnreadable",
                 severity: Severity::Warning,
                 subject: id.to_owned(),
@@ -91,6 +172,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
         }
         if !c.is_people() {
             out.push(Problem {
+                action: FixAction::Command,
                 code: "notPeopleCategory",
                 severity: Severity::Error,
                 subject: id.to_owned(),
@@ -123,6 +205,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 ),
             };
             out.push(Problem {
+                action: FixAction::Command,
                 code,
                 severity: Severity::Error,
                 subject: id.to_owned(),
@@ -132,6 +215,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
         }
         for problem in &view.schema_problems {
             out.push(Problem {
+                action: FixAction::Command,
                 code: "schemaProblem",
                 severity: Severity::Error,
                 subject: id.to_owned(),
@@ -141,6 +225,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
         }
         if !registered {
             out.push(Problem {
+                action: FixAction::Command,
                 code: "notRegistered",
                 severity: Severity::Warning,
                 subject: id.to_owned(),
@@ -158,6 +243,7 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                 .and_then(|s| s.web_url.clone())
                 .unwrap_or_else(|| "https://<your HR system>".into());
             out.push(Problem {
+                action: FixAction::Command,
                 code: "notRanked",
                 severity: Severity::Warning,
                 subject: id.to_owned(),
@@ -188,6 +274,7 @@ fn check_sources(snapshot: &Snapshot, out: &mut Vec<Problem>) {
             format!(" It is still ranked {r} in the precedence list.")
         });
         out.push(Problem {
+            action: FixAction::Command,
             code: "orphanSource",
             severity: Severity::Warning,
             subject: id.to_owned(),
@@ -202,6 +289,7 @@ fn check_sources(snapshot: &Snapshot, out: &mut Vec<Problem>) {
 fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
     let Some(setting) = &snapshot.precedence else {
         out.push(Problem {
+            action: FixAction::Command,
             code: "noPrecedenceSetting",
             severity: Severity::Info,
             subject: "precedence".into(),
@@ -218,6 +306,7 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
     for problem in setting.list.validate(&registered) {
         let p = match problem {
             ListProblem::EntraMissing => Problem {
+                action: FixAction::Command,
                 code: "entraMissing",
                 severity: Severity::Error,
                 subject: "precedence".into(),
@@ -227,6 +316,7 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     .to_string(),
             },
             ListProblem::Duplicate { source_id, indices } => Problem {
+                action: FixAction::Command,
                 code: "duplicateEntry",
                 severity: Severity::Warning,
                 subject: source_id.to_string(),
@@ -241,6 +331,7 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     .to_string(),
             },
             ListProblem::Unregistered { index, source_id } => Problem {
+                action: FixAction::Command,
                 code: "danglingEntry",
                 severity: Severity::Error,
                 subject: source_id.to_string(),
@@ -253,6 +344,7 @@ fn check_precedence(snapshot: &Snapshot, out: &mut Vec<Problem>) {
                     .to_string(),
             },
             ListProblem::Unrecognised { index, url } => Problem {
+                action: FixAction::Command,
                 code: "unrecognisedEntry",
                 severity: Severity::Info,
                 subject: url.clone(),

@@ -24,9 +24,12 @@ pub enum OpsError {
     /// Graph refused or could not be reached.
     #[error(transparent)]
     Graph(#[from] GraphError),
-    /// The request itself is wrong (bad id, bad URL, unknown source).
+    /// The request itself is wrong (bad id, bad URL, a rank outside the list).
     #[error("{0}")]
     Invalid(String),
+    /// What the request names does not exist (a user, a connection, a listed source).
+    #[error("{0}")]
+    NotFound(String),
     /// Someone changed the precedence list since it was shown; nothing was written.
     #[error("the precedence list changed since it was read; nothing was written")]
     Conflict {
@@ -157,9 +160,33 @@ impl StepReport {
     }
 }
 
+/// The steps of a workflow that stopped on `error`: a step still running is the one that
+/// failed, and says so with the error (a progress view must not leave it "running").
+pub fn fail_running(mut steps: Vec<StepReport>, error: &str) -> Vec<StepReport> {
+    for s in &mut steps {
+        if s.status == StepStatus::Running {
+            s.status = StepStatus::Failed;
+            error.clone_into(&mut s.detail);
+        }
+    }
+    steps
+}
+
 #[cfg(test)]
 mod tests {
-    use super::StepStatus;
+    use super::{StepReport, StepStatus, fail_running};
+
+    #[test]
+    fn a_step_running_when_the_workflow_stopped_is_failed_with_the_error() {
+        let steps = vec![
+            StepReport::new("connection", StepStatus::Done, "created"),
+            StepReport::new("schema", StepStatus::Running, "waiting"),
+        ];
+        let steps = fail_running(steps, "InvalidSchema: bad label");
+        assert_eq!(steps[0].status, StepStatus::Done);
+        assert_eq!(steps[1].status, StepStatus::Failed);
+        assert_eq!(steps[1].detail, "InvalidSchema: bad label");
+    }
 
     #[test]
     fn a_step_status_shows_as_words_and_pads_in_columns() {

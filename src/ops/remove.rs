@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::impact::{ImpactSummary, load_impact_inputs};
+use super::impact::{ImpactSummary, Proposal, load_impact_inputs};
 use super::lock::precedence_lock;
 use super::reorder::write_list;
 use super::snapshot::{read_precedence, read_snapshot};
@@ -46,6 +46,24 @@ impl RemovePlan {
         self.steps
             .iter()
             .all(|s| s.status == StepStatus::AlreadyDone)
+    }
+
+    /// Refuses a removal of something that does not exist at all (a typo must not report
+    /// success); a partly removed connector, whose rerun finishes the job, exists.
+    pub fn check_found(&self, scope: Scope) -> Result<(), OpsError> {
+        let connection = scope == Scope::Connector && self.existing_connection.is_some();
+        if self.rank.is_some() || self.source.is_some() || connection {
+            return Ok(());
+        }
+        Err(OpsError::NotFound(format!(
+            "nothing named '{}' exists: no precedence entry, no profile source{} (removed already, or a typo?)",
+            self.connection,
+            if scope == Scope::Connector {
+                ", no connection"
+            } else {
+                ""
+            }
+        )))
     }
 
     /// The planned steps a removal of `scope` runs.
@@ -165,8 +183,13 @@ pub async fn removal_impact(
     let id = source_id(connection_id)?;
     let snapshot = read_snapshot(client).await?;
     let inputs = load_impact_inputs(client, &snapshot, limit, |_| {}).await?;
-    let impact = inputs.removal(&snapshot.list(), &id);
-    Ok(ImpactSummary::new(&impact, &inputs))
+    Ok(ImpactSummary::measure(
+        &inputs,
+        &Proposal::Removal {
+            source: id,
+            list: snapshot.list(),
+        },
+    ))
 }
 
 /// What to remove.
@@ -356,5 +379,20 @@ mod tests {
         );
         assert_eq!(p.steps_in(Scope::Connector), p.steps);
         assert!(!p.nothing_to_do(), "the connection is still there");
+    }
+
+    #[test]
+    fn removing_what_does_not_exist_is_not_found() {
+        let p = plan([StepStatus::AlreadyDone; 3]);
+        let err = p.check_found(Scope::Connector).unwrap_err();
+        assert!(matches!(err, OpsError::NotFound(_)), "{err:?}");
+        assert!(err.to_string().contains("nothing named 'hr' exists"));
+        let mut listed = plan([
+            StepStatus::Planned,
+            StepStatus::AlreadyDone,
+            StepStatus::AlreadyDone,
+        ]);
+        listed.rank = Some(5);
+        assert!(listed.check_found(Scope::SourceOnly).is_ok());
     }
 }

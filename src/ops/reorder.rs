@@ -50,7 +50,7 @@ pub fn plan_edit(setting: &PrecedenceSetting, edit: &Edit) -> Result<ReorderPlan
     let before = &setting.list;
     let index = |id: &SourceId| {
         before.index_of(id).ok_or_else(|| {
-            OpsError::Invalid(format!("source '{id}' is not in the precedence list"))
+            OpsError::NotFound(format!("source '{id}' is not in the precedence list"))
         })
     };
     let rank = |rank: usize| {
@@ -67,7 +67,7 @@ pub fn plan_edit(setting: &PrecedenceSetting, edit: &Edit) -> Result<ReorderPlan
         Edit::MoveUp(id) => before.move_up(index(id)?),
         Edit::MoveDown(id) => before.move_down(index(id)?),
         Edit::MoveTo(id, to) => before.move_to(index(id)?, rank(*to)?),
-        Edit::Remove(id) => before.remove_source(id),
+        Edit::Remove(id) => before.remove_source(index(id).map(|_| id)?),
         Edit::RemoveRank(r) => before.remove(rank(*r)?),
         Edit::Set(ids) => Ok(set_list(before, ids)?),
     }

@@ -2,7 +2,9 @@
 
 use futures::{StreamExt, TryFutureExt};
 
-use crate::graph::connections::{ConnectionState, ExternalConnection, Schema};
+use crate::graph::connections::{
+    ConnectionState, ExternalConnection, OperationStatus, PublicError, Schema,
+};
 use crate::graph::settings::ProfilePropertySetting;
 use crate::graph::sources::ProfileSource;
 use crate::graph::{ApiVersion, GraphClient, GraphError};
@@ -24,6 +26,9 @@ pub struct ConnectionView {
     pub contract: Contract,
     /// What is wrong with the schema under its contract (labels contract rules).
     pub schema_problems: Vec<String>,
+    /// The error of the last schema operation, when it failed (read for drafts only: a
+    /// draft is where a failed operation leaves a connection).
+    pub failed_operation: Option<PublicError>,
 }
 
 impl ConnectionView {
@@ -132,7 +137,15 @@ pub async fn read_precedence(
 
 async fn read_view(client: &GraphClient, connection: ExternalConnection) -> ConnectionView {
     // A draft connection has no schema yet; asking would only produce an error to hide.
+    // Its operations say why: the last one failed, or none was ever started.
+    let mut failed_operation = None;
     let (schema, schema_error) = if connection.state == ConnectionState::Draft {
+        if let Ok(Some(ops)) = client.list_operations(&connection.id).await {
+            failed_operation = ops
+                .last()
+                .filter(|op| op.status == OperationStatus::Failed)
+                .map(|op| op.error.clone().unwrap_or_default());
+        }
         (None, None)
     } else {
         match client.get_schema(&connection.id).await {
@@ -157,6 +170,7 @@ async fn read_view(client: &GraphClient, connection: ExternalConnection) -> Conn
         schema_error,
         contract,
         schema_problems,
+        failed_operation,
     }
 }
 

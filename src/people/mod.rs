@@ -10,5 +10,6 @@ pub mod ids;
 pub mod impact;
 pub mod item;
 pub mod precedence;
+pub mod reach;
 pub mod schema;
 pub mod source_url;

@@ -9,7 +9,7 @@ use super::people_index::UserRow;
 use super::profile::ExplainView;
 use crate::auth::claims::TokenInfo;
 use crate::graph::sources::ProfileSource;
-use crate::ops::impact::ImpactInputs;
+use crate::ops::impact::{ChangeRow, ImpactInputs};
 use crate::ops::register::RegisterPlan;
 use crate::ops::remove::{RemovePlan, RemoveReport};
 use crate::ops::snapshot::{PrecedenceSetting, Snapshot};
@@ -145,6 +145,10 @@ pub enum Action {
     NextField,
     /// Focus the previous field of a form.
     PrevField,
+    /// Show doctor's problems, each with the action that fixes it.
+    Problems,
+    /// Open an impact as a list: who changes, which property, from what to what.
+    ImpactList,
 
     /// A key was pressed (resolved through the keymap by `update`).
     #[serde(skip)]
@@ -202,7 +206,13 @@ pub enum Action {
         generation: u64,
         /// The result.
         impact: Arc<Impact>,
+        /// Its changed values with their before and after values.
+        rows: Arc<Vec<ChangeRow>>,
     },
+    /// The precedence list as Graph holds it now, read for the apply dialog (`None`: no
+    /// setting).
+    #[serde(skip)]
+    PrecedenceRead(Result<Option<PrecedenceList>, String>),
     /// The precedence write finished.
     #[serde(skip)]
     ReorderApplied(Result<Box<PrecedenceSetting>, Box<ApplyFailure>>),

@@ -12,15 +12,20 @@ use crate::auth::claims::{self, TokenInfo};
 use crate::graph::GraphClient;
 use crate::graph::client::GRAPH_SCOPE;
 use crate::graph::sources::ProfileSourcePatch;
-use crate::ops::impact::{ImpactInputs, load_impact_inputs};
-use crate::ops::register::{RegisterPlan, RegisterRequest, execute_register, plan_register};
+use crate::ops::impact::{ImpactInputs, Proposal, load_impact_inputs};
+use crate::ops::register::{
+    RegisterPlan, RegisterRequest, execute_register, plan_register_with_impact,
+};
 use crate::ops::remove::{IMPACT_USERS, Scope, execute_remove, plan_with_impact};
 use crate::ops::reorder::{ReorderPlan, apply};
 use crate::ops::setup::{SetupRequest, execute_setup};
-use crate::ops::snapshot::{Snapshot, read_snapshot};
+use crate::ops::snapshot::{Snapshot, read_precedence, read_snapshot};
 use crate::ops::{Event, OpsError, Progress};
 use crate::people::precedence::PrecedenceList;
 use crate::sync::CancellationToken;
+
+/// Most changed values the console lists for a staged order (the CLI writes them all).
+pub const IMPACT_ROWS: usize = 20_000;
 
 /// Background work.
 #[derive(Debug, Clone)]
@@ -45,6 +50,8 @@ pub enum Work {
     },
     /// Read-compare-write the precedence list.
     ApplyReorder(ReorderPlan),
+    /// Read the precedence list as Graph holds it now (for the apply dialog).
+    ReadPrecedence,
     /// Read what a removal would do.
     PlanRemove(String),
     /// Run (or rerun) a removal.
@@ -276,12 +283,20 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
             after,
             inputs,
         } => {
-            let computed =
-                tokio::task::spawn_blocking(move || inputs.reorder(&before, &after)).await;
-            if let Ok(impact) = computed {
+            let computed = tokio::task::spawn_blocking(move || {
+                let proposal = Proposal::Reorder { before, after };
+                let impact = inputs.measure(&proposal);
+                let mut rows = inputs.rows(&proposal, impact.changes.iter().take(IMPACT_ROWS));
+                // Changed values first, then multi-valued properties whose order changed.
+                rows.sort_by_key(|r| !r.property.contains('/'));
+                (impact, rows)
+            })
+            .await;
+            if let Ok((impact, rows)) = computed {
                 send(Action::ImpactComputed {
                     generation,
                     impact: Arc::new(impact),
+                    rows: Arc::new(rows),
                 });
             }
         }
@@ -296,6 +311,12 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
             });
             send(Action::ReorderApplied(result));
         }
+        Work::ReadPrecedence => send(Action::PrecedenceRead(
+            read_precedence(client)
+                .await
+                .map(|s| s.map(|s| s.list))
+                .map_err(|e| e.to_string()),
+        )),
         Work::PlanRemove(id) => {
             // The review shows no impact when it could not be measured; that blocks nothing.
             let planned = plan_with_impact(client, &id, IMPACT_USERS)
@@ -315,7 +336,7 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
             });
         }
         Work::PlanRegister(request) => send(Action::RegisterPlanned(
-            plan_register(client, request)
+            plan_register_with_impact(client, request, IMPACT_USERS)
                 .await
                 .map(Box::new)
                 .map_err(|e| ops_message(&e)),

@@ -58,13 +58,20 @@ pub fn popup_accepts(popup: &Popup, action: &Action) -> bool {
     let close = matches!(action, A::Back | A::Quit);
     match popup {
         Popup::Help { .. } | Popup::SyncReport { .. } => close || matches!(action, A::Up | A::Down),
-        Popup::ConfirmApply(_) => close || matches!(action, A::Confirm | A::Deny),
+        Popup::ConfirmApply(_) => close || matches!(action, A::Confirm | A::Deny | A::ImpactList),
+        Popup::ConfirmQuit { .. } => close || matches!(action, A::Confirm | A::Deny),
+        Popup::Problems(_) => close || matches!(action, A::Up | A::Down | A::Select),
+        Popup::ImpactList(_) => close || matches!(action, A::Up | A::Down | A::Select),
         Popup::Conflict(_) => close || matches!(action, A::Select),
         Popup::Removal(w) => match &w.step {
             RemovalStep::PlanFailed(_) | RemovalStep::Report { error: Some(_), .. } => {
                 close || matches!(action, A::Retry)
             }
-            RemovalStep::Review(_) => close || matches!(action, A::Select),
+            RemovalStep::Review(p) => {
+                close
+                    || matches!(action, A::Select)
+                    || (p.impact.is_some() && matches!(action, A::ImpactList))
+            }
             RemovalStep::Running { .. } => matches!(action, A::Quit),
             _ => close,
         },
@@ -73,7 +80,11 @@ pub fn popup_accepts(popup: &Popup, action: &Action) -> bool {
             _ => close,
         },
         Popup::Register(w) => match &w.stage {
-            RegisterStage::Review(_) => close || matches!(action, A::Confirm),
+            RegisterStage::Review(p) => {
+                close
+                    || matches!(action, A::Confirm)
+                    || (p.impact.is_some() && matches!(action, A::ImpactList))
+            }
             RegisterStage::Running => matches!(action, A::Quit),
             _ => close,
         },

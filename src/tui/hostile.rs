@@ -47,6 +47,11 @@ fn snapshot(text: &str) -> Snapshot {
         schema_error: Some(text.into()),
         contract: Contract::Labels,
         schema_problems: Vec::new(),
+        failed_operation: Some(crate::graph::connections::PublicError {
+            code: Some(text.into()),
+            message: Some(text.into()),
+            target: Some(text.into()),
+        }),
     };
     let source = |id: &str| ProfileSource {
         id: None,

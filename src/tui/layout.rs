@@ -123,6 +123,20 @@ pub fn popup_width(body: Rect) -> u16 {
     body.width.saturating_sub(4).min(76)
 }
 
+/// The width of a popup that lists rows with several columns (impact list, problems).
+pub fn wide_popup_width(body: Rect) -> u16 {
+    body.width.saturating_sub(4).min(140)
+}
+
+/// Lines a list popup (impact list, problems) spends outside its rows: border (2), a summary
+/// line, the column heading, the selected row's detail (3) and the key hints.
+pub const LIST_POPUP_CHROME: u16 = 8;
+
+/// Rows a list popup shows at this size (the same arithmetic its draw uses).
+pub fn list_popup_rows(size: (u16, u16)) -> usize {
+    usize::from(body(size).height.saturating_sub(LIST_POPUP_CHROME).max(1))
+}
+
 /// The height a popup needs for `lines` plus its border, within the body.
 pub fn fit_height(body: Rect, lines: usize) -> u16 {
     u16::try_from(lines + 2)

@@ -189,16 +189,31 @@ pub fn explain_view(snapshot: &Snapshot, explanation: &Explanation) -> ExplainVi
                 path: l.property.clone(),
                 value: show_json(value),
                 source,
+                // Values that do not count first (a higher source passed over), then the ones
+                // the winner shadowed.
                 others: l
-                    .shadowed
+                    .ignored
                     .iter()
-                    .map(|sh| {
+                    .map(|i| {
+                        let value = if i.value.is_null() {
+                            String::new()
+                        } else {
+                            format!(": {}", show_json(&i.value))
+                        };
+                        // The reason first: a narrow terminal cuts the end of the line.
+                        format!(
+                            "{} ignored, {}{value}",
+                            display_source(snapshot, &i.source),
+                            i.reason
+                        )
+                    })
+                    .chain(l.shadowed.iter().map(|sh| {
                         format!(
                             "{}: {}",
                             display_source(snapshot, &sh.source),
                             show_json(&sh.value)
                         )
-                    })
+                    }))
                     .collect(),
                 rule: l.rule,
                 actual,
@@ -210,12 +225,17 @@ pub fn explain_view(snapshot: &Snapshot, explanation: &Explanation) -> ExplainVi
         .iter()
         .map(|n| {
             let name = display_source(snapshot, &n.source);
-            match n.status {
+            match n.status.as_str() {
                 "used" => name,
                 "noItem" => format!("{name} (no item)"),
-                "otherAccount" => format!("{name} (item names another account)"),
-                "noMailbox" => format!("{name} (ignored: no mailbox)"),
-                _ => format!("{name} (unreadable)"),
+                "notReadable" => format!("{name} (unreadable)"),
+                _ => {
+                    let why = n
+                        .detail
+                        .rsplit_once("ignored: ")
+                        .map_or(n.detail.as_str(), |(_, w)| w);
+                    format!("{name} (ignored: {why})")
+                }
             }
         })
         .collect();
@@ -276,7 +296,7 @@ mod tests {
     #[test]
     fn impact_inputs_match_the_explanation_paths() {
         let mut inputs = ImpactInputs::default();
-        inputs.add_user(&alex());
+        inputs.add_user("alexw@contoso.com", &alex());
         assert!(inputs.catalog.get("positions/detail/jobTitle").is_some());
         assert!(inputs.catalog.get("emails").is_some());
         let hr_first = PrecedenceList::from_sources([&hr(), &SourceId::entra()]);
@@ -305,7 +325,9 @@ mod tests {
                     source: Some("Microsoft Entra ID, contosohr".into()),
                     rank: Some(1),
                     rule: Rule::OrderedUnion,
+                    rule_text: String::new(),
                     shadowed: vec![],
+                    ignored: vec![],
                 },
                 PropertyLine {
                     property: "positions/detail/jobTitle".into(),
@@ -313,10 +335,12 @@ mod tests {
                     source: Some("contosohr".into()),
                     rank: Some(1),
                     rule: Rule::HighestRank,
+                    rule_text: String::new(),
                     shadowed: vec![Shadowed {
                         source: "Microsoft Entra ID".into(),
                         value: json!("Software Engineer"),
                     }],
+                    ignored: vec![],
                 },
             ],
             mismatches: vec![Mismatch {
@@ -328,9 +352,10 @@ mod tests {
             sources: vec![SourceNote {
                 source: "contosohr".into(),
                 rank: Some(1),
-                status: "noItem",
+                status: "noItem".into(),
                 detail: String::new(),
             }],
+            mailbox: crate::people::reach::Mailbox::Exchange,
             profile_api: "read".into(),
         };
         let view = explain_view(&Snapshot::default(), &explanation);

@@ -12,7 +12,7 @@ use crate::auth::claims::TokenInfo;
 use crate::config::SyncInput;
 use crate::ops::StepReport;
 use crate::ops::doctor::Problem;
-use crate::ops::impact::ImpactInputs;
+use crate::ops::impact::{ChangeRow, ImpactInputs};
 use crate::ops::register::RegisterPlan;
 use crate::ops::remove::{RemovePlan, Scope};
 use crate::ops::snapshot::Snapshot;
@@ -195,6 +195,8 @@ pub struct PrecedenceState {
     /// Bumped on every staged edit, so late impact results are dropped.
     pub generation: u64,
     pub impact: ImpactState,
+    /// The staged order's impact as a list (who changes, from what to what), beside `impact`.
+    pub impact_rows: Arc<Vec<ChangeRow>>,
     pub inputs: LoadState<Arc<ImpactInputs>>,
     /// Users read so far and in all, while the inputs load.
     pub inputs_progress: (usize, usize),
@@ -269,6 +271,28 @@ pub struct PaletteState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplyConfirm {
     pub plan: crate::ops::reorder::ReorderPlan,
+    /// The list as Graph holds it now, read again when the dialog opened (`None` inside:
+    /// the tenant has no setting).
+    pub now: LoadState<Option<PrecedenceList>>,
+}
+
+/// An impact opened as a list: who changes, which property, from what to what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImpactList {
+    /// What changes ("Staged order", "Removing contosohr").
+    pub title: String,
+    pub rows: Arc<Vec<ChangeRow>>,
+    /// Changed values in all (more than `rows` when the list was cut).
+    pub total: usize,
+    /// Users with at least one changed value.
+    pub users: usize,
+    pub list: Cursor,
+}
+
+/// Doctor's findings, each with its fix.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProblemsView {
+    pub list: Cursor,
 }
 
 /// A precedence write refused because the list changed remotely.
@@ -418,6 +442,17 @@ pub enum Popup {
     },
     /// Sign in with this code in a browser; closes once signed in.
     DeviceCode(crate::auth::device_code::DeviceCodePrompt),
+    /// Doctor's findings, each with the action that fixes it.
+    Problems(ProblemsView),
+    /// An impact as a list of changed values; Enter opens that user's profile.
+    ImpactList(ImpactList),
+    /// Quitting would lose a staged order or leave a write running: asks first.
+    ConfirmQuit {
+        /// A staged precedence order would be lost.
+        staged: bool,
+        /// Writes still running (their job labels).
+        writes: Vec<String>,
+    },
 }
 
 /// Background work shown in the header.
@@ -425,6 +460,8 @@ pub enum Popup {
 pub struct Job {
     pub id: u64,
     pub label: String,
+    /// The job changes the tenant (quitting asks first while it runs).
+    pub writes: bool,
 }
 
 /// A transient line in the footer.

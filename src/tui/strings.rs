@@ -193,6 +193,8 @@ pub fn removal_title(id: &str, source_only: bool) -> String {
 }
 pub const REMOVAL_PLANNING: &str = "Reading what exists now…";
 pub const REMOVAL_REVIEW_HINT: &str = "enter: continue   esc: cancel (nothing is written)";
+pub const REMOVAL_REVIEW_HINT_IMPACT: &str =
+    "enter: continue   i: impact list   esc: cancel (nothing is written)";
 pub const REMOVAL_READ_ONLY_HINT: &str = "read-only session: review only   esc: close";
 pub fn removal_type_id(id: &str) -> String {
     format!(
@@ -227,6 +229,7 @@ pub fn rule_text(rule: crate::people::compose::Rule) -> &'static str {
         Rule::UserSourceNeverOverrides => "user never wins",
         Rule::OrderedUnion => "all, by rank",
         Rule::NoValue => "no value",
+        Rule::SourceIgnored => "higher ignored",
     }
 }
 
@@ -239,3 +242,42 @@ pub fn contract_text(c: crate::people::schema::Contract) -> &'static str {
         Contract::None => "-",
     }
 }
+
+// The Problems view, impact lists, the apply dialog's fresh read, and quitting.
+pub const PROBLEMS_TITLE: &str = "Problems (doctor)";
+pub const NO_PROBLEMS: &str = "No problems: connections, profile sources and precedence agree.";
+pub const NO_CONSOLE_FIX: &str =
+    "The console cannot fix this one: it needs a new connection. Run this in a shell:";
+pub const PROBLEMS_HINT_FIX: &str = "fix";
+pub const STAGED_FIRST: &str =
+    "A reorder is staged: apply (a) or discard (u) it first, so the two do not mix.";
+pub const JOB_READ_PRECEDENCE: &str = "reading precedence";
+pub const IMPACT_NOT_READY: &str = "No impact to list yet: stage a change and wait for its impact.";
+pub const IMPACT_OF_STAGED: &str = "Impact of the staged order";
+pub const IMPACT_EMPTY: &str = "No user sees a different value.";
+pub fn impact_of_register(id: &str) -> String {
+    format!("Impact of registering {id}")
+}
+pub fn impact_of_removal(id: &str) -> String {
+    format!("Impact of removing {id}")
+}
+pub fn impact_cut(shown: usize, total: usize) -> String {
+    format!("the first {shown} of {total} changed values; the CLI's --impact-file has them all")
+}
+pub const GRAPH_NOW: &str = "Graph holds now";
+pub const GRAPH_NOW_READING: &str = "Graph now (reading…)";
+pub const GRAPH_CHANGED: &str = "Graph's list changed since this order was staged: applying would be refused. y/enter shows both lists.";
+pub fn graph_unreadable(e: &str) -> String {
+    format!(
+        "Could not read Graph's list now ({e}); applying reads it again and refuses if it changed."
+    )
+}
+pub const QUIT_TITLE: &str = "Quit?";
+pub const QUIT_STAGED: &str =
+    "A precedence order is staged and not applied: quitting drops it (nothing was written).";
+pub fn quit_writes(labels: &str) -> String {
+    format!(
+        "Still running: {labels}. Quitting stops watching it; a step cut off midway is finished by running the same action again."
+    )
+}
+pub const REGISTER_IMPACT_UNKNOWN: &str = "Impact: not measured (reading the users' source values failed); registering changes profiles where this source has a value.";

@@ -4,7 +4,7 @@
 use crate::support;
 
 use peoplectl::emulator::SeedKind;
-use peoplectl::ops::doctor::diagnose;
+use peoplectl::ops::doctor::{FixAction, diagnose};
 use peoplectl::ops::explain::explain_user;
 use peoplectl::ops::register::{RegisterRequest, execute_register, plan_register};
 use peoplectl::ops::remove::{Scope, execute_remove, plan_remove};
@@ -59,6 +59,20 @@ async fn snapshot_and_doctor_see_every_planted_problem_and_nothing_else() {
     assert!(has("notPeopleCategory", "talentlegacy"), "{problems:#?}");
     assert!(has("previewContract", "talentlegacy"), "{problems:#?}");
     assert!(has("schemaNotReady", "learningpeople"), "{problems:#?}");
+    // The failed operation's own error is read back and named, not guessed.
+    let failed = snapshot
+        .connection("learningpeople")
+        .unwrap()
+        .failed_operation
+        .clone()
+        .expect("the failed schema operation is found");
+    assert_eq!(failed.code.as_deref(), Some("InvalidSchema"));
+    assert!(
+        problems.iter().any(|p| p.code == "schemaNotReady"
+            && p.message.contains("InvalidSchema")
+            && p.message.contains("personManager")),
+        "{problems:#?}"
+    );
     assert!(has("notRegistered", "learningpeople"), "{problems:#?}");
     assert!(
         problems
@@ -67,6 +81,34 @@ async fn snapshot_and_doctor_see_every_planted_problem_and_nothing_else() {
         "healthy and non-people connections are not flagged: {problems:#?}"
     );
     assert!(problems.iter().all(|p| p.fix.starts_with("peoplectl ")));
+    // Each finding carries the console action that fixes it.
+    let action = |code: &str, subject: &str| {
+        problems
+            .iter()
+            .find(|p| p.code == code && p.subject == subject)
+            .map(|p| p.action.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        action("danglingEntry", "benefitsportal"),
+        FixAction::RemovePrecedenceEntry(SourceId::new("benefitsportal").unwrap())
+    );
+    assert_eq!(
+        action("orphanSource", "oldpayroll"),
+        FixAction::RemoveSource("oldpayroll".into())
+    );
+    assert_eq!(
+        action("notRegistered", "learningpeople"),
+        FixAction::Register("learningpeople".into())
+    );
+    assert_eq!(
+        action("schemaNotReady", "learningpeople"),
+        FixAction::ShowConnection("learningpeople".into())
+    );
+    assert_eq!(
+        action("notPeopleCategory", "talentlegacy"),
+        FixAction::Command
+    );
 }
 
 #[tokio::test]
@@ -99,6 +141,7 @@ async fn setup_register_then_remove_leaves_the_three_lists_as_before() {
             display_name: None,
             kind: Some("Workday".into()),
             at: Position::Top,
+            force: false,
         },
     )
     .await
@@ -301,6 +344,7 @@ async fn a_list_left_with_nothing_becomes_entra_alone_and_is_not_deleted() {
             display_name: None,
             kind: None,
             at: Position::Top,
+            force: false,
         },
     )
     .await

@@ -132,6 +132,10 @@ pub enum Rule {
     OrderedUnion,
     /// No source has a value.
     NoValue,
+    /// A higher-ranked source has a value that does not reach the profile (no mailbox, an
+    /// unmatched account, ...): the explanation of what Microsoft 365 shows sets this; the
+    /// composer never does, as it is only given the values that count.
+    SourceIgnored,
 }
 
 /// One source's value in an explanation.

@@ -287,6 +287,20 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
             theme.style(Role::Warning),
         )),
     }
+    if let Some(e) = &view.failed_operation {
+        lines.extend(
+            wrap(
+                &format!(
+                    "{} The schema operation failed: {}",
+                    theme.glyphs().fail,
+                    e.summary()
+                ),
+                width,
+            )
+            .into_iter()
+            .map(|l| Line::styled(l, theme.style(Role::Error))),
+        );
+    }
     lines.push(Line::raw(""));
     let problems = problem_lines(state, id, width, true);
     if problems.is_empty() {

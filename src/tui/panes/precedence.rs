@@ -275,7 +275,9 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
             Span::styled("a", theme.style(Role::Key)),
             Span::raw(" apply (asks first)   "),
             Span::styled("u", theme.style(Role::Key)),
-            Span::raw(" discard   nothing is written until you apply"),
+            Span::raw(" discard   "),
+            Span::styled("i", theme.style(Role::Key)),
+            Span::raw(" who changes   nothing written yet"),
         ]));
     } else {
         lines.push(Line::styled(
@@ -284,9 +286,11 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
         ));
         lines.push(Line::from(vec![
             Span::styled("K/J", theme.style(Role::Key)),
-            Span::raw(" move the selected entry, "),
+            Span::raw(" move, "),
             Span::styled("m", theme.style(Role::Key)),
-            Span::raw(" to a rank; see the impact, then "),
+            Span::raw(" to a rank, "),
+            Span::styled("d", theme.style(Role::Key)),
+            Span::raw(" removes; see the impact, then "),
             Span::styled("a", theme.style(Role::Key)),
             Span::raw(" applies."),
         ]));

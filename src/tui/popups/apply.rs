@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::{fit_height, hint_line, popup_width};
 use crate::people::precedence::PrecedenceList;
 use crate::tui::panes::precedence::{entry_name, impact_text, problem_text};
-use crate::tui::state::{AppState, ApplyConfirm, ConflictState, ImpactState};
+use crate::tui::state::{AppState, ApplyConfirm, ConflictState, ImpactState, LoadState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::widgets::{cell, centered, popup_frame, wrap};
@@ -66,17 +66,32 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, state: &AppState, c: &ApplyCo
     let theme = &state.theme;
     let w = popup_width(body);
     let width = usize::from(w.saturating_sub(2));
-    let mut lines = side_by_side(
-        state,
-        "Now in Graph",
-        &c.plan.before,
-        "After applying",
-        &c.plan.after,
-        width,
-    );
+    // The left column is Graph's list as read when the dialog opened, not the console's copy.
+    let (title, now, note) = match &c.now {
+        LoadState::Loaded(list) => {
+            let list = list.clone().unwrap_or_default();
+            let note = (list != c.plan.before).then(|| s::GRAPH_CHANGED.to_owned());
+            (s::GRAPH_NOW, list, note)
+        }
+        LoadState::Failed(e) => (
+            "When staged",
+            c.plan.before.clone(),
+            Some(s::graph_unreadable(e)),
+        ),
+        LoadState::Loading | LoadState::Idle => (s::GRAPH_NOW_READING, c.plan.before.clone(), None),
+    };
+    let mut lines = side_by_side(state, title, &now, "After applying", &c.plan.after, width);
     lines.push(Line::raw(""));
+    if let Some(note) = note {
+        lines.extend(
+            wrap(&note, width)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.style(Role::Error))),
+        );
+    }
     let impact = match &state.precedence.impact {
-        ImpactState::Ready(i) => format!("Impact: {}.", impact_text(i)),
+        ImpactState::Ready(i) if i.changes.is_empty() => format!("Impact: {}.", impact_text(i)),
+        ImpactState::Ready(i) => format!("Impact: {}. i lists who.", impact_text(i)),
         ImpactState::Computing => "Impact: still computing.".to_owned(),
         _ => "Impact: not known yet (source values are still being read).".to_owned(),
     };
@@ -101,7 +116,11 @@ pub fn draw_confirm(frame: &mut Frame, body: Rect, state: &AppState, c: &ApplyCo
     );
     lines.push(hint_line(
         state,
-        &[("y/enter", "apply"), ("n/esc", "keep staged")],
+        &[
+            ("y/enter", "apply"),
+            ("i", "impact list"),
+            ("n/esc", "keep staged"),
+        ],
     ));
     let area = centered(body, w, fit_height(body, lines.len()));
     let inner = popup_frame(frame, area, s::APPLY_TITLE, theme, false);

@@ -191,10 +191,28 @@ pub fn draw_register(frame: &mut Frame, body: Rect, state: &AppState, w: &Regist
             ));
             lines.extend(step_lines(state, &plan.steps, width));
             lines.push(Line::raw(""));
-            lines.push(hint_line(
-                state,
-                &[("y/enter", "register"), ("esc", "back to the form")],
-            ));
+            for w in &plan.warnings {
+                lines.extend(
+                    wrap(&format!("{} {w}", theme.glyphs().warn), width)
+                        .into_iter()
+                        .map(|l| Line::styled(l, theme.style(Role::Warning))),
+                );
+            }
+            // The impact first, as for a reorder: who sees a different profile once it counts.
+            let impact = plan.impact.as_ref().map_or_else(
+                || s::REGISTER_IMPACT_UNKNOWN.to_owned(),
+                crate::ops::impact::ImpactSummary::sentence,
+            );
+            lines.extend(
+                wrap(&impact, width)
+                    .into_iter()
+                    .map(|l| Line::styled(l, theme.style(Role::Heading))),
+            );
+            let mut hints = vec![("y/enter", "register"), ("esc", "back to the form")];
+            if plan.impact.is_some() {
+                hints.insert(1, ("i", "impact list"));
+            }
+            lines.push(hint_line(state, &hints));
         }
         RegisterStage::Running => {
             lines.push(Line::from(vec![

@@ -3,8 +3,11 @@
 pub mod apply;
 pub mod forms;
 pub mod help;
+pub mod impact;
 pub mod message;
 pub mod palette;
+pub mod problems;
+pub mod quit;
 pub mod removal;
 
 use ratatui::Frame;
@@ -38,6 +41,9 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, popup: &Popup) {
         Popup::NewConnection(f) => forms::draw_new_connection(frame, body, state, f),
         Popup::Register(w) => forms::draw_register(frame, body, state, w),
         Popup::EditSource(f) => forms::draw_edit_source(frame, body, state, f),
+        Popup::Problems(v) => problems::draw(frame, body, state, v),
+        Popup::ImpactList(l) => impact::draw(frame, body, state, l),
+        Popup::ConfirmQuit { staged, writes } => quit::draw(frame, body, state, *staged, writes),
     }
 }
 

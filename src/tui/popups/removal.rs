@@ -84,6 +84,8 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, w: &RemovalWizard) 
                     s::REMOVAL_READ_ONLY_HINT
                 } else if nothing {
                     "enter: see the report   esc: close"
+                } else if plan.impact.as_ref().is_some_and(|i| !i.changes.is_empty()) {
+                    s::REMOVAL_REVIEW_HINT_IMPACT
                 } else {
                     s::REMOVAL_REVIEW_HINT
                 },

@@ -5,9 +5,11 @@
 
 mod filter;
 mod forms;
+mod impact;
 mod nav;
 mod palette;
 mod precedence;
+mod problems;
 mod profile;
 mod register;
 mod removal;
@@ -54,9 +56,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             precedence::inputs_progress(state, done, total)
         }
         Action::ImpactInputsLoaded(r) => precedence::inputs_loaded(state, r),
-        Action::ImpactComputed { generation, impact } => {
-            precedence::impact_computed(state, generation, impact)
-        }
+        Action::ImpactComputed {
+            generation,
+            impact,
+            rows,
+        } => precedence::impact_computed(state, generation, impact, rows),
+        Action::PrecedenceRead(r) => precedence::precedence_read(state, r),
         Action::ReorderApplied(r) => precedence::applied(state, r),
         Action::RemovePlanned(r) => removal::planned(state, r),
         Action::RemoveProgress(event) => removal::progress(state, event),
@@ -104,7 +109,10 @@ fn pane(state: &mut AppState, action: &Action) -> Vec<Effect> {
         Action::NewConnection => setup::open(state),
         Action::Register => register::open(state),
         Action::Edit => sources::edit(state),
+        Action::Remove if state.pane == PaneId::Precedence => precedence::remove_entry(state),
         Action::Remove => removal::open(state),
+        Action::Problems => problems::open(state),
+        Action::ImpactList => impact::open_staged(state),
         Action::SyncNow | Action::StartSync => sync::start_selected(state),
         Action::ChooseFile => sync::choose_file(state),
         Action::CancelSync => sync::cancel(state),
@@ -139,6 +147,11 @@ fn popup(state: &mut AppState, action: Action) -> Vec<Effect> {
         Popup::NewConnection(w) => setup::key(state, w, &action),
         Popup::Register(w) => register::key(state, w, &action),
         Popup::EditSource(f) => sources::key(state, f, &action),
+        Popup::Problems(v) => problems::key(state, v, &action),
+        Popup::ImpactList(l) => impact::key(state, l, &action),
+        Popup::ConfirmQuit { staged, writes } => {
+            nav::confirm_quit_key(state, staged, writes, &action)
+        }
     };
     if let Some(p) = keep {
         state.popups.insert(at.min(state.popups.len()), p);
@@ -159,6 +172,7 @@ fn job(state: &mut AppState, label: &str, work: Work) -> Effect {
     state.jobs.push(Job {
         id,
         label: label.to_owned(),
+        writes: work.writes(),
     });
     Effect::Job { id, work }
 }

@@ -27,9 +27,47 @@ pub fn init(state: &mut AppState) -> Vec<Effect> {
     ]
 }
 
+/// Quits, unless that would lose a staged order or leave a write running: then asks first
+/// (asked already, a second quit key quits).
 pub(super) fn quit(state: &mut AppState) -> Vec<Effect> {
-    state.quit = true;
+    if matches!(state.popups.last(), Some(Popup::ConfirmQuit { .. })) {
+        state.quit = true;
+        return Vec::new();
+    }
+    let staged = state
+        .precedence
+        .staged
+        .as_ref()
+        .is_some_and(crate::tui::state::Staged::changed);
+    let writes: Vec<String> = state
+        .jobs
+        .iter()
+        .filter(|j| j.writes)
+        .map(|j| j.label.clone())
+        .collect();
+    if staged || !writes.is_empty() {
+        state.popups.push(Popup::ConfirmQuit { staged, writes });
+    } else {
+        state.quit = true;
+    }
     Vec::new()
+}
+
+/// The quit question: yes quits; no (or Esc) stays.
+pub(super) fn confirm_quit_key(
+    state: &mut AppState,
+    staged: bool,
+    writes: Vec<String>,
+    action: &Action,
+) -> PopupOutcome {
+    match action {
+        Action::Confirm | Action::Select => {
+            state.quit = true;
+            (None, Vec::new())
+        }
+        Action::Deny | Action::Back => (None, Vec::new()),
+        _ => (Some(Popup::ConfirmQuit { staged, writes }), Vec::new()),
+    }
 }
 
 /// Time passed: spinners turn while jobs run.

@@ -3,12 +3,15 @@
 use std::sync::Arc;
 
 use super::{PopupOutcome, job, message, nav, status, status_error, unchanged, writable};
+use crate::ops::OpsError;
 use crate::ops::doctor::diagnose;
-use crate::ops::impact::ImpactInputs;
-use crate::ops::reorder::ReorderPlan;
+use crate::ops::impact::{ChangeRow, ImpactInputs};
+use crate::ops::reorder::{Edit, ReorderPlan, plan_edit};
 use crate::ops::snapshot::PrecedenceSetting;
 use crate::ops::views::{connection_rows, source_rows};
+use crate::people::ids::SourceId;
 use crate::people::impact::Impact;
+use crate::people::precedence::{Position, PrecedenceList};
 use crate::tui::action::{Action, ApplyFailure, PaneId};
 use crate::tui::effect::{Effect, Work};
 use crate::tui::state::{
@@ -132,9 +135,82 @@ fn stage_move(state: &mut AppState, how: Move) -> Vec<Effect> {
 pub(super) fn discard(state: &mut AppState) -> Vec<Effect> {
     if state.precedence.staged.take().is_some() {
         state.precedence.impact = ImpactState::None;
+        state.precedence.impact_rows = Arc::default();
         status(state, s::DISCARDED);
     }
     Vec::new()
+}
+
+/// An edit of one entry that is staged and then asked about at once (the Precedence pane's
+/// `d`, and the Problems view's fixes).
+#[derive(Debug, Clone)]
+pub(super) enum EntryEdit {
+    /// Every entry naming this source.
+    Remove(SourceId),
+    /// The entry at this 1-based rank.
+    RemoveRank(usize),
+    /// Microsoft Entra ID, appended last.
+    AddEntra,
+}
+
+/// `d` in the Precedence pane: removes the selected entry (staged, then the apply dialog).
+pub(super) fn remove_entry(state: &mut AppState) -> Vec<Effect> {
+    let rank = state.precedence.list.selected + 1;
+    if rank > state.shown_list().len() {
+        return unchanged(state);
+    }
+    stage_and_confirm(state, &EntryEdit::RemoveRank(rank))
+}
+
+/// Stages an entry edit on the tenant's list and opens the apply dialog: the same staged
+/// order, impact preview and read-compare-write as a reorder. Refused while another order is
+/// staged, which would otherwise be mixed in.
+pub(super) fn stage_and_confirm(state: &mut AppState, edit: &EntryEdit) -> Vec<Effect> {
+    if !writable(state, s::WHAT_APPLY) {
+        return Vec::new();
+    }
+    let Some(snapshot) = state.snap().cloned() else {
+        status(state, s::WAITING_FOR_TENANT);
+        return Vec::new();
+    };
+    let Some(setting) = snapshot.precedence.as_ref() else {
+        status_error(state, s::NO_PRECEDENCE_SETTING);
+        return Vec::new();
+    };
+    if state
+        .precedence
+        .staged
+        .as_ref()
+        .is_some_and(Staged::changed)
+    {
+        status_error(state, s::STAGED_FIRST);
+        return Vec::new();
+    }
+    let after = match edit {
+        EntryEdit::Remove(id) => plan_edit(setting, &Edit::Remove(id.clone())).map(|p| p.after),
+        EntryEdit::RemoveRank(rank) => {
+            plan_edit(setting, &Edit::RemoveRank(*rank)).map(|p| p.after)
+        }
+        EntryEdit::AddEntra => setting
+            .list
+            .insert_source(&SourceId::entra(), Position::Bottom)
+            .map_err(|e| OpsError::Invalid(e.to_string())),
+    };
+    let after = match after {
+        Ok(list) => list,
+        Err(e) => {
+            status_error(state, e.to_string());
+            return Vec::new();
+        }
+    };
+    state.precedence.staged = Some(Staged {
+        setting_id: setting.id.clone(),
+        base: setting.list.clone(),
+        list: after,
+    });
+    let mut effects = recompute_impact(state);
+    effects.extend(apply(state));
+    effects
 }
 
 /// Starts reading the users' source values the first time the precedence pane needs them.
@@ -210,9 +286,11 @@ pub(super) fn impact_computed(
     state: &mut AppState,
     generation: u64,
     impact: Arc<Impact>,
+    rows: Arc<Vec<ChangeRow>>,
 ) -> Vec<Effect> {
     if generation == state.precedence.generation && state.precedence.staged.is_some() {
         state.precedence.impact = ImpactState::Ready(impact);
+        state.precedence.impact_rows = rows;
     } else {
         state.dirty = false;
     }
@@ -236,18 +314,56 @@ pub(super) fn apply(state: &mut AppState) -> Vec<Effect> {
         before: staged.base,
         after: staged.list,
     };
-    state
-        .popups
-        .push(Popup::ConfirmApply(ApplyConfirm { plan }));
+    state.popups.push(Popup::ConfirmApply(ApplyConfirm {
+        plan,
+        now: LoadState::Loading,
+    }));
+    // The dialog shows Graph's list as it is now, not the copy the edit started from.
+    vec![job(state, s::JOB_READ_PRECEDENCE, Work::ReadPrecedence)]
+}
+
+/// Graph's list, read for the open apply dialog.
+pub(super) fn precedence_read(
+    state: &mut AppState,
+    r: Result<Option<PrecedenceList>, String>,
+) -> Vec<Effect> {
+    let dialog = super::topmost(state, |p| match p {
+        Popup::ConfirmApply(c) => Some(c),
+        _ => None,
+    });
+    match dialog {
+        Some(c) => {
+            c.now = match r {
+                Ok(list) => LoadState::Loaded(list),
+                Err(e) => LoadState::Failed(e),
+            };
+        }
+        None => state.dirty = false,
+    }
     Vec::new()
 }
 
 pub(super) fn confirm_key(state: &mut AppState, c: ApplyConfirm, action: &Action) -> PopupOutcome {
     match action {
         Action::Confirm | Action::Select => {
+            // Known to have changed: say so now; the write would only be refused.
+            if let LoadState::Loaded(now) = &c.now {
+                let actual = now.clone().unwrap_or_default();
+                if actual != c.plan.before {
+                    let conflict = ConflictState {
+                        expected: c.plan.before,
+                        actual,
+                    };
+                    return (Some(Popup::Conflict(conflict)), Vec::new());
+                }
+            }
             status(state, s::APPLYING);
             let effect = job(state, s::JOB_APPLY, Work::ApplyReorder(c.plan));
             (None, vec![effect])
+        }
+        Action::ImpactList => {
+            let effects = super::impact::open_staged(state);
+            (Some(Popup::ConfirmApply(c)), effects)
         }
         Action::Deny | Action::Back => {
             status(state, s::NOT_APPLIED);
@@ -273,6 +389,7 @@ pub(super) fn applied(
             }
             state.precedence.staged = None;
             state.precedence.impact = ImpactState::None;
+            state.precedence.impact_rows = Arc::default();
             status(state, s::applied(setting.list.len()));
             vec![job(state, s::JOB_TENANT, Work::LoadSnapshot)]
         }

@@ -34,6 +34,20 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
     };
     let upn = user.user_principal_name.to_string();
     let name = user.name().to_owned();
+    open_named(state, upn, name)
+}
+
+/// Opens a person's profile by UPN (from an impact list), named as the people list has them.
+pub(super) fn open_user(state: &mut AppState, upn: &str) -> Vec<Effect> {
+    let index = &state.people.index;
+    let name = (0..index.len())
+        .filter_map(|i| index.user(i))
+        .find(|u| u.user_principal_name.eq_ignore_ascii_case(upn))
+        .map_or_else(|| upn.to_owned(), |u| u.name().to_owned());
+    open_named(state, upn.to_owned(), name)
+}
+
+fn open_named(state: &mut AppState, upn: String, name: String) -> Vec<Effect> {
     let Some(snapshot) = state.snap().cloned() else {
         status(state, s::WAITING_FOR_TENANT);
         return Vec::new();

@@ -13,6 +13,22 @@ use crate::tui::strings as s;
 /// Opens the wizard, filled in from the selected connection (Connections) or the first people
 /// connection not registered yet (elsewhere).
 pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
+    let connection = match state.pane {
+        PaneId::Connections => state.selected_connection().map(|r| r.id.clone()),
+        _ => state.snap().and_then(|snapshot| {
+            snapshot
+                .connections
+                .iter()
+                .find(|c| c.is_people() && snapshot.source(&c.connection.id).is_none())
+                .map(|c| c.connection.id.clone())
+        }),
+    };
+    open_for(state, connection)
+}
+
+/// Opens the wizard for this connection (the Problems view's fix for an unregistered or
+/// unranked connection).
+pub(super) fn open_for(state: &mut AppState, connection: Option<String>) -> Vec<Effect> {
     if !writable(state, s::WHAT_REGISTER) {
         return Vec::new();
     }
@@ -20,14 +36,12 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
         status(state, s::WAITING_FOR_TENANT);
         return Vec::new();
     };
-    let connection = match state.pane {
-        PaneId::Connections => state.selected_connection().map(|r| r.id.clone()),
-        _ => snapshot
-            .connections
-            .iter()
-            .find(|c| c.is_people() && snapshot.source(&c.connection.id).is_none())
-            .map(|c| c.connection.id.clone()),
-    };
+    // A registered source keeps its link (a notRanked fix only ranks it).
+    let web_url = connection
+        .as_deref()
+        .and_then(|id| snapshot.source(id))
+        .and_then(|s| s.web_url.clone())
+        .unwrap_or_default();
     let name = connection
         .as_deref()
         .and_then(|id| snapshot.connection(id))
@@ -40,6 +54,7 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
         Field::new(s::FIELD_POSITION),
     ];
     fields[0].input = TextInput::with(connection.unwrap_or_default());
+    fields[1].input = TextInput::with(web_url);
     fields[1].note = Some(s::WEB_URL_NOTE.to_owned());
     fields[2].input = TextInput::with(name);
     fields[3].input = TextInput::with("top");
@@ -97,6 +112,13 @@ pub(super) fn key(
             (Some(Popup::Register(w)), Vec::new())
         }
         RegisterStage::Review(plan) => match action {
+            Action::ImpactList => {
+                if let Some(impact) = &plan.impact {
+                    super::impact::open_list(state, s::impact_of_register(&plan.source_id), impact);
+                }
+                w.stage = RegisterStage::Review(plan);
+                (Some(Popup::Register(w)), Vec::new())
+            }
             Action::Confirm | Action::Select => {
                 let effect = job(
                     state,
@@ -150,6 +172,9 @@ fn register_request(form: &Form) -> Result<RegisterRequest, (usize, String)> {
         display_name: (!name.is_empty()).then(|| name.to_owned()),
         kind: None,
         at,
+        // The console has no override: the refusal says how to create a people connection,
+        // and `peoplectl sources register --force` remains for the rare case.
+        force: false,
     })
 }
 
@@ -169,7 +194,13 @@ pub(super) fn planned(state: &mut AppState, r: Result<Box<RegisterPlan>, String>
                 Ok(plan) => w.stage = RegisterStage::Review(plan),
                 Err(e) => {
                     w.stage = RegisterStage::Editing;
-                    w.form.error = Some(e);
+                    // A refusal lists its reasons on lines; the form wraps one paragraph.
+                    let one = e
+                        .lines()
+                        .map(|l| l.trim().trim_start_matches("- "))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    w.form.error = Some(one);
                 }
             }
         }

@@ -31,6 +31,12 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
         },
         _ => return unchanged(state),
     };
+    open_for(state, &id, scope)
+}
+
+/// Opens the wizard for a connector or source by id (the Problems view's fix for an orphan).
+pub(super) fn open_for(state: &mut AppState, id: &str, scope: Scope) -> Vec<Effect> {
+    let id = id.to_owned();
     // The plan is a read: shown even in read-only mode, which then stops at the review.
     state.popups.push(Popup::Removal(Box::new(RemovalWizard {
         id: id.clone(),
@@ -66,6 +72,12 @@ pub(super) fn key(state: &mut AppState, mut w: Box<RemovalWizard>, action: Actio
                     Vec::new(),
                 )
             }
+        }
+        (RemovalStep::Review(plan), Action::ImpactList) => {
+            if let Some(impact) = &plan.impact {
+                super::impact::open_list(state, s::impact_of_removal(&w.id), impact);
+            }
+            (RemovalStep::Review(plan), Vec::new())
         }
         (RemovalStep::Planning, Action::Back)
         | (RemovalStep::Review(_) | RemovalStep::TypeId { .. }, Action::Back | Action::Deny) => {

@@ -178,7 +178,8 @@ pub(super) fn finished(state: &mut AppState, r: Result<Vec<StepReport>, String>)
         w.stage = match r {
             Ok(steps) => SetupStage::Done { steps, error: None },
             Err(e) => SetupStage::Done {
-                steps: running,
+                // The step that was running when it stopped is the one that failed.
+                steps: crate::ops::fail_running(running, &e),
                 error: Some(e),
             },
         };

@@ -10,13 +10,14 @@ use peoplectl::emulator::SeedKind;
 use serde_json::Value;
 use support::{env, lists};
 
-struct Cli {
-    env: support::Env,
-    dirs: tempfile::TempDir,
+/// The real binary against an in-process emulator, with private config and data dirs.
+pub(super) struct Cli {
+    pub(super) env: support::Env,
+    pub(super) dirs: tempfile::TempDir,
 }
 
 impl Cli {
-    async fn start(seed: SeedKind) -> Self {
+    pub(super) async fn start(seed: SeedKind) -> Self {
         Self {
             env: env(seed).await,
             dirs: tempfile::tempdir().unwrap(),
@@ -24,7 +25,7 @@ impl Cli {
     }
 
     /// Runs `peoplectl ARGS` with the emulator's connection settings in the environment.
-    async fn run(&self, args: &[&str]) -> Output {
+    pub(super) async fn run(&self, args: &[&str]) -> Output {
         let mut cmd = Command::cargo_bin("peoplectl").unwrap();
         cmd.args(args)
             .env_clear()
@@ -40,7 +41,7 @@ impl Cli {
             .unwrap()
     }
 
-    async fn json(&self, args: &[&str]) -> (i32, Value) {
+    pub(super) async fn json(&self, args: &[&str]) -> (i32, Value) {
         let mut all = args.to_vec();
         all.extend(["--output", "json"]);
         let out = self.run(&all).await;
@@ -264,18 +265,25 @@ async fn writes_validate_input_and_respect_read_only() {
     assert!(doc["after"][0].as_str().unwrap().contains("talentlegacy"));
     assert!(lists(&cli.env.emu).precedence[0].contains("talentlegacy"));
 
-    let (code, doc) = cli
-        .json(&[
-            "sources",
-            "register",
-            "learningpeople",
-            "--web-url",
-            "https://learn.contoso.com",
-            "--at",
-            "2",
-        ])
-        .await;
-    assert_eq!(code, 0, "{doc}");
+    // A draft cannot feed profiles: refused (exit 4) unless forced, which warns.
+    let register = [
+        "sources",
+        "register",
+        "learningpeople",
+        "--web-url",
+        "https://learn.contoso.com",
+        "--at",
+        "2",
+    ];
+    let before = lists(&cli.env.emu);
+    let out = cli.run(&register).await;
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(lists(&cli.env.emu), before, "nothing written");
+    let mut forced = register.to_vec();
+    forced.push("--force");
+    let out = cli.run(&forced).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning (--force)"));
     assert!(lists(&cli.env.emu).precedence[1].contains("learningpeople"));
 
     let (code, doc) = cli

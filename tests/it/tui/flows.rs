@@ -360,8 +360,10 @@ async fn removing_a_source_only_keeps_the_connection() {
 }
 
 #[tokio::test]
-async fn register_and_edit_a_source_from_the_panes() {
+async fn register_refuses_a_draft_then_registers_a_people_connection_after_its_impact() {
     let (mut app, handle) = demo_app(false).await;
+    let before = nameless_urls(&handle);
+    let sources_before = handle.inspect().sources().len();
     select_connection(&mut app, "learningpeople");
     key(&mut app, "R");
     // Focus starts on the web URL: the connection id is filled in.
@@ -374,12 +376,58 @@ async fn register_and_edit_a_source_from_the_panes() {
     key(&mut app, "ctrl-u");
     type_text(&mut app, "https://learn.contoso.com");
     key(&mut app, "enter");
+    // The draft is refused with the reason, back on the form; nothing is written.
+    let refused = app
+        .run_until(WAIT, |s| {
+            matches!(s.popups.last(), Some(Popup::Register(w))
+                if matches!(w.stage, RegisterStage::Editing)
+                    && w.form.error.as_deref().is_some_and(|e| e.contains("not ready")))
+        })
+        .await;
+    assert!(refused, "{:?}", app.state.popups.last());
+    assert_eq!(nameless_urls(&handle), before);
+    assert_eq!(handle.inspect().sources().len(), sources_before);
+    key(&mut app, "esc");
+
+    // A proper people connection, made in the console, registers after its impact is shown.
+    keys(&mut app, "1 n");
+    type_text(&mut app, "workdayhr");
+    key(&mut app, "tab");
+    type_text(&mut app, "Workday HR");
+    key(&mut app, "enter");
+    assert!(
+        app.run_until(WAIT, |s| {
+            matches!(s.popups.last(), Some(Popup::NewConnection(w)) if matches!(w.stage, SetupStage::Done { error: None, .. }))
+                && s.jobs.is_empty()
+                && s.snap().is_some_and(|snap| snap.connection("workdayhr").is_some_and(|c| c.schema.is_some()))
+        })
+        .await,
+        "{:?}",
+        app.state.popups.last()
+    );
+    key(&mut app, "esc");
+    select_connection(&mut app, "workdayhr");
+    key(&mut app, "R");
+    type_text(&mut app, "https://wd.contoso.com");
+    key(&mut app, "enter");
     let reviewed = app
         .run_until(WAIT, |s| {
             matches!(s.popups.last(), Some(Popup::Register(w)) if matches!(w.stage, RegisterStage::Review(_)))
         })
         .await;
-    assert!(reviewed);
+    assert!(reviewed, "{:?}", app.state.popups.last());
+    let Some(Popup::Register(w)) = app.state.popups.last() else {
+        unreachable!()
+    };
+    let RegisterStage::Review(plan) = &w.stage else {
+        unreachable!()
+    };
+    let impact = plan
+        .impact
+        .as_ref()
+        .expect("the review measures the impact");
+    assert_eq!(impact.users, handle.inspect().users_count());
+    assert!(impact.changes.is_empty(), "no items yet: nobody changes");
     key(&mut app, "y");
     let done = app
         .run_until(WAIT, |s| {
@@ -389,7 +437,7 @@ async fn register_and_edit_a_source_from_the_panes() {
         .await;
     assert!(done);
     assert!(
-        nameless_urls(&handle)[0].contains("learningpeople"),
+        nameless_urls(&handle)[0].contains("workdayhr"),
         "ranked at the top"
     );
     key(&mut app, "esc");
@@ -400,14 +448,14 @@ async fn register_and_edit_a_source_from_the_panes() {
         .sources
         .visible
         .iter()
-        .position(|&i| app.state.sources.rows[i].source_id == "learningpeople")
+        .position(|&i| app.state.sources.rows[i].source_id == "workdayhr")
         .expect("listed");
     for _ in 0..pos {
         key(&mut app, "j");
     }
     key(&mut app, "e");
     key(&mut app, "ctrl-u");
-    type_text(&mut app, "Learning Portal");
+    type_text(&mut app, "Workday");
     key(&mut app, "enter");
     assert!(
         app.run_until(WAIT, |s| s.popups.is_empty() && s.jobs.is_empty())
@@ -417,9 +465,9 @@ async fn register_and_edit_a_source_from_the_panes() {
         .inspect()
         .sources()
         .into_iter()
-        .find(|s| s.source_id == "learningpeople")
+        .find(|s| s.source_id == "workdayhr")
         .expect("source");
-    assert_eq!(source.display_name.as_deref(), Some("Learning Portal"));
+    assert_eq!(source.display_name.as_deref(), Some("Workday"));
 }
 
 #[tokio::test]
@@ -541,6 +589,81 @@ async fn searching_a_person_explains_who_wins_and_why() {
             .others
             .iter()
             .any(|o| o == "Entra ID: Operations Analyst")
+    );
+}
+
+#[tokio::test]
+async fn a_contractor_without_a_mailbox_shows_entras_title_and_why() {
+    let (mut app, _handle) = demo_app(false).await;
+    let mykola = explain(&mut app, "mykola").await;
+    let title = mykola
+        .rows
+        .iter()
+        .find(|r| r.label == "jobTitle")
+        .expect("jobTitle");
+    assert_eq!(title.value, "Software Engineer", "what Microsoft 365 shows");
+    assert_eq!(title.source, "Entra ID");
+    assert_eq!(title.rule, Rule::SourceIgnored);
+    assert!(
+        title
+            .others
+            .iter()
+            .any(|o| o
+                == "Contoso HR (Workday) ignored, no Exchange mailbox: Senior Software Engineer"),
+        "{:?}",
+        title.others
+    );
+}
+
+#[tokio::test]
+async fn the_problems_view_removes_the_dangling_entry_with_a_confirmation() {
+    let (mut app, handle) = demo_app(false).await;
+    assert!(
+        nameless_urls(&handle)
+            .iter()
+            .any(|u| u.contains("benefitsportal"))
+    );
+    key(&mut app, "!");
+    let at = app
+        .state
+        .problems
+        .iter()
+        .position(|p| p.code == "danglingEntry" && p.subject == "benefitsportal")
+        .expect("the demo's dangling entry is a finding");
+    for _ in 0..at {
+        key(&mut app, "j");
+    }
+    key(&mut app, "enter");
+    // The apply dialog reads Graph's list again before anything is written.
+    let read = app
+        .run_until(
+            WAIT,
+            |s| matches!(s.popups.last(), Some(Popup::ConfirmApply(c)) if c.now.loaded().is_some()),
+        )
+        .await;
+    assert!(read, "{:?}", app.state.popups.last());
+    assert!(
+        nameless_urls(&handle)
+            .iter()
+            .any(|u| u.contains("benefitsportal")),
+        "nothing written before yes"
+    );
+    key(&mut app, "y");
+    let fixed = app
+        .run_until(WAIT, |s| {
+            s.jobs.is_empty() && !s.problems.iter().any(|p| p.code == "danglingEntry")
+        })
+        .await;
+    assert!(fixed, "{:?}", app.state.problems);
+    let urls = nameless_urls(&handle);
+    assert!(
+        !urls.iter().any(|u| u.contains("benefitsportal")),
+        "{urls:?}"
+    );
+    assert_eq!(urls.len(), 5, "only that entry went: {urls:?}");
+    assert!(
+        matches!(app.state.popups.last(), Some(Popup::Problems(_))),
+        "back on the list of what is left"
     );
 }
 

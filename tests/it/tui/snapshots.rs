@@ -86,6 +86,14 @@ fn text(buf: &Buffer) -> String {
     out
 }
 
+/// Snapshots a view whose layout is tight at 60x20 too.
+fn snap_tight(name: &str, state: &AppState) {
+    snap(name, state);
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(format!("{name}@60x20"), text(&buffer(state, 60, 20)));
+    });
+}
+
 /// Snapshots the state at both sizes.
 fn snap(name: &str, state: &AppState) {
     assert!(
@@ -183,6 +191,8 @@ async fn profiles() {
         ("profile_alex_wilber", "alex wilber"),
         ("profile_tomas_herrera", "tomas.herrera"),
         ("profile_kwame_mensah", "kwame"),
+        // No mailbox: Entra's values, each Workday value shown as ignored with the reason.
+        ("profile_mykola_shevchenko", "mykola"),
     ] {
         keys(&mut app, "4 esc esc /");
         key(&mut app, "ctrl-u");
@@ -211,8 +221,24 @@ async fn popups() {
     keys(&mut app, "esc 3 J");
     settle(&mut app).await;
     key(&mut app, "a");
+    // The dialog reads Graph's list again; it is shown once read.
+    settle(&mut app).await;
     snap("popup_confirm_apply", &app.state);
     key(&mut app, "n");
+    // The staged order's impact as a list, the selected change in full.
+    keys(&mut app, "i j");
+    snap_tight("popup_impact_list", &app.state);
+    key(&mut app, "esc");
+    // Quitting would drop the staged order: asked first.
+    key(&mut app, "q");
+    snap("popup_confirm_quit", &app.state);
+    key(&mut app, "n");
+    // Doctor's findings with their fixes, from any pane.
+    keys(&mut app, "1 !");
+    snap_tight("popup_problems", &app.state);
+    keys(&mut app, "j j");
+    snap("popup_problems_command_fix", &app.state);
+    keys(&mut app, "esc 3");
     let snapshot_list = app.state.snap().expect("snapshot").list();
     let mut theirs = snapshot_list.to_strings();
     theirs.swap(0, 2);
@@ -367,11 +393,25 @@ async fn wizards() {
     }
     key(&mut app, "esc");
 
-    // Register: form, review, done.
+    // Register: form, a draft refused by the guard, then review and done for workdayhr (made
+    // above).
     select_connection(&mut app, "learningpeople");
     key(&mut app, "R");
     type_text(&mut app, "https://learn.contoso.com/people");
     snap("register_form", &app.state);
+    key(&mut app, "enter");
+    settle(&mut app).await;
+    snap("register_refused", &app.state);
+    key(&mut app, "esc");
+    assert!(
+        app.run_until(WAIT, |s| s.snap().is_some_and(|snap| snap
+            .connection("workdayhr")
+            .is_some_and(|c| c.schema.is_some())))
+            .await
+    );
+    select_connection(&mut app, "workdayhr");
+    key(&mut app, "R");
+    type_text(&mut app, "https://wd.contoso.com/people");
     key(&mut app, "enter");
     settle(&mut app).await;
     assert!(matches!(

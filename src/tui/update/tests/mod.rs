@@ -3,6 +3,7 @@
 mod filter;
 mod nav;
 mod precedence;
+mod problems;
 mod profile;
 mod removal;
 mod setup;
@@ -44,6 +45,7 @@ fn connection(id: &str, name: &str) -> ConnectionView {
         schema_error: None,
         contract: Contract::Labels,
         schema_problems: Vec::new(),
+        failed_operation: None,
     }
 }
 

@@ -54,14 +54,20 @@ fn moving_stages_a_copy_that_moving_back_unstages() {
 fn apply_asks_first_then_writes_and_a_conflict_is_shown_not_overwritten() {
     let mut s = state(false);
     keys(&mut s, "3 J");
+    let effects = keys(&mut s, "a");
     assert!(
-        keys(&mut s, "a").is_empty(),
+        works(&effects).iter().all(|w| !w.writes()),
         "nothing is written before yes"
+    );
+    assert!(
+        matches!(works(&effects)[..], [Work::ReadPrecedence]),
+        "the dialog reads Graph's list again"
     );
     let Some(Popup::ConfirmApply(c)) = s.popups.last() else {
         panic!("confirm popup expected, got {:?}", s.popups);
     };
     assert_eq!(c.plan.before, snapshot().list());
+    update(&mut s, Action::PrecedenceRead(Ok(Some(snapshot().list()))));
     let effects = key(&mut s, "y");
     assert!(matches!(works(&effects)[..], [Work::ApplyReorder(_)]));
     assert!(s.popups.is_empty());
@@ -103,7 +109,9 @@ fn late_impact_results_are_dropped_and_unknown_keys_do_not_redraw() {
                 users: 1,
                 changed_users: vec![],
                 per_property: vec![],
+                changes: vec![],
             }),
+            rows: Arc::default(),
         },
     );
     assert!(!matches!(s.precedence.impact, ImpactState::Ready(_)));

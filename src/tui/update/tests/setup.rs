@@ -62,10 +62,16 @@ fn the_new_connection_wizard_checks_the_id_as_it_is_typed_then_runs_setup() {
         matches!(works(&effects)[..], [Work::LoadSnapshot]),
         "lists are read again"
     );
-    assert!(matches!(
-        wizard(&s).stage,
-        SetupStage::Done { error: Some(_), .. }
-    ));
+    let SetupStage::Done {
+        steps,
+        error: Some(_),
+    } = wizard(&s).stage
+    else {
+        panic!("done with an error")
+    };
+    // The step that was running when setup stopped shows failed, with the error.
+    assert_eq!(steps[1].status, StepStatus::Failed);
+    assert_eq!(steps[1].detail, "schema refused");
     key(&mut s, "esc");
     assert!(s.popups.is_empty());
 }
