@@ -3,10 +3,10 @@
 //! string, null or nothing for a few position leaves, and multi-valued skills. The two sides
 //! compose with separate code, so any disagreement is a bug in one of them.
 //!
-//! The generator stays within what the client's explanation models today: every account has a
-//! mailbox and is matched, every entity is readable JSON, and every connector is in the
-//! precedence list (the client ranks unlisted sources after the listed ones, where the service
-//! ignores them). Another helper is teaching the client those cases; the generator grows with it.
+//! The person explained is the admin (who has an Exchange mailbox) or a synthetic user without
+//! one, and each connector's item for them names them, another user of the tenant, or nobody
+//! the tenant knows (an unmatched account). Every entity is readable JSON and every connector is
+//! in the precedence list.
 
 use peoplectl::emulator::SeedKind;
 use peoplectl::ops::explain::{Explanation, explain_user};
@@ -24,6 +24,10 @@ const ENTRA: &str = "4ce763dd-9214-4eff-af7c-da491cc3782d";
 const SETTING: &str =
     "/v1.0/admin/people/profilePropertySettings/00000000-0000-0000-0000-000000000001";
 const ADMIN: &str = "admin@contoso.com";
+/// A synthetic user without an Exchange mailbox (every 50th one has none).
+const NO_MAILBOX: &str = "user000049@contoso.com";
+/// Another user of the tenant, whom an item may name instead of the person explained.
+const SOMEONE_ELSE: &str = "user000002@contoso.com";
 const CONNECTORS: [&str; 3] = ["diffa", "diffb", "diffc"];
 /// The generated single-valued leaves, as slash paths under `positions`.
 const LEAVES: [&[&str]; 3] = [
@@ -50,13 +54,34 @@ fn sent() -> impl Strategy<Value = Sent> {
     ]
 }
 
-/// One connector's item for the admin: its position leaves and skills (`None`: no item).
-type Item = Option<([Sent; 3], Vec<&'static str>)>;
+/// Whom an item's account names.
+#[derive(Debug, Clone, Copy)]
+enum Account {
+    /// The person explained.
+    Subject,
+    /// Another user of the tenant: the service files the item under them.
+    SomeoneElse,
+    /// Nobody in the tenant: the service cannot match it.
+    Unknown,
+}
+
+fn account() -> impl Strategy<Value = Account> {
+    prop_oneof![
+        6 => Just(Account::Subject),
+        1 => Just(Account::SomeoneElse),
+        1 => Just(Account::Unknown),
+    ]
+}
+
+/// One connector's item at the person's item id: whom it names, its position leaves and skills
+/// (`None`: no item).
+type Item = Option<(Account, [Sent; 3], Vec<&'static str>)>;
 
 fn item() -> impl Strategy<Value = Item> {
     proptest::option::weighted(
         0.8,
         (
+            account(),
             [sent(), sent(), sent()],
             proptest::collection::vec(prop_oneof![Just("Rust"), Just("Go"), Just("SQL")], 0..3),
         ),
@@ -65,13 +90,22 @@ fn item() -> impl Strategy<Value = Item> {
 
 #[derive(Debug, Clone)]
 struct Tenant {
+    /// The person explained: the admin, or a user without an Exchange mailbox.
+    subject: &'static str,
     order: Vec<&'static str>,
     items: Vec<Item>,
 }
 
 fn tenant() -> impl Strategy<Value = Tenant> {
     let order = Just(vec![CONNECTORS[0], CONNECTORS[1], CONNECTORS[2], ENTRA]).prop_shuffle();
-    (order, proptest::collection::vec(item(), 3)).prop_map(|(order, items)| Tenant { order, items })
+    let subject = prop_oneof![3 => Just(ADMIN), 1 => Just(NO_MAILBOX)];
+    (subject, order, proptest::collection::vec(item(), 3)).prop_map(|(subject, order, items)| {
+        Tenant {
+            subject,
+            order,
+            items,
+        }
+    })
 }
 
 fn position_json(leaves: &[Sent; 3]) -> Value {
@@ -108,10 +142,10 @@ async fn apply(env: &Env, tenant: &Tenant) {
         .patch(SETTING, &json!({"prioritizedSourceUrls": urls}))
         .await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.text);
-    let item_id = item_id_for_upn(ADMIN);
+    let item_id = item_id_for_upn(tenant.subject);
     for (connector, item) in CONNECTORS.iter().zip(&tenant.items) {
         let path = format!("/v1.0/external/connections/{connector}/items/{item_id}");
-        let Some((leaves, skills)) = item else {
+        let Some((account, leaves, skills)) = item else {
             let got = env.delete(&path).await;
             assert!(matches!(got.status.as_u16(), 204 | 404), "{}", got.text);
             continue;
@@ -120,10 +154,15 @@ async fn apply(env: &Env, tenant: &Tenant) {
             .iter()
             .map(|s| json!({"displayName": s}).to_string())
             .collect();
+        let named = match account {
+            Account::Subject => tenant.subject,
+            Account::SomeoneElse => SOMEONE_ELSE,
+            Account::Unknown => "nobody.here@contoso.com",
+        };
         let body = json!({
             "acl": [{"type": "everyone", "value": "everyone", "accessType": "grant"}],
             "properties": {
-                "accountInformation": json!({"userPrincipalName": ADMIN}).to_string(),
+                "accountInformation": json!({"userPrincipalName": named}).to_string(),
                 "position": position_json(leaves).to_string(),
                 "skills@odata.type": "Collection(String)",
                 "skills": skills,
@@ -218,6 +257,8 @@ fn explain_and_the_profile_api_agree() {
     let (env, client, token) = runtime.block_on(async {
         let mut config = raw::config();
         config.seed = SeedKind::Empty;
+        // Synthetic users, among them the mailbox-less one and someone else to name.
+        config.extra_users = 60;
         let env = raw::env_with(config).await;
         for id in CONNECTORS {
             env.ready_people_connection(id).await;
@@ -232,7 +273,7 @@ fn explain_and_the_profile_api_agree() {
         let client = peoplectl::cli::connect::client_for_emulator(&env.emu).expect("a client");
         let token = env
             .emu
-            .mint_user_token(ADMIN, &["User.Read"], 3600)
+            .mint_user_token(ADMIN, &["User.Read", "User.Read.All"], 3600)
             .expect("admin");
         (env, client, token)
     });
@@ -241,13 +282,35 @@ fn explain_and_the_profile_api_agree() {
         failure_persistence: None,
         ..Config::default()
     });
+    // How many cases exercised each reason a connector's value does not count, so the test
+    // cannot pass by never generating them.
+    let (mailbox_less, unmatched) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
     let outcome = runner.run(&tenant(), |tenant| {
+        let named_subject = |i: &Item| matches!(i, Some((Account::Subject, ..)));
+        if tenant.subject == NO_MAILBOX && tenant.items.iter().any(named_subject) {
+            mailbox_less.set(mailbox_less.get() + 1);
+        }
+        if tenant
+            .items
+            .iter()
+            .any(|i| matches!(i, Some((Account::SomeoneElse | Account::Unknown, ..))))
+        {
+            unmatched.set(unmatched.get() + 1);
+        }
         runtime
             .block_on(async {
                 apply(&env, &tenant).await;
-                let explained = explain_user(&client, ADMIN).await.expect("explains");
+                let explained = explain_user(&client, tenant.subject)
+                    .await
+                    .expect("explains");
                 let got = env
-                    .call_as(&token, Method::GET, "/beta/me/profile", None, &[])
+                    .call_as(
+                        &token,
+                        Method::GET,
+                        &format!("/beta/users/{}/profile", tenant.subject),
+                        None,
+                        &[],
+                    )
                     .await;
                 assert_eq!(got.status, StatusCode::OK, "{}", got.text);
                 compare(&explained, &got.body)
@@ -257,4 +320,10 @@ fn explain_and_the_profile_api_agree() {
     if let Err(failure) = outcome {
         panic!("{failure}");
     }
+    assert!(
+        mailbox_less.get() > 0 && unmatched.get() > 0,
+        "the generator must reach both: mailbox-less {}, unmatched {}",
+        mailbox_less.get(),
+        unmatched.get()
+    );
 }
