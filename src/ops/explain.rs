@@ -87,7 +87,8 @@ pub struct SourceNote {
     pub source: String,
     pub rank: Option<usize>,
     /// `used`, or why not: `noItem`, `notReadable`, `otherAccount`, `noAccount`, `noMailbox`,
-    /// `notRegistered`, `connectionNotReady`, `notPeopleCategory`, `noPeopleSchema`; or
+    /// `notRegistered`, `notInPrecedence`, `connectionNotReady`, `notPeopleCategory`,
+    /// `noPeopleSchema`; or
     /// `userSource` for entries the user wrote through the profile API.
     pub status: String,
     pub detail: String,
@@ -273,7 +274,10 @@ pub fn explain_inputs(
                 item_id,
                 entities,
                 invalid: bad,
-            } => match reach.and_then(|()| item_counts(&facts, &entities)) {
+            } => match reach
+                .and_then(|()| item_counts(&facts, &entities))
+                .and_then(|()| rank.map(|_| ()).ok_or(Ignored::NotInPrecedence))
+            {
                 Ok(()) => {
                     let mut detail = format!("item '{item_id}'");
                     if !bad.is_empty() {
@@ -282,11 +286,6 @@ pub fn explain_inputs(
                             "; ignored (not valid JSON entities): {}",
                             names.join(", ")
                         ));
-                    }
-                    if rank.is_none() {
-                        detail.push_str(
-                            "; not in the precedence list, so it ranks after every listed source",
-                        );
                     }
                     note("used", detail);
                     invalid.extend(bad.into_iter().map(|b| (c.source_id.clone(), b)));
@@ -336,6 +335,7 @@ pub fn explain_inputs(
 fn code(why: &Ignored) -> &'static str {
     match why {
         Ignored::NotRegistered => "notRegistered",
+        Ignored::NotInPrecedence => "notInPrecedence",
         Ignored::ConnectionNotReady => "connectionNotReady",
         Ignored::NotPeopleCategory => "notPeopleCategory",
         Ignored::NoPeopleSchema => "noPeopleSchema",

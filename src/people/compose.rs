@@ -9,15 +9,16 @@
 //! * **Multi-valued** data (emails, phones, addresses, skills, ...) is concatenated in source
 //!   rank order, duplicates kept, each item tagged with its source.
 //! * The profile API's `user` source ([`USER_SOURCE_ID`]) never overrides connector or Entra ID
-//!   values: it ranks below every other source whatever the precedence list says.
-//! * Sources not named in the precedence list rank after every listed source: Entra ID first
-//!   (the service appends it to a list that lacks it, graph-api.md §6.3), then the others
-//!   ordered by source id (case-insensitively) so the result never depends on input order.
-//!   Entries naming the same source twice count at their first position.
+//!   values (seed 003): what a user writes is an instance of its own beside the composed one, so
+//!   it never supplies a single-valued property, and its multi-valued items come last.
+//! * Entra ID ranks after the listed sources when the list lacks it (the service appends it,
+//!   graph-api.md §6.3); any other source the list does not name counts for nothing (its data
+//!   lands in Graph but reaches no profile). Entries naming the same source twice count at their
+//!   first position.
 //!
 //! # Two entry points
 //!
-//! * [`compose_entities`] works on JSON profile entities (what the emulator needs to answer
+//! * [`compose_entities`] works on JSON profile entities (the shape of
 //!   `GET /beta/users/{id}/profile`): per collection, the merged single-valued entity in Graph's
 //!   shape, the slash paths each source supplied, and multi-valued items tagged with their source.
 //! * The typed core ([`Composer`] over [`UserSources`]) is for explaining one user and for

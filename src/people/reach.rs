@@ -89,6 +89,8 @@ pub struct ConnectorFacts {
 pub enum Ignored {
     /// The connection is not a profile source.
     NotRegistered,
+    /// A profile source the precedence list does not name: it contributes nothing.
+    NotInPrecedence,
     /// The connection is not `ready` (a draft has no schema; an obsolete one serves nothing).
     ConnectionNotReady,
     /// A labelled schema on a connection whose `contentCategory` is not `people`.
@@ -110,6 +112,7 @@ impl Ignored {
     pub fn reason(&self) -> &'static str {
         match self {
             Self::NotRegistered => "not registered as a profile source",
+            Self::NotInPrecedence => "not in the precedence list",
             Self::ConnectionNotReady => "connection not ready",
             Self::NotPeopleCategory => "connection's contentCategory is not people",
             Self::NoPeopleSchema => "no people schema",

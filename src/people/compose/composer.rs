@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::catalog::{PropertyCatalog, PropertyId, PropertyKind, SourceKey, SourceTable};
-use super::ranking::Ranking;
+use super::ranking::{Ranking, UNRANKED};
 use super::value::Value;
 use crate::people::ids::SourceId;
 
@@ -126,7 +126,8 @@ pub enum Rule {
     EmptyStringWins,
     /// A higher-ranked source sent `null`, which is not a value, so a lower source won.
     NullDoesNotOverride,
-    /// The profile API's user source had a value ranked above the winner but never overrides.
+    /// The profile API's user source had a value (listed above the winner, or where no other
+    /// source had one) but never supplies the property: it is an instance of its own.
     UserSourceNeverOverrides,
     /// Multi-valued: every source's items in rank order, duplicates kept.
     OrderedUnion,
@@ -209,12 +210,17 @@ impl Composer {
         out.multi.clear();
         out.scratch.clear();
         for (pos, s) in user.sources.iter().enumerate() {
-            out.scratch
-                .push((self.ranking.rank0(s.source), s.source, pos));
+            let rank0 = self.ranking.rank0(s.source);
+            // A source the precedence list does not name contributes nothing.
+            if rank0 != UNRANKED {
+                out.scratch.push((rank0, s.source, pos));
+            }
         }
         out.scratch.sort_unstable();
         for &(rank0, key, pos) in &out.scratch {
             let rank = rank0 as usize + 1;
+            // What a user writes is an instance of its own: it never supplies a single value.
+            let user_source = self.ranking.is_user_rank(rank0);
             for (prop, value) in &user.sources[pos].values {
                 if value.is_null() {
                     continue;
@@ -225,6 +231,7 @@ impl Composer {
                     value,
                 };
                 match self.kind(*prop) {
+                    PropertyKind::Single if user_source => {}
                     PropertyKind::Single => {
                         let i = prop.index();
                         if i >= out.single.len() {
@@ -259,13 +266,15 @@ impl Composer {
         let mut per_prop: BTreeMap<PropertyId, Vec<(u32, SourceKey, usize, usize)>> =
             BTreeMap::new();
         for (spos, s) in user.sources.iter().enumerate() {
+            let rank0 = self.ranking.rank0(s.source);
+            if rank0 == UNRANKED {
+                continue;
+            }
             for (vpos, (prop, _)) in s.values.iter().enumerate() {
-                per_prop.entry(*prop).or_default().push((
-                    self.ranking.rank0(s.source),
-                    s.source,
-                    spos,
-                    vpos,
-                ));
+                per_prop
+                    .entry(*prop)
+                    .or_default()
+                    .push((rank0, s.source, spos, vpos));
             }
         }
         let id_of = |key: SourceKey| table.id(key).cloned().unwrap_or_else(SourceId::entra);
@@ -316,21 +325,30 @@ impl Composer {
                 nulls: nulls.into_iter().map(|(_, c)| c).collect(),
             };
         }
+        // The user's own values never supply the property (seed 003): they stand beside it.
+        let (own, values): (Vec<_>, Vec<_>) = values
+            .into_iter()
+            .partition(|(_, c)| c.source.is_profile_api_user());
         let mut values = values.into_iter();
         let Some((win_key, winner)) = values.next() else {
             return Provenance {
                 property,
                 kind,
-                rule: Rule::NoValue,
+                rule: if own.is_empty() {
+                    Rule::NoValue
+                } else {
+                    Rule::UserSourceNeverOverrides
+                },
                 winner: None,
                 items: Vec::new(),
-                shadowed: Vec::new(),
+                shadowed: own.into_iter().map(|(_, c)| c).collect(),
                 nulls: nulls.into_iter().map(|(_, c)| c).collect(),
             };
         };
         // Several values from the winning source itself are not "shadowed" by another source.
-        let shadowed: Vec<(SourceKey, Contribution)> =
+        let mut shadowed: Vec<(SourceKey, Contribution)> =
             values.filter(|(k, _)| *k != win_key).collect();
+        shadowed.extend(own);
         let nulls: Vec<Contribution> = nulls
             .into_iter()
             .filter(|(_, c)| c.rank < winner.rank)

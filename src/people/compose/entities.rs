@@ -196,9 +196,13 @@ pub fn compose_entities(
                 );
                 continue;
             }
-            let merged_pos = entities.iter().position(|e| {
-                e.is_object() && e.get("isCurrent") != Some(&serde_json::Value::Bool(false))
-            });
+            // What a user writes is an instance of its own (seed 003): never merged.
+            let merged_pos = entities
+                .iter()
+                .position(|e| {
+                    e.is_object() && e.get("isCurrent") != Some(&serde_json::Value::Bool(false))
+                })
+                .filter(|_| !src.source_id.is_profile_api_user());
             for (i, entity) in entities.iter().enumerate() {
                 if Some(i) != merged_pos {
                     if !entity.is_null() {
@@ -300,10 +304,11 @@ fn sourced_items(
     table: &SourceTable,
     items: Vec<(SourceKey, serde_json::Value)>,
 ) -> Vec<SourcedItem> {
+    // Items of a source that does not count are not on the profile.
     let mut ranked: Vec<(usize, SourceKey, usize, serde_json::Value)> = items
         .into_iter()
         .enumerate()
-        .map(|(i, (key, item))| (composer.ranking.rank(key), key, i, item))
+        .filter_map(|(i, (key, item))| Some((composer.ranking.rank(key)?, key, i, item)))
         .collect();
     ranked.sort_by_key(|(rank, key, i, _)| (*rank, *key, *i));
     ranked

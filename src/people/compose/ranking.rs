@@ -1,5 +1,12 @@
 //! The ranking rule: which source outranks which, from the precedence list plus the rules for
 //! the profile API's `user` source and for sources the list does not name.
+//!
+//! * Listed sources rank in list order; a source listed twice counts at its first position.
+//! * Entra ID ranks after them when the list lacks it (the service appends it, graph-api.md §6.3).
+//! * Any other source the list does not name does not count at all: a connector not in the
+//!   precedence list contributes nothing to profiles (its data still lands in Graph).
+//! * The profile API's `user` source ranks last wherever it is listed, and it never supplies a
+//!   single-valued property: what a user writes is an instance of its own (seed 003).
 
 use super::catalog::{SourceKey, SourceTable};
 use crate::people::ids::SourceId;
@@ -10,10 +17,14 @@ use crate::people::precedence::PrecedenceList;
 #[derive(Debug, Clone)]
 pub struct Ranking {
     order: Vec<SourceId>,
+    /// Per interned source, its 0-based place in `order`; [`UNRANKED`] when it does not count.
     rank_of: Vec<u32>,
     nominal_of: Vec<u32>,
     listed: usize,
 }
+
+/// The rank of a source that does not count.
+pub(super) const UNRANKED: u32 = u32::MAX;
 
 impl Ranking {
     /// The effective order of `list` for the sources of `table`.
@@ -41,19 +52,12 @@ impl Ranking {
         if !order.iter().any(SourceId::is_entra) {
             order.push(SourceId::entra());
         }
-        let mut unlisted: Vec<&SourceId> = table
-            .ids()
-            .iter()
-            .filter(|id| !id.is_profile_api_user() && !order.contains(id))
-            .collect();
-        unlisted.sort();
-        order.extend(unlisted.into_iter().cloned());
         order.push(SourceId::profile_api_user());
 
         let position = |list: &[SourceId], id: &SourceId| {
             list.iter()
                 .position(|x| x == id)
-                .map_or(u32::MAX, |p| u32::try_from(p).unwrap_or(u32::MAX))
+                .map_or(UNRANKED, |p| u32::try_from(p).unwrap_or(UNRANKED))
         };
         let rank_of = table.ids().iter().map(|id| position(&order, id)).collect();
         // A source's place in the list as written, before the user source is demoted; only
@@ -63,7 +67,7 @@ impl Ranking {
             .iter()
             .map(|id| {
                 let p = position(&nominal, id);
-                if p == u32::MAX {
+                if p == UNRANKED {
                     position(&order, id).saturating_add(u32::try_from(listed_count).unwrap_or(0))
                 } else {
                     p
@@ -78,15 +82,22 @@ impl Ranking {
         }
     }
 
-    /// Every source in effective order, highest first (includes listed sources with no data,
-    /// Entra ID and the `user` source).
+    /// Every source that counts, in effective order, highest first (includes listed sources with
+    /// no data, Entra ID and the `user` source).
     pub fn order(&self) -> &[SourceId] {
         &self.order
     }
 
-    /// The 1-based effective rank of `key`; sources missing from the table rank last.
-    pub fn rank(&self, key: SourceKey) -> usize {
-        self.rank0(key) as usize + 1
+    /// The 1-based effective rank of `key`; `None` for a source that does not count (not in
+    /// the list, not Entra ID, not the `user` source).
+    pub fn rank(&self, key: SourceKey) -> Option<usize> {
+        let rank0 = self.rank0(key);
+        (rank0 != UNRANKED).then_some(rank0 as usize + 1)
+    }
+
+    /// Whether `rank0` is the `user` source's place (last).
+    pub(super) fn is_user_rank(&self, rank0: u32) -> bool {
+        rank0 != UNRANKED && rank0 as usize + 1 == self.order.len()
     }
 
     /// The 1-based rank of a source id, if it is in the effective order.
@@ -100,13 +111,13 @@ impl Ranking {
     }
 
     pub(super) fn rank0(&self, key: SourceKey) -> u32 {
-        self.rank_of.get(key.index()).copied().unwrap_or(u32::MAX)
+        self.rank_of.get(key.index()).copied().unwrap_or(UNRANKED)
     }
 
     pub(super) fn nominal0(&self, key: SourceKey) -> u32 {
         self.nominal_of
             .get(key.index())
             .copied()
-            .unwrap_or(u32::MAX)
+            .unwrap_or(UNRANKED)
     }
 }

@@ -106,16 +106,16 @@ const CASES: &[Case] = &[
         shadowed: &["Chief Everything"],
     },
     Case {
-        name: "the user source fills a gap",
+        name: "seed 003: the user source is an instance of its own, even where nothing else has a value",
         order: &[USER, ENTRA],
         sent: &[(USER, Sent::Str("Chief Everything")), (ENTRA, Sent::Null)],
-        value: Some("Chief Everything"),
-        winner: Some(USER),
-        rule: Rule::NullDoesNotOverride,
-        shadowed: &[],
+        value: None,
+        winner: None,
+        rule: Rule::UserSourceNeverOverrides,
+        shadowed: &["Chief Everything"],
     },
     Case {
-        name: "unlisted sources rank after listed ones, Entra first",
+        name: "a source the list does not name counts for nothing; Entra ID is appended",
         order: &["contosohr"],
         sent: &[
             ("zeta", Sent::Str("Z")),
@@ -124,8 +124,8 @@ const CASES: &[Case] = &[
         ],
         value: Some("E"),
         winner: Some(ENTRA),
-        rule: Rule::HighestRank,
-        shadowed: &["A", "Z"],
+        rule: Rule::OnlySource,
+        shadowed: &[],
     },
     Case {
         name: "a source listed twice counts at its first position",
@@ -245,14 +245,13 @@ fn ranking_order_and_ranks() {
     ]);
     let r = Ranking::new(&table, &list);
     let order: Vec<&str> = r.order().iter().map(SourceId::as_str).collect();
-    assert_eq!(
-        order,
-        ["hr", "listedbutempty", ENTRA, "alpha", "zeta", USER]
-    );
+    assert_eq!(order, ["hr", "listedbutempty", ENTRA, USER]);
     assert_eq!(r.listed_count(), 3);
-    assert_eq!(r.rank(table.get(&id("hr")).expect("interned")), 1);
-    assert_eq!(r.rank(table.get(&id(USER)).expect("interned")), 6);
-    assert_eq!(r.rank_of_id(&id("ALPHA")), Some(4));
+    assert_eq!(r.rank(table.get(&id("hr")).expect("interned")), Some(1));
+    assert_eq!(r.rank(table.get(&id(USER)).expect("interned")), Some(4));
+    assert_eq!(r.rank(table.get(&id("alpha")).expect("interned")), None);
+    assert_eq!(r.rank_of_id(&id("ALPHA")), None);
+    assert_eq!(r.rank_of_id(&id("HR")), Some(1));
 }
 
 #[test]
@@ -378,21 +377,18 @@ fn entities_user_source_and_empty_string() {
         .merged
         .as_ref()
         .expect("merged");
-    assert_eq!(
-        merged.entity,
-        json!({"detail": {"jobTitle": "", "role": "Dev"}})
-    );
-    assert_eq!(merged.source_types(), ["ConnectorSource", "user"]);
+    // The user's title and role stay in their own instance (seed 003): the empty string wins.
+    assert_eq!(merged.entity, json!({"detail": {"jobTitle": ""}}));
+    assert_eq!(merged.source_types(), ["ConnectorSource"]);
+    let own = &out.collections["positions"].items;
+    assert_eq!(own.len(), 1, "the user's own instance");
+    assert_eq!(own[0].source_id, id(USER));
+    assert_eq!(own[0].item["detail"]["role"], "Dev");
     assert_eq!(out.collections["phones"].items[0].rank, 2);
-    // Only the user source: it still composes.
+    // Only the user source: nothing is composed, the user's instance stands alone.
     let only = compose_entities(&PrecedenceList::default(), &[user]);
-    assert_eq!(
-        only.collections["positions"]
-            .merged
-            .as_ref()
-            .map(|m| m.sources.len()),
-        Some(1)
-    );
+    assert!(only.collections["positions"].merged.is_none());
+    assert_eq!(only.collections["positions"].items.len(), 1);
 }
 
 mod explain_entities {

@@ -5,8 +5,9 @@
 //!
 //! The person explained is the admin (who has an Exchange mailbox) or a synthetic user without
 //! one, and each connector's item for them names them, another user of the tenant, or nobody
-//! the tenant knows (an unmatched account). Every entity is readable JSON and every connector is
-//! in the precedence list.
+//! the tenant knows (an unmatched account). A connector may be missing from the precedence list
+//! (it then counts for nothing), and the person may have written their own job title through
+//! the profile API (an instance of its own, which never supplies the composed one).
 
 use peoplectl::emulator::SeedKind;
 use peoplectl::ops::explain::{Explanation, explain_user};
@@ -94,18 +95,34 @@ struct Tenant {
     subject: &'static str,
     order: Vec<&'static str>,
     items: Vec<Item>,
+    /// A job title the person wrote through the profile API.
+    own_title: Option<&'static str>,
 }
 
 fn tenant() -> impl Strategy<Value = Tenant> {
     let order = Just(vec![CONNECTORS[0], CONNECTORS[1], CONNECTORS[2], ENTRA]).prop_shuffle();
+    // Now and then one connector is left out of the list.
+    let left_out = proptest::option::weighted(0.25, 0..CONNECTORS.len());
     let subject = prop_oneof![3 => Just(ADMIN), 1 => Just(NO_MAILBOX)];
-    (subject, order, proptest::collection::vec(item(), 3)).prop_map(|(subject, order, items)| {
-        Tenant {
-            subject,
-            order,
-            items,
-        }
-    })
+    let own_title = proptest::option::weighted(0.3, prop_oneof![Just("Boss"), Just("")]);
+    (
+        subject,
+        order,
+        left_out,
+        proptest::collection::vec(item(), 3),
+        own_title,
+    )
+        .prop_map(|(subject, mut order, left_out, items, own_title)| {
+            if let Some(i) = left_out {
+                order.retain(|s| *s != CONNECTORS[i]);
+            }
+            Tenant {
+                subject,
+                order,
+                items,
+                own_title,
+            }
+        })
 }
 
 fn position_json(leaves: &[Sent; 3]) -> Value {
@@ -130,7 +147,47 @@ fn position_json(leaves: &[Sent; 3]) -> Value {
     position
 }
 
+/// Replaces the person's own positions (the profile API's `user` source) with `title`'s.
+async fn own_position(env: &Env, subject: &str, title: Option<&str>) {
+    let token = env
+        .emu
+        .mint_user_token(subject, &["User.ReadWrite"], 600)
+        .expect("the subject exists");
+    let positions = env
+        .call_as(&token, Method::GET, "/beta/me/profile/positions", None, &[])
+        .await;
+    assert_eq!(positions.status, StatusCode::OK, "{}", positions.text);
+    for entity in positions.body["value"].as_array().into_iter().flatten() {
+        if entity["source"]["type"] == json!(["user"]) {
+            let id = entity["id"].as_str().expect("an id");
+            let got = env
+                .call_as(
+                    &token,
+                    Method::DELETE,
+                    &format!("/beta/me/profile/positions/{id}"),
+                    None,
+                    &[],
+                )
+                .await;
+            assert_eq!(got.status, StatusCode::NO_CONTENT, "{}", got.text);
+        }
+    }
+    if let Some(title) = title {
+        let got = env
+            .call_as(
+                &token,
+                Method::POST,
+                "/beta/me/profile/positions",
+                Some(&json!({"detail": {"jobTitle": title}, "isCurrent": true})),
+                &[],
+            )
+            .await;
+        assert_eq!(got.status, StatusCode::CREATED, "{}", got.text);
+    }
+}
+
 async fn apply(env: &Env, tenant: &Tenant) {
+    own_position(env, tenant.subject, tenant.own_title).await;
     let urls: Vec<String> = tenant
         .order
         .iter()
@@ -195,7 +252,11 @@ fn supplier(entity: &Value, path: &str) -> Option<String> {
 }
 
 fn compare(explained: &Explanation, profile: &Value) -> Result<(), String> {
-    let merged = &profile["positions"][0];
+    // The composed position, not the person's own instance beside it.
+    let merged = profile["positions"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["source"]["type"] != json!(["user"])))
+        .unwrap_or(&Value::Null);
     for path in LEAVES {
         let property = format!("positions/{}", path.join("/"));
         let line = explained.properties.iter().find(|l| l.property == property);
@@ -285,7 +346,19 @@ fn explain_and_the_profile_api_agree() {
     // How many cases exercised each reason a connector's value does not count, so the test
     // cannot pass by never generating them.
     let (mailbox_less, unmatched) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let (unlisted, own_titles) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
     let outcome = runner.run(&tenant(), |tenant| {
+        let listed = |c: &str| tenant.order.contains(&c);
+        if CONNECTORS
+            .iter()
+            .zip(&tenant.items)
+            .any(|(c, i)| !listed(c) && i.is_some())
+        {
+            unlisted.set(unlisted.get() + 1);
+        }
+        if tenant.own_title.is_some() {
+            own_titles.set(own_titles.get() + 1);
+        }
         let named_subject = |i: &Item| matches!(i, Some((Account::Subject, ..)));
         if tenant.subject == NO_MAILBOX && tenant.items.iter().any(named_subject) {
             mailbox_less.set(mailbox_less.get() + 1);
@@ -321,9 +394,12 @@ fn explain_and_the_profile_api_agree() {
         panic!("{failure}");
     }
     assert!(
-        mailbox_less.get() > 0 && unmatched.get() > 0,
-        "the generator must reach both: mailbox-less {}, unmatched {}",
+        mailbox_less.get() > 0 && unmatched.get() > 0 && unlisted.get() > 0 && own_titles.get() > 0,
+        "the generator must reach every case: mailbox-less {}, unmatched {}, unlisted {}, own \
+         titles {}",
         mailbox_less.get(),
-        unmatched.get()
+        unmatched.get(),
+        unlisted.get(),
+        own_titles.get()
     );
 }
