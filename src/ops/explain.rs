@@ -166,10 +166,17 @@ pub async fn explain_with(
     snapshot: &Snapshot,
     upn: &str,
 ) -> Result<Explanation, OpsError> {
-    let user = client
+    let mut user = client
         .find_user_json(upn)
         .await?
         .ok_or_else(|| OpsError::NotFound(format!("there is no user '{upn}'")))?;
+    // Entra ID's manager shows on the profile's position too.
+    if let Some(manager) = client.find_manager(upn).await? {
+        user["manager"] = serde_json::json!({
+            "displayName": manager.display_name,
+            "userPrincipalName": manager.user_principal_name,
+        });
+    }
     let user_upn = user
         .get("userPrincipalName")
         .and_then(|v| v.as_str())
@@ -289,7 +296,7 @@ pub fn explain_inputs(
                     }
                     note("used", detail);
                     invalid.extend(bad.into_iter().map(|b| (c.source_id.clone(), b)));
-                    counted.push(entities);
+                    counted.push(crate::people::reach::as_on_profile(entities));
                 }
                 Err(why) => {
                     note(
@@ -624,9 +631,11 @@ fn mismatches(lines: &[PropertyLine], profile: &Profile) -> Vec<Mismatch> {
         };
         let rest: Vec<&str> = segs.collect();
         let entities = profile.entities(collection);
-        let current = entities
-            .iter()
-            .find(|e| e.value.get("isCurrent") != Some(&serde_json::Value::Bool(false)));
+        // The composed instance: current, and not the user's own entry beside it.
+        let current = entities.iter().find(|e| {
+            e.value.get("isCurrent") != Some(&serde_json::Value::Bool(false))
+                && !e.source_types.iter().all(|t| t == "user")
+        });
         let actual = current
             .and_then(|e| rest.iter().try_fold(&e.value, |v, s| v.get(*s)))
             .cloned()
@@ -634,13 +643,29 @@ fn mismatches(lines: &[PropertyLine], profile: &Profile) -> Vec<Mismatch> {
         if actual != l.value {
             out.push(Mismatch {
                 property: l.property.clone(),
+                hint: mismatch_hint(l, &actual).into(),
                 expected: l.value.clone(),
                 actual,
-                hint: "data not ingested yet (allow up to 6 hours after the connection is created), or the account has no mailbox".into(),
             });
         }
     }
     out
+}
+
+/// Why Microsoft 365 may show something other than the explanation, by who should have won.
+fn mismatch_hint(line: &PropertyLine, actual: &serde_json::Value) -> &'static str {
+    let entra = source_name(&SourceId::entra());
+    match line.source.as_deref() {
+        None if !actual.is_null() => {
+            "the profile shows a value no source peoplectl can read explains (another app's connector?)"
+        }
+        Some(source) if source == entra => {
+            "Entra ID's value: a change made in Entra ID can take hours to reach the profile"
+        }
+        _ => {
+            "the connector's data may not have reached the profile yet (up to 6 hours after it landed), or an older value is still shown"
+        }
+    }
 }
 
 /// A short label for a property path, as an admin reads it: `positions/detail/jobTitle` is

@@ -88,7 +88,7 @@ async fn sources_for_user(
             let properties = Json::Object(item.properties);
             let entities = entities_from_item(&c.layout, &properties, c.source_id.clone());
             if item_counts(&facts, &entities).is_ok() {
-                out.push(entities);
+                out.push(crate::people::reach::as_on_profile(entities));
             }
         }
     }

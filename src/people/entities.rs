@@ -1233,9 +1233,12 @@ pub fn entities_from_entra_user(user: &serde_json::Value) -> SourceEntities {
         (!map.is_empty()).then_some(Value::Object(map))
     };
     let mut out = SourceEntities::new(SourceId::entra());
+    // Only what the profile API serves from Entra ID: `externalDirectoryObjectId` is how a
+    // connector names the account, not a property of userAccountInformation (graph-api.md §4.4),
+    // and which other Entra ID attributes (address, employee type, hire date) reach the profile
+    // is not documented, so they are left out rather than promised.
     if let Some(account) = object(&[
         ("userPrincipalName", field("userPrincipalName")),
-        ("externalDirectoryObjectId", field("id")),
         ("countryCode", field("usageLocation")),
         (
             "preferredLanguageTag",
@@ -1251,30 +1254,37 @@ pub fn entities_from_entra_user(user: &serde_json::Value) -> SourceEntities {
     ]) {
         out.push("names", name);
     }
-    // Graph's employeeHireDate is a date-time; positions carry a date.
-    let hired = field("employeeHireDate")
-        .and_then(|v| v.as_str().and_then(|s| s.get(..10)).map(|d| json!(d)));
-    let address = object(&[
-        ("street", field("streetAddress")),
-        ("city", field("city")),
-        ("state", field("state")),
-        ("countryOrRegion", field("country")),
-        ("postalCode", field("postalCode")),
-    ]);
     let company = object(&[
         ("displayName", field("companyName")),
         ("department", field("department")),
         ("officeLocation", field("officeLocation")),
-        ("address", address),
     ]);
-    if let Some(detail) = object(&[
+    // The manager, when the caller read it (`$expand=manager` or `/users/{id}/manager`).
+    let manager = user.get("manager").filter(|m| m.is_object()).and_then(|m| {
+        object(&[
+            (
+                "displayName",
+                m.get("displayName").filter(|v| !v.is_null()).cloned(),
+            ),
+            (
+                "userPrincipalName",
+                m.get("userPrincipalName").filter(|v| !v.is_null()).cloned(),
+            ),
+        ])
+    });
+    let detail = object(&[
         ("jobTitle", field("jobTitle")),
         ("employeeId", field("employeeId")),
-        ("employeeType", field("employeeType")),
-        ("startMonthYear", hired),
         ("company", company),
-    ]) {
-        out.push("positions", json!({"detail": detail, "isCurrent": true}));
+    ]);
+    // A position needs details of its own: a manager alone makes none.
+    if let Some(detail) = detail {
+        let mut position = json!({"detail": detail, "isCurrent": true});
+        if let Some(mut manager) = manager {
+            manager["relationship"] = json!("manager");
+            position["manager"] = manager;
+        }
+        out.push("positions", position);
     }
     if let Some(mail) = field("mail") {
         out.push("emails", json!({"address": mail, "type": "work"}));
@@ -1532,17 +1542,20 @@ mod tests {
             "givenName": "Alex", "surname": null, "jobTitle": "", "department": "Engineering",
             "companyName": "Contoso", "officeLocation": null, "employeeHireDate": "2019-03-04T00:00:00Z",
             "mail": "alexw@contoso.com", "businessPhones": ["+1 555 0100"], "mobilePhone": null,
-            "city": "Oslo"
+            "city": "Oslo",
+            "manager": {"displayName": "Megan Bowen", "userPrincipalName": "meganb@contoso.com"}
         });
         let e = entities_from_entra_user(&user);
         assert!(e.source_id.is_entra());
+        // The hire date and the address are not promised on the profile (undocumented), nor is
+        // the object id (no property of userAccountInformation); the manager is.
         assert_eq!(
             e.collections["positions"],
-            [
-                json!({"isCurrent": true, "detail": {"jobTitle": "", "startMonthYear": "2019-03-04",
-                     "company": {"displayName": "Contoso", "department": "Engineering",
-                                 "address": {"city": "Oslo"}}}})
-            ]
+            [json!({"isCurrent": true, "detail": {"jobTitle": "",
+                     "company": {"displayName": "Contoso", "department": "Engineering"}},
+                     "manager": {"displayName": "Megan Bowen",
+                                 "userPrincipalName": "meganb@contoso.com",
+                                 "relationship": "manager"}})]
         );
         assert_eq!(
             e.collections["names"],
@@ -1550,10 +1563,12 @@ mod tests {
         );
         assert_eq!(
             e.collections["account"],
-            [
-                json!({"userPrincipalName": "alexw@contoso.com", "externalDirectoryObjectId": "oid-1"})
-            ]
+            [json!({"userPrincipalName": "alexw@contoso.com"})]
         );
+        // A manager alone makes no position.
+        let bare = entities_from_entra_user(&json!({"userPrincipalName": "svc@contoso.com",
+            "manager": {"displayName": "Megan Bowen"}}));
+        assert!(!bare.collections.contains_key("positions"));
         assert_eq!(
             e.collections["phones"],
             [json!({"number": "+1 555 0100", "type": "business"})]

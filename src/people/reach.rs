@@ -215,6 +215,23 @@ pub fn invalid_values(layout: &ItemLayout, properties: &Value) -> Vec<InvalidVal
     out
 }
 
+/// A connector's entities as the profile shows them, once they have matched the user: the
+/// account's `externalDirectoryObjectId` names whom the item is for and is no property of the
+/// profile's userAccountInformation (graph-api.md §4.4).
+pub fn as_on_profile(mut entities: SourceEntities) -> SourceEntities {
+    for account in entities
+        .collections
+        .get_mut("account")
+        .into_iter()
+        .flatten()
+    {
+        if let Some(object) = account.as_object_mut() {
+            object.remove("externalDirectoryObjectId");
+        }
+    }
+    entities
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

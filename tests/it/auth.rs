@@ -5,6 +5,8 @@
 use crate::support;
 
 use std::sync::{Arc, Mutex};
+
+use futures::StreamExt as _;
 use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
@@ -330,4 +332,55 @@ async fn certificate_sign_in_works_with_a_registered_certificate_only() {
     let client = GraphClient::new(http(&emu), &emu.graph_url(), credential).unwrap();
     let err = client.list_profile_sources().await.unwrap_err().to_string();
     assert!(err.contains("signature"), "{err}");
+}
+
+/// Under a delegated sign-in explain compares itself with the profile API for every demo user:
+/// the two compose with separate code, so any difference (a property mapped on one side only,
+/// a rule read differently) shows as a mismatch an admin would be told about.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_agrees_with_the_profile_api_for_every_demo_user() {
+    let emu = emulator(EmulatorConfig {
+        auto_approve_device_codes: true,
+        ..support::config(SeedKind::Demo)
+    })
+    .await;
+    let cred = credential(
+        &emu,
+        Some(sink(Arc::new(Mutex::new(Vec::new())), |_| {})),
+        None,
+    );
+    let client = GraphClient::new(http(&emu), &emu.graph_url(), Arc::new(cred)).unwrap();
+    let snapshot = peoplectl::ops::snapshot::read_snapshot(&client)
+        .await
+        .unwrap();
+    let users = client.list_users().await.unwrap();
+    assert!(users.len() > 300, "the demo tenant: {}", users.len());
+    let explained = futures::stream::iter(users.iter().map(|u| {
+        let (client, snapshot) = (&client, &snapshot);
+        async move {
+            let e = peoplectl::ops::explain::explain_with(client, snapshot, &u.user_principal_name)
+                .await
+                .unwrap();
+            (u.user_principal_name.clone(), e)
+        }
+    }))
+    .buffer_unordered(8)
+    .collect::<Vec<_>>()
+    .await;
+    let mut disagreements = Vec::new();
+    for (upn, e) in &explained {
+        assert_eq!(e.profile_api, "read", "{upn}");
+        for m in &e.mismatches {
+            disagreements.push(format!(
+                "{upn} {}: explain {}, profile API {}",
+                m.property, m.expected, m.actual
+            ));
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }
