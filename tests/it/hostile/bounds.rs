@@ -1,197 +1,30 @@
 //! Bounded waits, inputs that are not files, private files, ids no Graph key can be, the
 //! emulator off loopback and plain panics: mostly through the real binary, as an admin meets
 //! them. Time bounds here are generous "did not hang" checks; the figures themselves are in
-//! the README, measured by hand.
+//! the README's "Hostile data" table, from `examples/reliability.rs`, which reruns the
+//! scenarios of `support::hostile` that these tests assert on.
 #![cfg(unix)]
 
 use crate::support;
+use crate::support::hostile::{
+    self, DEFAULT_DEADLINE, ENTRA, SLACK, command, deadline_explained, entries_under,
+    exposure_warning, stderr, timed, transport,
+};
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
-use peoplectl::emulator::{EmulatorConfig, FaultRule, SeedKind};
-use peoplectl::graph::client::{Call, GraphClient, RetryNotice};
-use peoplectl::graph::retry::RetryPolicy;
-use peoplectl::graph::{ApiVersion, GraphError, Timeouts, TransportOptions, build_http_client};
-use reqwest::Method;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use peoplectl::emulator::FaultRule;
+use peoplectl::emulator::SeedKind;
+use peoplectl::graph::GraphError;
 use serde_json::Value;
 
-/// Slack over a configured deadline before a run counts as hung: far above the process start,
-/// sign-in and scheduling on a loaded 2-core machine, far below the minutes this used to take.
-const SLACK: Duration = Duration::from_secs(15);
+const BIN: &str = env!("CARGO_BIN_EXE_peoplectl");
 
-// ---------------------------------------------------------------------------------------------
-// Running the binary
-
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("peoplectl")
-}
-
-/// `peoplectl ARGS` with private temp dirs, loopback only, and `env`; stdin is empty.
-fn command(dirs: &Path, args: &[&str], env: &[(String, String)]) -> Command {
-    let mut cmd = Command::new(bin());
-    cmd.args(args);
-    settle(cmd, dirs, env)
-}
-
-/// `sh -c 'umask 022; exec peoplectl ARGS'`: the binary as a login shell would start it.
-fn under_umask_022(dirs: &Path, args: &[&str], env: &[(String, String)]) -> Command {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("umask 022; exec \"$0\" \"$@\"")
-        .arg(bin())
-        .args(args);
-    settle(cmd, dirs, env)
-}
-
-fn settle(mut cmd: Command, dirs: &Path, env: &[(String, String)]) -> Command {
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("PEOPLECTL_CONFIG_DIR", dirs.join("config"))
-        .env("PEOPLECTL_DATA_DIR", dirs.join("data"))
-        .env("TMPDIR", dirs)
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-/// Runs a command to its end (waiting on the process) and says how long it took.
-async fn timed(mut cmd: Command) -> (Output, Duration) {
-    tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        let out = cmd.output().unwrap();
-        (out, started.elapsed())
-    })
-    .await
-    .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn with(env: &[(String, String)], key: &str, value: &str) -> Vec<(String, String)> {
-    let mut env: Vec<_> = env.iter().filter(|(k, _)| k != key).cloned().collect();
-    env.push((key.to_owned(), value.to_owned()));
-    env
-}
-
-// ---------------------------------------------------------------------------------------------
-// Servers that never answer
-
-/// A CA and a certificate for `names` signed by it.
-fn certificates(names: &[&str]) -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    let ca_key = KeyPair::generate().unwrap();
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca, ca_key);
-    let leaf =
-        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let cert = leaf.signed_by(&key, &issuer).unwrap();
-    (
-        ca_cert.pem(),
-        cert.der().clone(),
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    )
-}
-
-/// A TLS server on 127.0.0.1 that completes the handshake, reads every request and never
-/// answers. Returns its root URL and its CA (PEM).
-fn silent_server() -> (String, String) {
-    tls_server(&["127.0.0.1"])
-}
-
-/// [`silent_server`] with a certificate for `names`.
-fn tls_server(names: &[&str]) -> (String, String) {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let (ca_pem, cert, key) = certificates(names);
-    let config = Arc::new(
-        rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert], key)
-            .unwrap(),
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(tcp) = stream else { return };
-            let config = config.clone();
-            std::thread::spawn(move || hold(tcp, &config));
-        }
-    });
-    (format!("https://{addr}"), ca_pem)
-}
-
-/// Reads until the client hangs up; writes nothing.
-fn hold(tcp: TcpStream, config: &Arc<rustls::ServerConfig>) {
-    let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
-        return;
-    };
-    let mut tls = rustls::StreamOwned::new(conn, tcp);
-    let mut buf = [0u8; 4096];
-    while matches!(tls.read(&mut buf), Ok(n) if n > 0) {}
-}
-
-/// A credential that hands out a fixed token.
-#[derive(Debug)]
-struct Fixed;
-
-#[async_trait::async_trait]
-impl TokenCredential for Fixed {
-    async fn get_token(
-        &self,
-        _: &[&str],
-        _: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            "token".to_owned(),
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        ))
-    }
-}
-
-fn silent_client(timeouts: Timeouts, retry: RetryPolicy) -> GraphClient {
-    let (url, ca) = silent_server();
-    client_for(&url, &ca, timeouts, retry)
-}
-
-fn client_for(url: &str, ca: &str, timeouts: Timeouts, retry: RetryPolicy) -> GraphClient {
-    let ca = ca.to_owned();
-    let http = build_http_client(&TransportOptions {
-        ca_cert_pem: Some(ca.into_bytes()),
-        no_proxy: true,
-        timeout: Some(timeouts.request),
-        connect_timeout: Some(timeouts.connect),
-    })
-    .unwrap();
-    GraphClient::new(http, url, Arc::new(Fixed))
-        .unwrap()
-        .with_timeouts(timeouts)
-        .with_retry(retry)
-}
-
-fn list_call() -> Call {
-    Call::new(
-        "list connections",
-        Method::GET,
-        ApiVersion::V1,
-        "/external/connections",
-    )
-    .query("$top", "50")
+fn bin() -> &'static Path {
+    Path::new(BIN)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,18 +32,9 @@ fn list_call() -> Call {
 
 #[tokio::test]
 async fn one_unanswered_request_ends_at_the_request_timeout_saying_what_did_not_answer() {
-    let client = silent_client(
-        Timeouts {
-            request: Duration::from_millis(300),
-            ..Timeouts::default()
-        },
-        RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        },
-    );
-    let e = client.send(&list_call()).await.unwrap_err();
-    let GraphError::Transport(t) = &e else {
+    let o = hostile::one_unanswered_request().await;
+    let e = &o.error;
+    let GraphError::Transport(t) = e else {
         panic!("expected a transport error, got {e:?}");
     };
     let (request, reason, tries) = (&t.request, &t.reason, &t.tries);
@@ -222,6 +46,8 @@ async fn one_unanswered_request_ends_at_the_request_timeout_saying_what_did_not_
     );
     assert_eq!(tries.count, 1);
     assert!(tries.waited >= Duration::from_millis(300), "{tries:?}");
+    assert!(o.took >= Duration::from_millis(300), "{:?}", o.took);
+    assert!(o.took < Duration::from_millis(300) + SLACK, "{:?}", o.took);
     assert!(
         e.to_string().starts_with(
             "list connections: could not reach Microsoft Graph at 127.0.0.1: \
@@ -234,28 +60,13 @@ async fn one_unanswered_request_ends_at_the_request_timeout_saying_what_did_not_
 
 #[tokio::test]
 async fn retries_of_a_silent_graph_stop_at_the_deadline_and_each_is_reported() {
-    let deadline = Duration::from_millis(1500);
-    let notices: Arc<Mutex<Vec<RetryNotice>>> = Arc::default();
-    let seen = notices.clone();
-    let client = silent_client(
-        Timeouts {
-            request: Duration::from_millis(300),
-            deadline,
-            ..Timeouts::default()
-        },
-        RetryPolicy {
-            max_retries: 50,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(20),
-        },
-    )
-    .with_retry_observer(Arc::new(move |n| seen.lock().unwrap().push(n.clone())));
-    let started = Instant::now();
-    let e = client.send(&list_call()).await.unwrap_err();
-    let took = started.elapsed();
+    let o = hostile::silent_graph_retried(Duration::from_millis(1500)).await;
+    let (deadline, took) = (o.deadline, o.call.took);
+    assert_eq!(deadline, Duration::from_millis(1500));
     assert!(took >= deadline, "{took:?}");
     assert!(took < deadline + SLACK, "{took:?}");
-    let GraphError::Transport(t) = &e else {
+    let e = &o.call.error;
+    let GraphError::Transport(t) = e else {
         panic!("expected a transport error, got {e:?}");
     };
     let (reason, tries) = (&t.reason, &t.tries);
@@ -266,9 +77,8 @@ async fn retries_of_a_silent_graph_stop_at_the_deadline_and_each_is_reported() {
     );
     // 300 ms tries with short waits: four or five fit in 1.5 s, never fifty.
     assert!((2..=6).contains(&tries.count), "{tries:?}");
-    let notices = notices.lock().unwrap();
-    assert_eq!(notices.len(), tries.count as usize - 1);
-    for (i, n) in notices.iter().enumerate() {
+    assert_eq!(o.notices.len(), tries.count as usize - 1);
+    for (i, n) in o.notices.iter().enumerate() {
         assert_eq!(n.what, "list connections");
         assert_eq!(n.tries as usize, i + 1);
         assert_eq!(
@@ -280,14 +90,12 @@ async fn retries_of_a_silent_graph_stop_at_the_deadline_and_each_is_reported() {
 
 #[tokio::test]
 async fn certificates_of_another_host_or_ca_are_refused_at_once_saying_so() {
-    let transport = |e: &GraphError| match e {
-        GraphError::Transport(t) => (t.reason.clone(), t.tries.count),
-        other => panic!("expected a transport error, got {other:?}"),
+    let o = hostile::impostors().await;
+    let refusal = |e: &GraphError| {
+        transport(e).unwrap_or_else(|| panic!("expected a transport error, got {e:?}"))
     };
     // A trusted CA, but the certificate names another host.
-    let (url, ca) = tls_server(&["graph.example.org"]);
-    let client = client_for(&url, &ca, Timeouts::default(), RetryPolicy::default());
-    let (reason, tries) = transport(&client.send(&list_call()).await.unwrap_err());
+    let (reason, tries) = refusal(&o.other_host);
     assert!(
         reason.starts_with("TLS handshake failed: invalid peer certificate: certificate not valid for name \"127.0.0.1\"")
             && reason.ends_with("(the certificate is for another host)"),
@@ -296,10 +104,7 @@ async fn certificates_of_another_host_or_ca_are_refused_at_once_saying_so() {
     // Never retried: the certificate would be the same.
     assert_eq!(tries, 1);
     // The right host, but signed by another CA than the trusted one (of the same name).
-    let (url, _) = silent_server();
-    let (other_ca, _, _) = certificates(&["127.0.0.1"]);
-    let client = client_for(&url, &other_ca, Timeouts::default(), RetryPolicy::default());
-    let (reason, tries) = transport(&client.send(&list_call()).await.unwrap_err());
+    let (reason, tries) = refusal(&o.other_ca);
     assert_eq!(
         reason,
         "TLS handshake failed: invalid peer certificate: BadSignature (the certificate is not \
@@ -307,13 +112,7 @@ async fn certificates_of_another_host_or_ca_are_refused_at_once_saying_so() {
     );
     assert_eq!(tries, 1);
     // No extra CA at all: the system's roots do not know it either.
-    let http = build_http_client(&TransportOptions {
-        no_proxy: true,
-        ..TransportOptions::default()
-    })
-    .unwrap();
-    let client = GraphClient::new(http, &url, Arc::new(Fixed)).unwrap();
-    let (reason, tries) = transport(&client.send(&list_call()).await.unwrap_err());
+    let (reason, tries) = refusal(&o.unknown_ca);
     assert!(
         reason.starts_with("TLS handshake failed: invalid peer certificate: "),
         "{reason}"
@@ -323,33 +122,10 @@ async fn certificates_of_another_host_or_ca_are_refused_at_once_saying_so() {
 
 #[tokio::test]
 async fn a_retry_after_past_the_deadline_is_not_waited_for() {
-    let env = support::env(SeedKind::Demo).await;
-    env.emu.faults().add_rule(
-        FaultRule::new("GET", "/v1.0/external/connections")
-            .status(429)
-            .retry_after(30)
-            .times(10),
-    );
-    let client = env.client.with_timeouts(Timeouts {
-        deadline: Duration::from_secs(5),
-        ..Timeouts::default()
-    });
-    let started = Instant::now();
-    let e = client
-        .send(&Call::new(
-            "list connections",
-            Method::GET,
-            ApiVersion::V1,
-            "/external/connections",
-        ))
-        .await
-        .unwrap_err();
+    let o = hostile::retry_after_past_the_deadline().await;
     // Graph asked for 30 s; the deadline is 5 s: give up at once rather than at the deadline.
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(o.took < Duration::from_secs(5), "{:?}", o.took);
+    let e = &o.error;
     assert!(e.is_throttled(), "{e:?}");
     let text = e.to_string();
     assert!(
@@ -367,80 +143,53 @@ async fn a_retry_after_past_the_deadline_is_not_waited_for() {
 // ---------------------------------------------------------------------------------------------
 // Bounded waits: the binary
 
-/// The emulator's settings with Graph (or the identity platform) at a silent server, and a
-/// CA file trusting both.
-fn silent_env(
-    dirs: &Path,
-    emulator: &[(String, String)],
-    key: &str,
-) -> (Vec<(String, String)>, String) {
-    let (url, silent_ca) = silent_server();
-    let emulator_ca = emulator
-        .iter()
-        .find(|(k, _)| k == "PEOPLECTL_CA_CERT")
-        .map(|(_, v)| std::fs::read_to_string(v).unwrap())
-        .unwrap();
-    let both = dirs.join("both-ca.pem");
-    std::fs::write(&both, format!("{emulator_ca}{silent_ca}")).unwrap();
-    let env = with(emulator, "PEOPLECTL_CA_CERT", both.to_str().unwrap());
-    (with(&env, key, &url), url)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_command_against_a_graph_that_never_answers_ends_at_its_deadline_explained() {
-    let env = support::env(SeedKind::Demo).await;
-    let dirs = tempfile::tempdir().unwrap();
-    let (silent, _) = silent_env(dirs.path(), &env.emu.env_lines(), "PEOPLECTL_GRAPH_URL");
-    let (out, took) = timed(command(
-        dirs.path(),
+    let o = hostile::held_by_silence(
+        bin(),
+        "PEOPLECTL_GRAPH_URL",
         &["connections", "list", "--timeout", "1", "--deadline", "3"],
-        &silent,
-    ))
+    )
     .await;
-    let text = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(took < Duration::from_secs(3) + SLACK, "{took:?}: {text}");
+    let text = stderr(&o.out);
+    assert_eq!(o.deadline, Duration::from_secs(3));
+    assert_eq!(o.out.status.code(), Some(1), "{text}");
+    assert!(o.took < o.deadline + SLACK, "{:?}: {text}", o.took);
     assert!(
         text.starts_with("peoplectl: list ")
             && text.contains(": could not reach Microsoft Graph at 127.0.0.1: GET /"),
         "{text}"
     );
-    assert_deadline_explained(&text, "3 s", "1 s");
-    assert!(!text.contains(env.emu.client_secret()), "{text}");
+    assert!(deadline_explained(&text, "3 s", "1 s"), "{text}");
+    assert!(!text.contains(&o.secret), "{text}");
 }
 
-/// The deadline ended the call, and the error says so: either it cut the last try short, or
-/// the wait before another would have ended past it.
-fn assert_deadline_explained(text: &str, deadline: &str, timeout: &str) {
-    let cut = format!(
-        ": no answer before the {deadline} deadline of this call (--deadline); before that: no \
-         answer within the {timeout} request timeout (--timeout) ("
-    );
-    let no_time = format!(": no answer within the {timeout} request timeout (--timeout) (");
-    let no_time_end =
-        format!("; the {deadline} deadline of this call (--deadline) left no time for another)");
-    assert!(
-        (text.contains(&cut) || (text.contains(&no_time) && text.contains(&no_time_end)))
-            && text.contains(" tries in "),
-        "{text}"
-    );
+/// The defaults: a 2 minute deadline. Two minutes of waiting, so the README's figure comes from
+/// `examples/reliability.rs`, which runs this once alongside everything else.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "two minutes: cargo test --test it -- --ignored"]
+async fn with_the_defaults_a_graph_that_never_answers_ends_at_two_minutes() {
+    let o = hostile::held_by_silence(bin(), "PEOPLECTL_GRAPH_URL", &["connections", "list"]).await;
+    let text = stderr(&o.out);
+    assert_eq!(o.deadline, DEFAULT_DEADLINE);
+    assert_eq!(o.out.status.code(), Some(1), "{text}");
+    assert!(o.took < o.deadline + SLACK, "{:?}: {text}", o.took);
+    assert!(deadline_explained(&text, "2 min", "30 s"), "{text}");
+    assert!(!text.contains(&o.secret), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sign_in_that_never_answers_ends_at_the_deadline_too() {
-    let env = support::env(SeedKind::Demo).await;
-    let dirs = tempfile::tempdir().unwrap();
-    let (silent, _) = silent_env(dirs.path(), &env.emu.env_lines(), "PEOPLECTL_AUTHORITY_URL");
-    let (out, took) = timed(command(
-        dirs.path(),
+    let o = hostile::held_by_silence(
+        bin(),
+        "PEOPLECTL_AUTHORITY_URL",
         &["doctor", "--timeout", "1", "--deadline", "3"],
-        &silent,
-    ))
+    )
     .await;
-    let text = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(took >= Duration::from_secs(3), "{took:?}: {text}");
-    assert!(took < Duration::from_secs(3) + SLACK, "{took:?}: {text}");
+    let (text, took) = (stderr(&o.out), o.took);
+    assert_eq!(o.out.status.code(), Some(1), "{text}");
+    assert!(took >= o.deadline, "{took:?}: {text}");
+    assert!(took < o.deadline + SLACK, "{took:?}: {text}");
     assert!(
         text.contains(
             ": sign-in failed: no token within the 3 s deadline of this call (--deadline): the \
@@ -448,54 +197,32 @@ async fn a_sign_in_that_never_answers_ends_at_the_deadline_too() {
         ),
         "{text}"
     );
+    assert!(!text.contains(&o.secret), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn timeouts_come_from_the_context_and_bad_ones_are_named() {
-    let env = support::env(SeedKind::Demo).await;
-    let dirs = tempfile::tempdir().unwrap();
-    let (silent, _) = silent_env(dirs.path(), &env.emu.env_lines(), "PEOPLECTL_GRAPH_URL");
+    let o = hostile::context_timeouts(bin()).await;
     // The context keeps the timeouts given to `config add`.
-    let out = command(
-        dirs.path(),
-        &[
-            "config",
-            "add",
-            "lab",
-            "--timeout",
-            "0.5",
-            "--deadline",
-            "2",
-        ],
-        &silent,
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let saved = std::fs::read_to_string(dirs.path().join("config/config.toml")).unwrap();
+    assert_eq!(o.add.status.code(), Some(0), "{}", stderr(&o.add));
     assert!(
-        saved.contains("timeout = 0.5") && saved.contains("deadline = 2"),
-        "{saved}"
+        o.saved.contains("timeout = 0.5") && o.saved.contains("deadline = 2"),
+        "{}",
+        o.saved
     );
-    let secret: Vec<_> = silent
-        .iter()
-        .filter(|(k, _)| k == "AZURE_CLIENT_SECRET")
-        .cloned()
-        .collect();
-    let (out, took) = timed(command(dirs.path(), &["connections", "list"], &secret)).await;
-    let text = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(took < Duration::from_secs(2) + SLACK, "{took:?}: {text}");
-    assert_deadline_explained(&text, "2 s", "500 ms");
+    let text = stderr(&o.list.out);
+    assert_eq!(o.list.out.status.code(), Some(1), "{text}");
+    assert!(
+        o.list.took < o.list.deadline + SLACK,
+        "{:?}: {text}",
+        o.list.took
+    );
+    assert!(deadline_explained(&text, "2 s", "500 ms"), "{text}");
+    assert!(!text.contains(&o.list.secret), "{text}");
     // A value that is no number of seconds is refused, naming the context and the key.
-    let edited = saved.replace("deadline = 2", "deadline = -1");
-    std::fs::write(dirs.path().join("config/config.toml"), edited).unwrap();
-    let out = command(dirs.path(), &["connections", "list"], &secret)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(o.bad.status.code(), Some(2), "{}", stderr(&o.bad));
     assert_eq!(
-        stderr(&out),
+        stderr(&o.bad),
         "peoplectl: context 'lab': deadline = -1 is not a number of seconds from more than 0 to 86400\n"
     );
 }
@@ -562,47 +289,14 @@ async fn the_console_says_graph_is_being_retried_and_keeps_taking_keys() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sync_refuses_devices_fifos_directories_and_sockets_at_once() {
-    let dirs = tempfile::tempdir().unwrap();
-    let fifo = dirs.path().join("hr.fifo");
-    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
-    assert!(made.success());
-    let socket = dirs.path().join("hr.sock");
-    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
-    let pipe_hint = "not a regular file; to read from a pipe, use `--input -` and send the \
-                     export to standard input";
-    let cases = [
-        (
-            PathBuf::from("/dev/zero"),
-            format!("/dev/zero is a character device, {pipe_hint}"),
-        ),
-        (
-            fifo.clone(),
-            format!("{} is a FIFO (named pipe), {pipe_hint}", fifo.display()),
-        ),
-        (
-            socket.clone(),
-            format!("{} is a socket, {pipe_hint}", socket.display()),
-        ),
-        (
-            dirs.path().to_owned(),
-            format!(
-                "{} is a directory, not a regular file",
-                dirs.path().display()
-            ),
-        ),
-    ];
-    for (input, message) in cases {
-        let input = input.to_str().unwrap();
-        let (out, took) = timed(command(
-            dirs.path(),
-            &["--demo", "sync", "contosohr", "--input", input, "--dry-run"],
-            &[],
-        ))
-        .await;
-        assert_eq!(out.status.code(), Some(1), "{input}: {}", stderr(&out));
-        assert_eq!(stderr(&out), format!("peoplectl: {message}\n"));
+    let cases = hostile::not_files(bin()).await;
+    assert_eq!(cases.len(), 4);
+    for c in cases {
+        let input = &c.input;
+        assert_eq!(c.out.status.code(), Some(1), "{input}: {}", stderr(&c.out));
+        assert_eq!(stderr(&c.out), c.expected);
         // Did not spin or block (it takes well under a second; see the README).
-        assert!(took < SLACK, "{input}: {took:?}");
+        assert!(c.took < SLACK, "{input}: {:?}", c.took);
     }
 }
 
@@ -611,6 +305,7 @@ async fn demo_sync_json(dirs: &Path, input: &str, stdin: Stdio) -> (Output, Valu
     let root = env!("CARGO_MANIFEST_DIR");
     let mapping = format!("{root}/assets/demo/hr-mapping.toml");
     let mut cmd = command(
+        bin(),
         dirs,
         &[
             "--demo",
@@ -688,7 +383,7 @@ async fn standard_input_is_read_like_a_file_and_named_stdin() {
         "peoplectl: <stdin> is a character device, not an export: send a file or a pipe to standard input\n"
     );
     // The copies of stdin were private and are gone.
-    for file in files_under(&dirs.path().join("data")) {
+    for file in entries_under(&dirs.path().join("data")) {
         assert!(
             !file.to_string_lossy().contains("stdin"),
             "{}",
@@ -700,160 +395,65 @@ async fn standard_input_is_read_like_a_file_and_named_stdin() {
 // ---------------------------------------------------------------------------------------------
 // Private files
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        out.push(path.clone());
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        }
-    }
-    out
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn everything_written_under_umask_022_is_private() {
-    let env = support::env_with(EmulatorConfig {
-        auto_approve_device_codes: true,
-        ..support::config(SeedKind::Demo)
-    })
-    .await;
-    let emulator = env.emu.env_lines();
-    let dirs = tempfile::tempdir().unwrap();
-    let root = env!("CARGO_MANIFEST_DIR");
-    let export = format!("{root}/assets/demo/hr-export.csv");
-    let mapping = format!("{root}/assets/demo/hr-mapping.toml");
-    let runs: [&[&str]; 4] = [
-        // Sync state (SQLite and its WAL), in data/sync/default/.
-        &[
-            "sync",
-            "contosohr",
-            "--input",
-            &export,
-            "--mapping",
-            &mapping,
-        ],
-        // A token cache, in data/tokens/.
-        &["auth", "login"],
-        // The config file.
-        &["config", "add", "lab"],
-        // peoplectl.log: the console opens it before it finds there is no terminal.
-        &[],
-    ];
-    for args in runs {
-        let (out, _) = timed(under_umask_022(dirs.path(), args, &emulator)).await;
+    let o = hostile::under_umask(bin()).await;
+    assert_eq!(o.runs.len(), 4);
+    for (args, out) in &o.runs {
         if !args.is_empty() {
-            assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(out));
         }
     }
-    let written: Vec<PathBuf> = [dirs.path().join("config"), dirs.path().join("data")]
-        .iter()
-        .flat_map(|d| std::iter::once(d.clone()).chain(files_under(d)))
-        .collect();
-    let names: Vec<String> = written
-        .iter()
-        .map(|p| p.strip_prefix(dirs.path()).unwrap().display().to_string())
-        .collect();
+    let names: Vec<&str> = o.written.iter().map(|(n, _, _)| n.as_str()).collect();
     for expected in [
         "config/config.toml",
         "data/peoplectl.log",
         "data/sync/default/contosohr.sqlite",
     ] {
-        assert!(
-            names.iter().any(|n| n == expected),
-            "{expected} in {names:?}"
-        );
+        assert!(names.contains(&expected), "{expected} in {names:?}");
     }
     assert!(
         names.iter().any(|n| n.starts_with("data/tokens/")),
         "{names:?}"
     );
-    for path in &written {
-        let want = if path.is_dir() { 0o700 } else { 0o600 };
-        assert_eq!(mode(path), want, "{}", path.display());
+    for (name, is_dir, mode) in &o.written {
+        let want = if *is_dir { 0o700 } else { 0o600 };
+        assert_eq!(*mode, want, "{name}");
     }
 }
 
-#[tokio::test]
-async fn the_sync_state_and_its_wal_are_private_while_open() {
-    // The umask the binary would have in a login shell; tests in this file create files in
-    // their own temp dirs only, so changing it here harms none of them.
-    rustix::process::umask(rustix::fs::Mode::from(0o022));
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sync").join("ctx").join("hr.sqlite");
-    let store = peoplectl::sync::state::StateStore::open(&path, "tenant", "hr").unwrap();
-    store.set_setting("ingestRate", "25").unwrap();
-    let wal = dir.path().join("sync/ctx/hr.sqlite-wal");
-    assert!(wal.exists(), "WAL mode keeps a -wal file while open");
-    for p in [&path, &wal] {
-        assert_eq!(mode(p), 0o600, "{}", p.display());
+#[test]
+fn the_sync_state_and_its_wal_are_private_while_open() {
+    let o = hostile::state_while_open();
+    assert!(o.wal_exists, "WAL mode keeps a -wal file while open");
+    assert_eq!(o.file, 0o600);
+    assert_eq!(o.wal, 0o600);
+    if let Some(shm) = o.shm {
+        assert_eq!(shm, 0o600);
     }
-    let shm = dir.path().join("sync/ctx/hr.sqlite-shm");
-    if shm.exists() {
-        assert_eq!(mode(&shm), 0o600);
-    }
-    assert_eq!(mode(&dir.path().join("sync")), 0o700);
-    assert_eq!(mode(&dir.path().join("sync/ctx")), 0o700);
-    drop(store);
+    assert_eq!(o.dirs, [0o700, 0o700]);
     // A state file left readable by an older version is made private when next opened.
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let store = peoplectl::sync::state::StateStore::open(&path, "tenant", "hr").unwrap();
-    assert_eq!(store.setting("ingestRate").unwrap().as_deref(), Some("25"));
-    assert_eq!(mode(&path), 0o600);
+    assert_eq!(o.reopened_setting.as_deref(), Some("25"));
+    assert_eq!(o.reopened, 0o600);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_secret_file_others_can_read_is_made_private_before_it_is_used() {
-    let env = support::env(SeedKind::Demo).await;
-    let dirs = tempfile::tempdir().unwrap();
-    let secret = dirs.path().join("secret");
-    std::fs::write(&secret, env.emu.client_secret()).unwrap();
-    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let without_secret: Vec<_> = env
-        .emu
-        .env_lines()
-        .into_iter()
-        .filter(|(k, _)| k != "AZURE_CLIENT_SECRET")
-        .collect();
-    let add = command(
-        dirs.path(),
-        &[
-            "config",
-            "add",
-            "lab",
-            "--secret-file",
-            secret.to_str().unwrap(),
-        ],
-        &without_secret,
-    )
-    .output()
-    .unwrap();
-    assert_eq!(add.status.code(), Some(0), "{}", stderr(&add));
-    assert_eq!(mode(&secret), 0o600);
+    let o = hostile::loose_secret_file(bin()).await;
+    assert_eq!(o.add.status.code(), Some(0), "{}", stderr(&o.add));
+    assert_eq!(o.after_add, 0o600);
     assert!(
-        stderr(&add).contains(&format!(
+        stderr(&o.add).contains(&format!(
             "{} could be read by other users (mode 644); peoplectl made it private (mode 600)",
-            secret.display()
+            o.path.display()
         )),
         "{}",
-        stderr(&add)
+        stderr(&o.add)
     );
     // Loosened again, it is fixed again when sign-in reads it, and the command works.
-    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o640)).unwrap();
-    let out = command(dirs.path(), &["connections", "list", "-o", "json"], &[])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(mode(&secret), 0o600);
-    assert!(!stderr(&out).contains(env.emu.client_secret()));
+    assert_eq!(o.list.status.code(), Some(0), "{}", stderr(&o.list));
+    assert_eq!(o.after_list, 0o600);
+    assert!(!stderr(&o.list).contains(&o.secret));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -861,140 +461,68 @@ async fn a_secret_file_others_can_read_is_made_private_before_it_is_used() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ids_no_graph_key_can_be_are_refused_before_any_request() {
-    let env = support::env(SeedKind::Demo).await;
-    let dirs = tempfile::tempdir().unwrap();
-    let emulator = env.emu.env_lines();
-    let dot_step = "cannot be a Graph key: '.' and '..' are path steps in a URL, not names";
-    let cases: [(&[&str], String); 11] = [
-        (&["profile", "show", "."], format!("user \".\" {dot_step}")),
-        (&["profile", "show", ".."], format!("user \"..\" {dot_step}")),
-        (
-            &["profile", "show", "alex"],
-            "\"alex\" is neither a user principal name (name@domain) nor an object id (a GUID)"
-                .into(),
-        ),
-        (
-            &["connections", "show", ".."],
-            "connection id \"..\" is 2 characters long; it must be 3 to 32".into(),
-        ),
-        (
-            &["connections", "delete", "a/b/c"],
-            "connection id \"a/b/c\" contains '/'; only letters A-Z, a-z and digits 0-9 are allowed"
-                .into(),
-        ),
-        (&["sources", "remove", ".."], format!("source id \"..\" {dot_step}")),
-        (
-            &["sources", "register", "..", "--web-url", "https://hr.example"],
-            "connection id \"..\" is 2 characters long; it must be 3 to 32".into(),
-        ),
-        (&["precedence", "move", "%2e%2E", "--up"], format!("source id \"%2e%2E\" {dot_step}")),
-        (
-            &["precedence", "set", "contosohr,.."],
-            format!("source id \"..\" {dot_step}"),
-        ),
-        (&["remove", ".", "--yes"], format!("source id \".\" {dot_step}")),
-        (
-            &["sync", "..", "--input", "x.csv"],
-            "connection id \"..\" is 2 characters long; it must be 3 to 32".into(),
-        ),
-    ];
-    for (args, message) in cases {
-        let out = command(dirs.path(), args, &emulator).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert_eq!(stderr(&out), format!("peoplectl: {message}\n"), "{args:?}");
+    let o = hostile::bad_ids(bin()).await;
+    assert_eq!(o.cases.len(), 11);
+    for c in &o.cases {
+        let args = &c.args;
+        assert_eq!(c.out.status.code(), Some(2), "{args:?}: {}", stderr(&c.out));
+        assert_eq!(stderr(&c.out), c.expected, "{args:?}");
     }
-    let control = command(
-        dirs.path(),
-        &["sources", "remove", "hr\u{1b}]52;c;eA==\u{7}"],
-        &emulator,
-    )
-    .output()
-    .unwrap();
-    assert_eq!(control.status.code(), Some(2));
-    assert!(!stderr(&control).contains('\u{1b}'), "{}", stderr(&control));
+    assert_eq!(o.control.status.code(), Some(2));
+    assert!(
+        !stderr(&o.control).contains('\u{1b}'),
+        "{}",
+        stderr(&o.control)
+    );
     // Not one request, not even for a token.
-    assert_eq!(env.emu.faults().counters().total().requests, 0);
+    assert_eq!(o.requests, 0);
     // The counter does count: a good id makes requests.
-    let out = command(
-        dirs.path(),
-        &["connections", "show", "contosohr"],
-        &emulator,
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(env.emu.faults().counters().total().requests > 0);
+    assert_eq!(o.good.status.code(), Some(0), "{}", stderr(&o.good));
+    assert!(o.good_requests > 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn precedence_set_never_drops_an_entry_it_cannot_name_without_saying_so() {
-    let env = support::env(SeedKind::Demo).await;
-    let dirs = tempfile::tempdir().unwrap();
-    let emulator = env.emu.env_lines();
-    let setting = peoplectl::ops::snapshot::read_precedence(&env.client)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut urls = setting.list.to_strings();
-    let odd = "https://hr.example/not-a-source-url";
-    urls.insert(1, odd.to_owned());
-    env.client
-        .update_precedence(&setting.id, &urls)
-        .await
-        .unwrap();
-    let entra = "4ce763dd-9214-4eff-af7c-da491cc3782d";
-    let ids = format!("{entra},contosohr");
+    let o = hostile::unnamed_precedence_entry(bin()).await;
+    let (odd, urls) = (o.odd, &o.urls);
+    assert_eq!(o.ids, format!("{ENTRA},contosohr"));
+    assert_eq!(urls[1], odd);
 
     // No terminal to ask on: refused, nothing written, the entry named with its rank.
-    let out = command(dirs.path(), &["precedence", "set", &ids], &emulator)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let (out, after) = &o.refused;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(out));
     assert_eq!(
-        stderr(&out),
+        stderr(out),
         format!(
             "peoplectl: This drops 1 entry from the precedence list that no source id can name:\n  \
              rank 2: \"{odd}\"\nNothing was written. `peoplectl precedence move` reorders \
              without dropping them; pass --yes to drop them.\n"
         )
     );
-    assert_eq!(support::lists(&env.emu).precedence, urls);
+    assert_eq!(after, urls);
 
     // A dry run says so and writes nothing.
-    let out = command(
-        dirs.path(),
-        &["precedence", "set", &ids, "--dry-run"],
-        &emulator,
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (out, after) = &o.dry_run;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
     assert!(
-        stderr(&out).contains(&format!("rank 2: \"{odd}\"")),
+        stderr(out).contains(&format!("rank 2: \"{odd}\"")),
         "{}",
-        stderr(&out)
+        stderr(out)
     );
-    assert_eq!(support::lists(&env.emu).precedence, urls);
+    assert_eq!(after, urls);
 
     // --yes drops it, having said so.
-    let out = command(
-        dirs.path(),
-        &["precedence", "set", &ids, "--yes"],
-        &emulator,
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (out, after) = &o.yes;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
     assert!(
-        stderr(&out).contains(&format!("rank 2: \"{odd}\"")),
+        stderr(out).contains(&format!("rank 2: \"{odd}\"")),
         "{}",
-        stderr(&out)
+        stderr(out)
     );
-    let after = support::lists(&env.emu).precedence;
     assert_eq!(after.len(), 2, "{after:?}");
     assert!(!after.iter().any(|u| u == odd));
     assert!(
-        after[0].contains(entra) && after[1].contains("contosohr"),
+        after[0].contains(ENTRA) && after[1].contains("contosohr"),
         "{after:?}"
     );
 }
@@ -1002,48 +530,11 @@ async fn precedence_set_never_drops_an_entry_it_cannot_name_without_saying_so() 
 // ---------------------------------------------------------------------------------------------
 // The emulator off loopback
 
-/// Starts `peoplectl emulator --bind ADDR`, waits for its settings on stdout (a blank line
-/// ends them), stops it and returns what it wrote on stderr.
-fn emulator_stderr(bind: &str) -> String {
-    let dirs = tempfile::tempdir().unwrap();
-    let mut child = command(dirs.path(), &["emulator", "--bind", bind], &[])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "the emulator stopped early"
-        );
-        if line.trim().is_empty() {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    err
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_emulator_warns_when_others_can_reach_it() {
-    let exposed = tokio::task::spawn_blocking(|| emulator_stderr("0.0.0.0:0"))
-        .await
-        .unwrap();
-    let warning = exposed
-        .lines()
-        .find(|l| l.starts_with("WARNING: the emulator listens on 0.0.0.0:"))
-        .unwrap_or_else(|| panic!("no warning in: {exposed}"));
+    let o = hostile::emulator_exposure(bin()).await;
+    let exposed = &o.exposed;
+    let warning = exposure_warning(exposed).unwrap_or_else(|| panic!("no warning in: {exposed}"));
     assert!(
         warning.contains("which is not a loopback address"),
         "{warning}"
@@ -1052,10 +543,7 @@ async fn the_emulator_warns_when_others_can_reach_it() {
         warning.contains("on any address of this machine can sign in with the AZURE_CLIENT_SECRET printed on stdout"),
         "{warning}"
     );
-    let quiet = tokio::task::spawn_blocking(|| emulator_stderr("127.0.0.1:0"))
-        .await
-        .unwrap();
-    assert!(!quiet.contains("WARNING"), "{quiet}");
+    assert!(!o.loopback.contains("WARNING"), "{}", o.loopback);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1063,13 +551,9 @@ async fn the_emulator_warns_when_others_can_reach_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_panic_is_plain_text_when_stderr_is_not_a_terminal() {
-    let dirs = tempfile::tempdir().unwrap();
-    let mut cmd = command(dirs.path(), &["doctor"], &[]);
-    cmd.env("PEOPLECTL_DEBUG_PANIC", "1")
-        .env("RUST_BACKTRACE", "1");
-    let (out, _) = timed(cmd).await;
-    let text = stderr(&out);
-    assert_eq!(out.status.code(), Some(101), "{text}");
+    let o = hostile::panic_in_a_pipe(bin()).await;
+    let text = stderr(&o.out);
+    assert_eq!(o.out.status.code(), Some(101), "{text}");
     assert!(
         text.starts_with("The application panicked (crashed).\n"),
         "{text}"
@@ -1080,8 +564,7 @@ async fn a_panic_is_plain_text_when_stderr_is_not_a_terminal() {
     );
     assert!(!text.contains('\u{1b}'), "escape sequences in: {text:?}");
     // And the trigger is nowhere in the help.
-    let help = command(dirs.path(), &["--help"], &[]).output().unwrap();
-    let help = String::from_utf8_lossy(&help.stdout);
+    let help = &o.help;
     assert!(
         help.contains("--timeout") && help.contains("--deadline"),
         "{help}"

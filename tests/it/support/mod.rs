@@ -1,8 +1,10 @@
 //! What the integration tests share: an in-process emulator and a Graph client signed in to it
 //! through the production TLS and client-secret path; `raw` talks to the emulator over plain
-//! HTTP, `sync` builds HR exports and people connections, `reliability` holds the fault scenarios
-//! that `examples/reliability.rs` reruns.
+//! HTTP, `sync` builds HR exports and people connections, `reliability` and `hostile` hold the
+//! fault and hostile-data scenarios that `examples/reliability.rs` reruns.
 
+#[cfg(unix)]
+pub mod hostile;
 pub mod raw;
 pub mod reliability;
 pub mod sync;
