@@ -10,10 +10,25 @@
 
 use std::time::{Duration, Instant};
 
-/// A window size as a float (window sizes are tiny, so nothing is lost).
+// The controller's arithmetic is in floats; these are its only casts. Counts and window sizes
+// stay far below 2^53, where every integer is an exact f64, and windows are kept within
+// [min, max], small positive numbers.
+
+/// A count (requests, successes) as a float.
 #[allow(clippy::cast_precision_loss)]
-fn small(n: usize) -> f64 {
+fn float(n: u64) -> f64 {
     n as f64
+}
+
+/// A window size as a float.
+fn small(n: usize) -> f64 {
+    float(u64::try_from(n).unwrap_or(u64::MAX))
+}
+
+/// A window size from its float form: the whole requests it allows.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn whole(limit: f64) -> usize {
+    limit.max(0.0).floor() as usize
 }
 
 /// Tuning of the controller.
@@ -151,10 +166,7 @@ impl Controller {
 
     /// Current window size.
     pub fn limit(&self) -> usize {
-        // The limit is kept within [min, max], small positive numbers.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let n = self.limit.floor() as usize;
-        n.max(1)
+        whole(self.limit).max(1)
     }
 
     /// Requests started and not yet ended.
@@ -269,11 +281,9 @@ impl Controller {
         if elapsed > 0.0 && elapsed >= self.cfg.min_cycle.as_secs_f64() {
             // Over a whole cycle (pause included) the successes are what the service let
             // through: its rate, as long as we kept it busy.
-            #[allow(clippy::cast_precision_loss)]
-            let accepted = self.cycle_successes as f64 / elapsed;
+            let accepted = float(self.cycle_successes) / elapsed;
             let active = (elapsed - self.cycle_pause.as_secs_f64()).max(elapsed * 0.1);
-            #[allow(clippy::cast_precision_loss)]
-            let attempted = self.cycle_starts as f64 / active;
+            let attempted = float(self.cycle_starts) / active;
             self.best_accepted = self.best_accepted.max(accepted);
             // A 429 while we started well under the ceiling is not about our pace (the
             // window was what held us): it says nothing about the rate Graph allows.
@@ -332,7 +342,6 @@ mod tests {
                 self.tokens -= 1.0;
                 Ok(())
             } else {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 Err((((1.0 - self.tokens) / self.rate).ceil() as u64).max(1))
             }
         }
@@ -399,7 +408,6 @@ mod tests {
                         } else {
                             bucket.take(arrive)
                         };
-                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                         let key = (arrive * 1e6) as u64;
                         pending.push(Reverse((key, ticket.epoch, answer)));
                     }
@@ -458,12 +466,9 @@ mod tests {
     #[test]
     fn holds_a_token_bucket_at_its_rate_with_few_429s() {
         for (rate, latency) in [(200.0, 20.0), (25.0, 20.0), (200.0, 80.0), (1000.0, 5.0)] {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let items = (rate * 60.0) as u64;
             let r = simulate(items, rate, latency, None);
-            #[allow(clippy::cast_precision_loss)]
             let achieved = r.done as f64 / r.seconds / rate;
-            #[allow(clippy::cast_precision_loss)]
             let share_429 = r.throttled as f64 / r.requests as f64;
             assert!(
                 achieved >= 0.9,
@@ -482,7 +487,6 @@ mod tests {
     fn a_storm_of_429s_unrelated_to_our_rate_does_not_ratchet_the_ceiling_down() {
         // No real limit; one request in twelve throttled anyway, without Retry-After.
         let r = simulate_with_storm(20_000, 1e9, 20.0, None, Some(12));
-        #[allow(clippy::cast_precision_loss)]
         let rate = r.done as f64 / r.seconds;
         assert_eq!(r.done, 20_000);
         // Random loss keeps the window small (as it does TCP's), so this is far from the
