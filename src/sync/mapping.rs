@@ -47,7 +47,8 @@ use toml::Spanned;
 use super::reader::{Header, InputFormat};
 use crate::people::entities::EntityKind;
 use file::{
-    ADDRESS_FIELDS, Columns, MappingFile, MissingColumns, NAME_FIELDS, POSITION_FIELDS, PROFICIENCIES,
+    ADDRESS_FIELDS, Columns, MappingFile, MissingColumns, NAME_FIELDS, POSITION_FIELDS,
+    PROFICIENCIES,
 };
 pub use row::{MappedPerson, PersonKey, RowFailure};
 
@@ -129,7 +130,6 @@ pub enum KeyKind {
     ObjectId,
 }
 
-
 /// One mapped field: where it goes and which columns may feed it.
 #[derive(Debug, Clone)]
 struct Field {
@@ -165,8 +165,6 @@ pub struct Mapping {
     notes: Option<Field>,
     custom: Vec<(String, Field)>,
 }
-
-
 
 fn line_of(text: &str, offset: usize) -> usize {
     bytecount_lines(&text.as_bytes()[..offset.min(text.len())])
@@ -509,7 +507,6 @@ impl Mapping {
         Ok(bound)
     }
 
-
     /// The kinds of profile entity this mapping fills.
     pub fn kinds(&self) -> Vec<EntityKind> {
         let mut kinds = Vec::new();
@@ -649,4 +646,3 @@ mod tests {
 
 #[cfg(test)]
 mod hostile_tests;
-

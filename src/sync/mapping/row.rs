@@ -377,7 +377,6 @@ impl MappedPerson {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
