@@ -126,6 +126,10 @@ pub struct Controller {
     cycle_starts: u64,
     /// The pause the cycle began with (no request could start during it).
     cycle_pause: Duration,
+    /// The first cycle began with no pause: the service's allowance was full, so its first
+    /// burst was free, and that cycle's rate overstates the one Graph sustains (see
+    /// `on_throttled`).
+    burst_unpaid: bool,
     last_growth: Instant,
     throttle_events: u64,
     /// The highest rate measured over a throttle cycle.
@@ -157,6 +161,7 @@ impl Controller {
             cycle_successes: 0,
             cycle_starts: 0,
             cycle_pause: Duration::ZERO,
+            burst_unpaid: true,
             last_growth: now,
             throttle_events: 0,
             best_accepted: 0.0,
@@ -282,6 +287,17 @@ impl Controller {
             // Over a whole cycle (pause included) the successes are what the service let
             // through: its rate, as long as we kept it busy.
             let accepted = float(self.cycle_successes) / elapsed;
+            // A cycle after a pause pays with it for the burst the refilled allowance lets
+            // through; the first cycle had its burst for free. What the next sync starts from
+            // is charged the pause a refill takes (the Retry-After): uncharged, a short run
+            // remembered up to twice the rate Graph sustains. (The pacing itself keeps the
+            // uncharged figure, which later cycles correct.)
+            let unpaid = if self.burst_unpaid {
+                wait.as_secs_f64()
+            } else {
+                0.0
+            };
+            let sustained = float(self.cycle_successes) / (elapsed + unpaid);
             let active = (elapsed - self.cycle_pause.as_secs_f64()).max(elapsed * 0.1);
             let attempted = float(self.cycle_starts) / active;
             self.best_accepted = self.best_accepted.max(accepted);
@@ -301,7 +317,8 @@ impl Controller {
                     None => cap,
                 };
                 self.rate_cap = Some(cap);
-                self.learned = Some(cap);
+                let taught = (sustained * self.cfg.probe_factor).max(self.cfg.min_rate);
+                self.learned = Some(cap.min(taught));
             }
         }
         if elapsed >= self.cfg.min_cycle.as_secs_f64() {
@@ -309,6 +326,7 @@ impl Controller {
             self.cycle_successes = 0;
             self.cycle_starts = 0;
             self.cycle_pause = wait;
+            self.burst_unpaid = false;
         }
         self.next_slot = None;
         self.last_growth = now + wait;
@@ -355,6 +373,7 @@ mod tests {
         throttled: u64,
         requests: u64,
         seconds: f64,
+        learned: Option<f64>,
     }
 
     /// Sends `items` through the controller against the bucket, in virtual time.
@@ -460,6 +479,7 @@ mod tests {
             throttled,
             requests,
             seconds: t,
+            learned: c.learned_rate(),
         }
     }
 
@@ -494,6 +514,20 @@ mod tests {
         // every cycle. Lowering it on every 429 managed 9 items/s here (and kept falling);
         // lowering it only when we were pushing it, never under half the best, about 95.
         assert!(rate > 60.0, "{rate:.1} items/s");
+    }
+
+    #[test]
+    fn a_short_first_run_remembers_the_rate_graph_sustains_not_its_free_burst() {
+        // A full allowance lets a second's worth through at once; over a run of a few seconds
+        // that doubled the rate remembered (112/s for 60/s once).
+        for (rate, seconds) in [(60.0, 5.0), (200.0, 5.0), (25.0, 8.0), (200.0, 30.0)] {
+            let r = simulate((rate * seconds) as u64, rate, 20.0, None);
+            let learned = r.learned.expect("throttled, so a rate was learned");
+            assert!(
+                learned <= rate * 1.15 && learned >= rate * 0.5,
+                "{rate}/s over {seconds} s: learned {learned:.1}"
+            );
+        }
     }
 
     #[test]
@@ -544,7 +578,8 @@ mod tests {
         };
         c.complete(now, t, Outcome::Throttled(Some(Duration::from_millis(10))));
         let taught = c.learned_rate().expect("a throttle teaches a ceiling");
-        assert_eq!(c.rate_cap(), Some(taught));
+        // The first cycle's free burst is charged to what is remembered, not to the pacing.
+        assert!(taught < c.rate_cap().unwrap());
         for n in 1..=500u64 {
             let later = now + Duration::from_millis(10 + 20 * n);
             if let Permit::Go(t) = c.try_acquire(later) {
