@@ -4,23 +4,39 @@ use std::sync::atomic::Ordering;
 
 use super::{Shared, SyncOptions};
 use crate::graph::GraphClient;
-use crate::people::schema::Contract;
 use crate::sync::report::{LookupMode, Phase, Progress, SyncEvent, SyncReport};
 
-/// What the report is made from.
+/// What the report is made from, besides how the run ended.
 pub(super) struct Finish<'a> {
-    pub(super) cx: &'a Shared,
-    pub(super) client: &'a GraphClient,
-    pub(super) options: &'a SyncOptions,
-    pub(super) throttled_before: u64,
-    pub(super) mode: LookupMode,
-    pub(super) contract: Contract,
-    pub(super) state_file: String,
-    pub(super) cancelled: bool,
+    cx: &'a Shared,
+    client: &'a GraphClient,
+    options: &'a SyncOptions,
+    /// 429s the caller's client had counted before this run (the console keeps one client).
+    throttled_before: u64,
 }
 
-impl Finish<'_> {
-    pub(super) async fn report(self) -> SyncReport {
+impl<'a> Finish<'a> {
+    pub(super) fn new(
+        cx: &'a Shared,
+        client: &'a GraphClient,
+        options: &'a SyncOptions,
+        throttled_before: u64,
+    ) -> Self {
+        Self {
+            cx,
+            client,
+            options,
+            throttled_before,
+        }
+    }
+
+    /// The report; `sending`: the sending phase's seconds, when anything was sent.
+    pub(super) async fn report(
+        self,
+        mode: LookupMode,
+        cancelled: bool,
+        sending: Option<f64>,
+    ) -> SyncReport {
         let tally = &self.cx.tally;
         tally.throttled.fetch_add(
             self.client
@@ -32,7 +48,7 @@ impl Finish<'_> {
         let counts = tally.snapshot();
         let seconds = self.cx.started.elapsed().as_secs_f64();
         let events = &self.cx.events;
-        events.send(SyncEvent::Phase { phase: Phase::Done }).await;
+        events.phase(Phase::Done).await;
         events
             .send(SyncEvent::Progress(Progress {
                 phase: Phase::Done,
@@ -57,16 +73,17 @@ impl Finish<'_> {
             failed: counts.failed,
             throttled: counts.throttled,
             seconds,
+            sending_seconds: sending,
             errors,
             errors_omitted,
             dry_run: self.options.dry_run,
             to_put: counts.to_put,
             to_delete: counts.to_delete,
             deletes_held: counts.deletes_held,
-            cancelled: self.cancelled,
-            lookup: self.mode,
-            contract: self.contract,
-            state_file: self.state_file,
+            cancelled,
+            lookup: mode,
+            contract: self.cx.layout.contract,
+            state_file: self.options.state_path().display().to_string(),
         }
     }
 }

@@ -1,7 +1,15 @@
-//! The sync run, as a list of phases: connect (the connection and its schema), scan (read and
-//! validate every row, price what changed), resolve (match people to users), plan (deltas and
-//! the delete guard), send (build and send what changed, then the deletes) and finish (the
-//! report). Each phase is a file of this module.
+//! The sync run, as a list of phases, each a file of this module:
+//!
+//! 1. connect: the connection must be ready and follow a people contract; the mapping must fit
+//!    its schema;
+//! 2. scan: every row is read and validated, and (labels contract, UPN keys) its item priced;
+//! 3. resolve: people are matched to users, but only those who need it (new, changed, or
+//!    whose recorded match is unknown or stale); the rest are taken from the state store;
+//! 4. plan: deltas, and the delete guard;
+//! 5. send: a second pass builds what changed and feeds the executor, then the deletes; while
+//!    sending, the lookups it needs run beside it, so matching does not sit in front of the
+//!    ingest ceiling;
+//! 6. finish: the report.
 //!
 //! Who is deleted: people the state store holds whom no row of the input names. A row that
 //! fails validation, or names someone not in the tenant, still names its person, so a bad
@@ -13,22 +21,20 @@
 
 mod connect;
 mod finish;
+mod item;
 mod plan;
 mod resolve;
 mod scan;
 mod send;
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::exec::{ExecConfig, ExecError, Executor, Job};
-use super::index::{Digest, DigestHasher, KeyIndex, digest, short_hash};
+use super::exec::{ExecConfig, ExecError};
+use super::index::{KeyIndex, digest, short_hash};
 use super::input::Input;
 use super::mapping::{KeyKind, Mapping, MappingError};
 use super::reader::{InputFormat, ReadError, RowError, RowReader};
@@ -36,16 +42,12 @@ use super::report::{
     EventSink, Issue, IssueKind, IssueLog, LookupMode, Phase, Progress, SyncEvent, SyncReport,
     Tally,
 };
-use super::state::{StateError, StateStore, state_path};
-use crate::graph::retry::RetryPolicy;
+use super::state::{MATCH_TTL_SECONDS, StateError, StateStore, now_unix, state_path};
 use crate::graph::{GraphClient, GraphError};
 use crate::people::ids::ConnectionId;
-use crate::people::item::{ItemLayout, item_id_for_upn};
-use connect::connect;
-use finish::Finish;
-use resolve::resolve;
-use scan::{Scan, needs_object_id, scan};
-use send::{Plan, produce};
+use crate::people::item::ItemLayout;
+
+pub use connect::not_ready;
 
 /// How users are matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -142,6 +144,10 @@ pub enum SyncError {
     /// The connection cannot take these items.
     #[error("connection '{connection}': {reason}")]
     Connection { connection: String, reason: String },
+    /// The connection is not ready for items (a draft, obsolete, over its quota); nothing was
+    /// read or written.
+    #[error("refusing to sync into connection '{connection}': {reason}")]
+    NotReady { connection: String, reason: String },
     /// A Graph failure that stops the whole sync (sign-in, permissions, connection gone,
     /// user lookups).
     #[error(transparent)]
@@ -166,7 +172,7 @@ pub enum SyncError {
 impl SyncError {
     /// A refusal by a guard (the CLI's exit code 4).
     pub fn is_refusal(&self) -> bool {
-        matches!(self, Self::DeleteGuard { .. })
+        matches!(self, Self::DeleteGuard { .. } | Self::NotReady { .. })
     }
 }
 
@@ -179,9 +185,7 @@ impl From<ExecError> for SyncError {
     }
 }
 
-type Extras = HashMap<Digest, Box<str>, BuildHasherDefault<DigestHasher>>;
-
-/// What every pass shares.
+/// What every phase shares.
 struct Shared {
     input: Input,
     file: String,
@@ -229,6 +233,12 @@ impl Shared {
         let mapping = self.mapping.bind(reader.header())?;
         Ok((reader, mapping))
     }
+
+    /// Whether the scan prices items: under the labels contract with UPN keys an item needs
+    /// nothing from Graph, so its change is known before any lookup.
+    fn prices_early(&self) -> bool {
+        self.key_kind == KeyKind::UserPrincipalName && !scan::needs_object_id(self.layout.contract)
+    }
 }
 
 /// Runs a sync. Events go to `events` as it goes; the report comes back at the end. A
@@ -243,265 +253,56 @@ pub async fn run(
     let started = Instant::now();
     // The caller's client may have been throttled before (the TUI keeps one): count ours.
     let throttled_before = client.stats().throttled();
-    // The input first: a FIFO, a device or a missing file is reported before any request.
+    // The input is checked first (a FIFO, a device or a missing file fail before any
+    // request), and read only once the connection is known to take items.
     let input = {
         let (path, spool_dir) = (options.input.clone(), options.state_path());
         blocking(move || Input::open(&path, spool_dir.parent().unwrap_or(Path::new(".")))).await??
     };
-    events
-        .send(SyncEvent::Phase {
-            phase: Phase::Connecting,
-        })
-        .await;
-    let mapping = match &options.mapping {
-        Some(path) => Mapping::load(path)?,
-        None => Mapping::default_mapping(),
-    };
-    let (connection, layout, mapping) = connect(client, options, mapping).await?;
-    let contract = layout.contract;
-    let format = options
-        .format
-        .or(mapping.format())
-        .unwrap_or_else(|| InputFormat::from_path(&options.input));
-    let cx = Arc::new(Shared {
-        file: input.name().to_owned(),
-        input,
-        format,
-        key_kind: mapping.key_kind(),
-        mapping,
-        layout,
-        tenant_id: options.tenant_id.clone(),
-        connection,
-        full: options.full,
-        tally: Arc::new(Tally::default()),
-        issues: Arc::new(IssueLog::new(options.max_listed_issues)),
-        events: events.clone(),
-        started,
-    });
+    events.phase(Phase::Connecting).await;
+    let cx = Arc::new(connect::connect(client, options, input, &events, started).await?);
+    // A second sync of the connection is refused here, before any work.
+    let (store, index) = load_state(options).await?;
+    let finish = finish::Finish::new(&cx, client, options, throttled_before);
 
-    // The state first: a second sync of the connection is refused before any work.
-    let path = options.state_path();
-    let state_file = path.display().to_string();
-    let (store, index) = {
-        let tenant = options.tenant_id.clone();
-        let conn = options.connection.clone();
-        blocking(move || -> Result<_, SyncError> {
-            let store = StateStore::open(&path, &tenant, &conn)?;
-            let mut index = KeyIndex::new();
-            store.for_each(|id, hash| index.insert_stored(digest(id), hash.map(short_hash)))?;
-            Ok((store, index))
-        })
-        .await??
-    };
-    let stored_items = index.len() as u64;
-
-    events
-        .send(SyncEvent::Phase {
-            phase: Phase::Validating,
-        })
-        .await;
-    let mut scan = {
-        let cx = cx.clone();
-        let cancel = cancel.clone();
-        blocking(move || scan(&cx, index, &cancel)).await??
+    events.phase(Phase::Validating).await;
+    let scanned = {
+        let (cx, cancel) = (cx.clone(), cancel.clone());
+        blocking(move || scan::scan(&cx, index, &cancel)).await??
     };
     // Stopped while reading: the input was not seen whole, so nothing may be planned from it
     // (a half-read file would look like people leaving).
     if cancel.is_cancelled() {
-        return Ok(Finish {
-            cx: &cx,
-            client,
-            options,
-            throttled_before,
-            mode: LookupMode::Skipped,
-            contract,
-            state_file,
-            cancelled: true,
-        }
-        .report()
-        .await);
+        return Ok(finish.report(LookupMode::Skipped, true, None).await);
     }
-
-    events
-        .send(SyncEvent::Phase {
-            phase: Phase::ResolvingUsers,
-        })
-        .await;
-    let keep_extras = needs_object_id(contract) || cx.key_kind == KeyKind::ObjectId;
-    let mut extras = Extras::default();
-    let resolved = tokio::select! {
-        r = resolve(
-            client,
-            options.lookup,
-            cx.key_kind,
-            &mut scan,
-            keep_extras.then_some(&mut extras),
-        ) => Some(r?),
-        () = cancel.cancelled() => None,
+    let Some((plan, mode)) = plan::plan(client, options, &cx, scanned, &cancel).await? else {
+        return Ok(finish.report(LookupMode::Skipped, true, None).await);
     };
-    let mode = resolved.unwrap_or(LookupMode::Skipped);
-    if cancel.is_cancelled() {
-        return Ok(Finish {
-            cx: &cx,
-            client,
-            options,
-            throttled_before,
-            mode,
-            contract,
-            state_file,
-            cancelled: true,
-        }
-        .report()
-        .await);
-    }
-    let Scan {
-        mut index,
-        oid_index,
-        ..
-    } = scan;
-    if cx.key_kind == KeyKind::ObjectId {
-        // People keyed by object id have item ids now that their UPNs are known.
-        for (oid, entry) in oid_index.entries() {
-            if let (true, Some(upn)) = (entry.is_matched(), extras.get(oid)) {
-                let d = digest(&item_id_for_upn(upn));
-                index.insert_row(d, u64::from(entry.line), entry.is_valid());
-                index.set_matched(&d, true);
-            }
-        }
-    }
+    let sent = send::send(client, options, &cx, store, plan, mode, &cancel).await?;
+    Ok(finish
+        .report(sent.mode, cancel.is_cancelled(), sent.sending)
+        .await)
+}
 
-    // The plan.
-    events
-        .send(SyncEvent::Phase {
-            phase: Phase::Planning,
-        })
-        .await;
-    let key_index = match cx.key_kind {
-        KeyKind::UserPrincipalName => &index,
-        KeyKind::ObjectId => &oid_index,
-    };
-    let planned = plan::count(
-        &index,
-        key_index,
-        scan.keyless_invalid,
-        options.full,
-        &cx.tally,
-    );
-    let plan::Counts {
-        unmatched,
-        to_put,
-        unpriced,
-        vanished,
-        ..
-    } = planned;
-    let tally = &cx.tally;
-    events
-        .send(SyncEvent::UsersResolved {
-            mode,
-            matched: planned.valid,
-            unmatched,
-        })
-        .await;
-    plan::guard_deletes(options, vanished, stored_items)?;
-    let (store, index, deletes) = blocking(move || -> Result<_, SyncError> {
-        let deletes = if vanished > 0 {
-            plan::vanished_ids(&store, &index)?
-        } else {
-            Vec::new()
-        };
-        Ok((store, index, deletes))
+/// Opens the connection's state store (refused while another sync holds it) and indexes the
+/// items it holds, with whether each person matched a user recently.
+async fn load_state(options: &SyncOptions) -> Result<(StateStore, KeyIndex), SyncError> {
+    let path = options.state_path();
+    let tenant = options.tenant_id.clone();
+    let connection = options.connection.clone();
+    blocking(move || -> Result<_, SyncError> {
+        let store = StateStore::open(&path, &tenant, &connection)?;
+        let items = usize::try_from(store.count()?).unwrap_or(0);
+        let mut index = KeyIndex::with_capacity(items);
+        let fresh_since = now_unix().saturating_sub(MATCH_TTL_SECONDS);
+        store.for_each_item(|id, hash, matched_at| {
+            let known = hash.is_some() && matched_at.is_some_and(|t| t >= fresh_since);
+            index.insert_stored(digest(id), hash.map(short_hash), known);
+        })?;
+        index.seal_stored();
+        Ok((store, index))
     })
-    .await??;
-    if !options.dry_run || unpriced == 0 {
-        events.send(SyncEvent::Planned(tally.snapshot())).await;
-    }
-
-    // The second pass prices what the first could not, names unmatched rows and, for real,
-    // builds what must be sent.
-    let second_pass =
-        unmatched > 0 || unpriced > 0 || (!options.dry_run && (to_put > 0 || options.full));
-    let plan = Arc::new(Plan {
-        index,
-        oid_index,
-        extras,
-        second_pass,
-    });
-    let spawn_producer = |tx: Option<mpsc::Sender<Job>>, deletes: Vec<String>| {
-        let (cx, plan, cancel) = (cx.clone(), plan.clone(), cancel.clone());
-        tokio::task::spawn_blocking(move || produce(&cx, &plan, deletes, tx.as_ref(), &cancel))
-    };
-
-    if options.dry_run {
-        drop(store);
-        if second_pass {
-            spawn_producer(None, Vec::new())
-                .await
-                .map_err(|e| SyncError::Internal(e.to_string()))??;
-            if unpriced > 0 {
-                events.send(SyncEvent::Planned(tally.snapshot())).await;
-            }
-        }
-    } else if second_pass || !deletes.is_empty() {
-        events
-            .send(SyncEvent::Phase {
-                phase: Phase::Sending,
-            })
-            .await;
-        // Start from the rate the last sync of this connection learned: no burst of 429s
-        // to find the limit again.
-        let mut exec_config = options.exec.clone();
-        if exec_config.control.initial_rate.is_none() {
-            exec_config.control.initial_rate = store
-                .setting(INGEST_RATE)?
-                .and_then(|v| v.parse::<f64>().ok());
-        }
-        let writer = store.into_writer();
-        let (tx, rx) = mpsc::channel::<Job>(256);
-        let producer = spawn_producer(Some(tx), deletes);
-        let write_client = client.with_retry(RetryPolicy {
-            // The executor retries itself, so that the controller sees every 429.
-            max_retries: 0,
-            ..RetryPolicy::default()
-        });
-        let outcome = {
-            let executor = Executor {
-                client: &write_client,
-                connection: &options.connection,
-                file: &cx.file,
-                state: writer.sink(),
-                events: &events,
-                tally: &cx.tally,
-                issues: &cx.issues,
-                config: exec_config,
-            };
-            executor.run(rx, &cancel, started).await
-        };
-        // The executor has dropped the receiver: a producer still sending stops now.
-        let produced = producer
-            .await
-            .map_err(|e| SyncError::Internal(e.to_string()))?;
-        let store = writer.finish().await?;
-        let outcome = outcome?;
-        produced?;
-        if let Some(rate) = outcome.learned_rate {
-            store.set_setting(INGEST_RATE, &format!("{rate:.3}"))?;
-        }
-    } else {
-        drop(store);
-    }
-
-    Ok(Finish {
-        cx: &cx,
-        client,
-        options,
-        throttled_before,
-        mode,
-        contract,
-        state_file,
-        cancelled: cancel.is_cancelled(),
-    }
-    .report()
-    .await)
+    .await?
 }
 
 async fn blocking<T: Send + 'static>(

@@ -7,6 +7,7 @@ use std::fmt;
 use serde_json::{Map, Value, json};
 
 use super::{Field, KeyKind, MAX_NOTE_CHARS, MAX_VALUE_CHARS, Mapping};
+use crate::people::entities::{MAX_ADDRESSES, MAX_EMAILS, is_date};
 use crate::people::ids::Upn;
 use crate::sync::reader::{Cell, Row, RowError};
 
@@ -361,6 +362,21 @@ pub struct MappedPerson {
 }
 
 impl MappedPerson {
+    /// Whether the entity rules surely pass: the mapping writes only non-empty text, in shapes
+    /// and enum members those rules accept, so all it can get wrong is a date of the position
+    /// (`startMonthYear`, `endMonthYear`) and the number of emails and addresses. `false`
+    /// means "ask the rules", which name what is wrong; the sync's property test checks the
+    /// two agree.
+    pub fn surely_valid(&self) -> bool {
+        let detail = self.position.as_ref().and_then(|p| p.get("detail"));
+        let dates = ["startMonthYear", "endMonthYear"].iter().all(|field| {
+            detail
+                .and_then(|d| d.get(field))
+                .is_none_or(|v| v.as_str().is_some_and(is_date))
+        });
+        dates && self.emails.len() <= MAX_EMAILS && self.addresses.len() <= MAX_ADDRESSES
+    }
+
     /// The column a path (or the closest enclosing path) was read from; for a list as a whole
     /// (`emails`: too many), the column of its last entry, the one that overflowed.
     pub fn column_of(&self, path: &str) -> Option<&str> {
