@@ -525,10 +525,41 @@ fn write_annotation_key(out: &mut Vec<u8>, name: &str) {
     out.extend_from_slice(b"@odata.type\"");
 }
 
-/// A JSON string, escaped exactly as `serde_json` writes it (so as [`canonical_json`] does).
+/// A JSON string, escaped exactly as `serde_json` writes it (so as [`canonical_json`] does):
+/// quotes and backslashes escaped, C0 controls as `\b \t \n \f \r` or `\u00xx` (lowercase
+/// hex), everything else (DEL and non-ASCII included) as it is. The tests compare it with
+/// serde_json on every byte that needs it.
 fn write_str(out: &mut Vec<u8>, text: &str) {
-    // Writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, text);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0a => b"\\n",
+            0x0c => b"\\f",
+            0x0d => b"\\r",
+            0x00..=0x1f => {
+                out.extend_from_slice(&bytes[start..i]);
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(escape);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 /// [`canonical_json`] of a value that `entity_json` would leave as it is; `None` when it would
@@ -750,6 +781,21 @@ mod tests {
         build_item(&profile, &custom, layout, ctx)
             .ok()
             .map(|b| b.hash)
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every: String = (0u8..0x80).map(char::from).collect();
+        every.push_str("é東\u{2028}\u{feff}ø");
+        for text in [every.as_str(), "", "plain", "\"\\", "a\u{1}b\u{1f}c\u{7f}"] {
+            let mut ours = Vec::new();
+            write_str(&mut ours, text);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(text).unwrap(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

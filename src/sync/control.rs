@@ -31,6 +31,9 @@ fn whole(limit: f64) -> usize {
     limit.max(0.0).floor() as usize
 }
 
+/// The round trip a window opened for a known rate allows for.
+const WINDOW_ROUND_TRIP_S: f64 = 0.1;
+
 /// Tuning of the controller.
 #[derive(Debug, Clone)]
 pub struct ControlConfig {
@@ -143,11 +146,17 @@ pub struct Controller {
 impl Controller {
     /// A controller starting at `now`.
     pub fn new(cfg: ControlConfig, now: Instant) -> Self {
-        let limit = small(cfg.initial.clamp(cfg.min.max(1), cfg.max.max(1)));
         let rate_cap = cfg
             .initial_rate
             .filter(|r| r.is_finite() && *r > 0.0)
             .map(|r| r.max(cfg.min_rate));
+        // Starting from a known rate, the pacing holds it, so the window need only be wide
+        // enough not to hold it back at a 100 ms round trip (a window of 4 at 20 ms allows
+        // 200/s at most, and grows one request per round trip).
+        let initial = rate_cap.map_or(cfg.initial, |r| {
+            cfg.initial.max(whole((r * WINDOW_ROUND_TRIP_S).ceil()))
+        });
+        let limit = small(initial.clamp(cfg.min.max(1), cfg.max.max(1)));
         Self {
             cfg,
             limit,
@@ -540,6 +549,16 @@ mod tests {
         );
         assert_eq!(warm.throttled, 0, "a warm start paces below it");
         assert_eq!(warm.done, 1000);
+        // ... from the first request: the window is opened for the rate, not grown to it.
+        assert!(warm.seconds <= 1000.0 / 200.0, "{:.2} s", warm.seconds);
+        let c = Controller::new(
+            ControlConfig {
+                initial_rate: Some(200.0),
+                ..ControlConfig::default()
+            },
+            Instant::now(),
+        );
+        assert_eq!(c.limit(), 20);
     }
 
     #[test]
