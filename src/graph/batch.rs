@@ -93,14 +93,14 @@ struct BatchAnswer {
     responses: Vec<BatchResponse>,
 }
 
-/// Rounds of resubmitting throttled inner requests before giving their 429 back.
+/// Rounds of resubmitting throttled or failed inner requests before giving their answer back.
 const MAX_ROUNDS: u32 = 6;
 /// Longest wait between rounds, whatever the inner Retry-After says.
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
 impl GraphClient {
-    /// Runs inner requests in batches of twenty and answers in the order given. Inner 429s are
-    /// resent in a later batch after the longest Retry-After. Requests must not use `dependsOn`
+    /// Runs inner requests in batches of twenty and answers in the order given. Inner 429s and
+    /// 502/503/504s are resent in a later batch after the longest Retry-After (1 s without one). Requests must not use `dependsOn`
     /// across a split, so ids are only correlated within this call.
     pub async fn batch(
         &self,
@@ -117,8 +117,15 @@ impl GraphClient {
             for chunk in pending.chunks(MAX_BATCH) {
                 let answers = self.send_batch(version, chunk).await?;
                 for answer in answers {
-                    let retry = answer.status == StatusCode::TOO_MANY_REQUESTS.as_u16()
-                        && round < MAX_ROUNDS;
+                    // Throttled, or a passing server error: the inner requests are reads or
+                    // idempotent writes, so resending them is safe.
+                    let retry = matches!(
+                        StatusCode::from_u16(answer.status),
+                        Ok(StatusCode::TOO_MANY_REQUESTS
+                            | StatusCode::BAD_GATEWAY
+                            | StatusCode::SERVICE_UNAVAILABLE
+                            | StatusCode::GATEWAY_TIMEOUT)
+                    ) && round < MAX_ROUNDS;
                     if retry {
                         wait = wait.max(answer.retry_after().unwrap_or(Duration::from_secs(1)));
                         if let Some(req) = chunk.iter().find(|r| r.id == answer.id) {

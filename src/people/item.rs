@@ -325,6 +325,289 @@ pub fn build_item(
     Ok(BuiltItem { id, body, hash })
 }
 
+/// One person's data as JSON entities already in the shape [`entity_json`] gives them (absent
+/// parts left out), for pricing without building the item: see [`ItemHasher`].
+///
+/// [`entity_json`]: super::entities::entity_json
+#[derive(Debug, Clone, Copy)]
+pub struct PersonJson<'a> {
+    /// The account's UPN.
+    pub upn: &'a str,
+    /// The item id ([`item_id_for_upn`] of the UPN).
+    pub id: &'a str,
+    /// The entities of each kind the person has, in order.
+    pub entities: &'a [(EntityKind, &'a [Value])],
+    /// Custom properties (text).
+    pub custom: &'a BTreeMap<String, String>,
+}
+
+/// Prices items the way [`build_item`] does, without building them: the canonical JSON of the
+/// body is written straight into a reused buffer and hashed, with no value tree and no
+/// allocation per field. [`ItemHasher::hash`] gives exactly the SHA-256 [`BuiltItem::hash`]
+/// holds in hex, or `None` where it cannot vouch for that (a contract other than labels, a
+/// value [`entity_json`](super::entities::entity_json) would prune, a custom property the
+/// layout refuses); the caller then builds the item.
+#[derive(Debug, Default)]
+pub struct ItemHasher {
+    entity: Vec<u8>,
+    /// Keys and values of the item's properties, before they are sorted into `body`.
+    scratch: Vec<u8>,
+    /// (key start, key end, value end) in `scratch`; the value starts where the key ends.
+    spans: Vec<(usize, usize, usize)>,
+    body: Vec<u8>,
+}
+
+impl ItemHasher {
+    /// A hasher with empty buffers (they grow to the largest item and stay).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The SHA-256 of the item [`build_item`] would build for this person, if this path can
+    /// tell it (see the type's docs).
+    pub fn hash(
+        &mut self,
+        person: &PersonJson<'_>,
+        layout: &ItemLayout,
+        ctx: &ItemContext<'_>,
+    ) -> Option<[u8; 32]> {
+        if layout.contract != Contract::Labels {
+            return None;
+        }
+        self.scratch.clear();
+        self.spans.clear();
+        // The account entity is `{"userPrincipalName": upn}`.
+        let account_property = layout.property_for(EntityKind::Account)?;
+        self.entity.clear();
+        self.entity.extend_from_slice(b"{\"userPrincipalName\":");
+        write_str(&mut self.entity, person.upn);
+        self.entity.push(b'}');
+        self.single_property(account_property)?;
+        for &(kind, entities) in person.entities {
+            if kind == EntityKind::Account {
+                return None;
+            }
+            if entities.is_empty() {
+                continue;
+            }
+            let name = layout.property_for(kind)?;
+            if kind.is_collection() {
+                let key_start = self.scratch.len();
+                write_annotation_key(&mut self.scratch, name);
+                let key_end = self.scratch.len();
+                write_str(&mut self.scratch, "Collection(String)");
+                self.spans.push((key_start, key_end, self.scratch.len()));
+                let key_start = self.scratch.len();
+                write_str(&mut self.scratch, name);
+                let key_end = self.scratch.len();
+                self.scratch.push(b'[');
+                for (i, e) in entities.iter().enumerate() {
+                    if i > 0 {
+                        self.scratch.push(b',');
+                    }
+                    self.entity.clear();
+                    write_canonical_pruned(e, &mut self.entity)?;
+                    write_str(&mut self.scratch, std::str::from_utf8(&self.entity).ok()?);
+                }
+                self.scratch.push(b']');
+                self.spans.push((key_start, key_end, self.scratch.len()));
+            } else {
+                // One entity per single-valued kind, as `PersonProfile` holds them.
+                let [e] = entities else { return None };
+                self.entity.clear();
+                write_canonical_pruned(e, &mut self.entity)?;
+                self.single_property(name)?;
+            }
+        }
+        for (name, value) in person.custom {
+            self.custom_property(layout, name, value)?;
+        }
+        self.write_body(person, ctx)?;
+        Some(Sha256::digest(&self.body).into())
+    }
+
+    /// Adds property `name` holding `self.entity` as a string (annotated when not ASCII).
+    fn single_property(&mut self, name: &str) -> Option<()> {
+        let text = std::str::from_utf8(&self.entity).ok()?;
+        push_string_property(&mut self.scratch, &mut self.spans, name, text);
+        Some(())
+    }
+
+    fn custom_property(&mut self, layout: &ItemLayout, name: &str, value: &str) -> Option<()> {
+        // The rules `add_custom` applies; any refusal is for the item builder to report.
+        validate_name(name).ok()?;
+        let declared = layout
+            .custom
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let clashes = layout
+            .people
+            .iter()
+            .any(|(_, n)| n.eq_ignore_ascii_case(name))
+            || self.spans.iter().any(|&(a, b, _)| {
+                // Keys are JSON strings here: compare the text between the quotes.
+                self.scratch
+                    .get(a + 1..b - 1)
+                    .is_some_and(|k| k.eq_ignore_ascii_case(name.as_bytes()))
+            });
+        if clashes || (!declared && !layout.accept_undeclared) {
+            return None;
+        }
+        push_string_property(&mut self.scratch, &mut self.spans, name, value);
+        Some(())
+    }
+
+    fn write_body(&mut self, person: &PersonJson<'_>, ctx: &ItemContext<'_>) -> Option<()> {
+        let scratch = &self.scratch;
+        self.spans
+            .sort_unstable_by(|x, y| key_text(scratch, x).cmp(key_text(scratch, y)));
+        // Two properties of one name (a custom one clashing in case only) are the builder's
+        // to refuse.
+        if self
+            .spans
+            .windows(2)
+            .any(|w| key_text(scratch, &w[0]) == key_text(scratch, &w[1]))
+        {
+            return None;
+        }
+        let body = &mut self.body;
+        body.clear();
+        body.extend_from_slice(
+            b"{\"acl\":[{\"accessType\":\"grant\",\"type\":\"everyone\",\"value\":",
+        );
+        write_str(body, ctx.tenant_id);
+        body.extend_from_slice(b"}],\"id\":");
+        write_str(body, person.id);
+        body.extend_from_slice(b",\"properties\":{");
+        for (i, &(a, b, c)) in self.spans.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(&scratch[a..b]);
+            body.push(b':');
+            body.extend_from_slice(&scratch[b..c]);
+        }
+        body.extend_from_slice(b"}}");
+        Some(())
+    }
+}
+
+/// A key in `scratch` without its quotes; JSON escaping keeps the order of plain keys, and
+/// every key here is a schema name (letters and digits) or one with `@odata.type`.
+fn key_text<'a>(scratch: &'a [u8], span: &(usize, usize, usize)) -> &'a [u8] {
+    &scratch[span.0 + 1..span.1 - 1]
+}
+
+fn push_string_property(
+    scratch: &mut Vec<u8>,
+    spans: &mut Vec<(usize, usize, usize)>,
+    name: &str,
+    text: &str,
+) {
+    if !text.is_ascii() {
+        let key_start = scratch.len();
+        write_annotation_key(scratch, name);
+        let key_end = scratch.len();
+        write_str(scratch, "String");
+        spans.push((key_start, key_end, scratch.len()));
+    }
+    let key_start = scratch.len();
+    write_str(scratch, name);
+    let key_end = scratch.len();
+    write_str(scratch, text);
+    spans.push((key_start, key_end, scratch.len()));
+}
+
+/// The key `"<name>@odata.type"`, without building the string.
+fn write_annotation_key(out: &mut Vec<u8>, name: &str) {
+    write_str(out, name);
+    out.pop();
+    out.extend_from_slice(b"@odata.type\"");
+}
+
+/// A JSON string, escaped exactly as `serde_json` writes it (so as [`canonical_json`] does):
+/// quotes and backslashes escaped, C0 controls as `\b \t \n \f \r` or `\u00xx` (lowercase
+/// hex), everything else (DEL and non-ASCII included) as it is. The tests compare it with
+/// serde_json on every byte that needs it.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0a => b"\\n",
+            0x0c => b"\\f",
+            0x0d => b"\\r",
+            0x00..=0x1f => {
+                out.extend_from_slice(&bytes[start..i]);
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(escape);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// [`canonical_json`] of a value that `entity_json` would leave as it is; `None` when it would
+/// prune something (a null, an empty list or object) or when an object's keys do not come in
+/// order (a `serde_json` built to keep insertion order).
+fn write_canonical_pruned(value: &Value, out: &mut Vec<u8>) -> Option<()> {
+    match value {
+        Value::Null => return None,
+        Value::Object(map) => {
+            if map.is_empty() {
+                return None;
+            }
+            out.push(b'{');
+            let mut last: Option<&String> = None;
+            for (i, (k, v)) in map.iter().enumerate() {
+                if last.is_some_and(|l| l >= k) {
+                    return None;
+                }
+                last = Some(k);
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, k);
+                out.push(b':');
+                write_canonical_pruned(v, out)?;
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            if items.is_empty() {
+                return None;
+            }
+            out.push(b'[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical_pruned(v, out)?;
+            }
+            out.push(b']');
+        }
+        Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+            let _ = serde_json::to_writer(&mut *out, value);
+        }
+    }
+    Some(())
+}
+
 fn add_custom(
     props: &mut Map<String, Value>,
     layout: &ItemLayout,
@@ -461,6 +744,143 @@ mod tests {
         // Exactly 128 characters is kept whole.
         let upn = format!("{}@b", "a".repeat(123));
         assert_eq!(item_id_for_upn(&upn).len(), 128);
+    }
+
+    /// The slow path's item for the same JSON the fast path hashes.
+    fn built_hash(
+        person: &PersonJson<'_>,
+        layout: &ItemLayout,
+        ctx: &ItemContext<'_>,
+    ) -> Option<String> {
+        let mut object = serde_json::Map::new();
+        object.insert("account".into(), json!({"userPrincipalName": person.upn}));
+        for (kind, entities) in person.entities {
+            let name = match kind {
+                EntityKind::CurrentPosition => "position",
+                EntityKind::Name => "name",
+                EntityKind::Note => "note",
+                EntityKind::Emails => "emails",
+                EntityKind::Phones => "phones",
+                EntityKind::Addresses => "addresses",
+                EntityKind::Skills => "skills",
+                other => panic!("not in this test: {other:?}"),
+            };
+            let value = if kind.is_collection() {
+                Value::Array(entities.to_vec())
+            } else {
+                entities[0].clone()
+            };
+            object.insert(name.into(), value);
+        }
+        let profile: PersonProfile = serde_json::from_value(Value::Object(object)).ok()?;
+        let custom = person
+            .custom
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        build_item(&profile, &custom, layout, ctx)
+            .ok()
+            .map(|b| b.hash)
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every: String = (0u8..0x80).map(char::from).collect();
+        every.push_str("é東\u{2028}\u{feff}ø");
+        for text in [every.as_str(), "", "plain", "\"\\", "a\u{1}b\u{1f}c\u{7f}"] {
+            let mut ours = Vec::new();
+            write_str(&mut ours, text);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(text).unwrap(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_hasher_gives_the_built_items_hash_or_declines() {
+        let conn = ConnectionId::new("contosohr").expect("valid");
+        let ctx = ctx(&conn);
+        let layout = ItemLayout::default_for(Contract::Labels);
+        let position = [json!({
+            "detail": {"company": {"department": "R&D \"Labs\" \\ 東京", "displayName": "Contoso"},
+                       "jobTitle": "Lead\tline\u{1}\u{7f}", "startMonthYear": "2020-01-01"},
+            "isCurrent": true,
+            "manager": {"userPrincipalName": "boss@contoso.com"}
+        })];
+        let emails = [
+            json!({"address": "a@contoso.com", "type": "work"}),
+            json!({"address": "ä@contoso.com", "type": "personal"}),
+        ];
+        let note = [json!({"detail": {"content": "line one\nline two", "contentType": "text"}})];
+        let name = [json!({"first": "Zoë", "last": "Müller"})];
+        let skills = [json!({"displayName": "Rust", "proficiency": "expert"})];
+        let addresses = [json!({"detail": {"city": "Oslo", "type": "business"}})];
+        let phones = [json!({"number": "+47 1", "type": "mobile"})];
+        let entities = [
+            (EntityKind::CurrentPosition, &position[..]),
+            (EntityKind::Emails, &emails[..]),
+            (EntityKind::Note, &note[..]),
+            (EntityKind::Name, &name[..]),
+            (EntityKind::Skills, &skills[..]),
+            (EntityKind::Addresses, &addresses[..]),
+            (EntityKind::Phones, &phones[..]),
+        ];
+        let custom: BTreeMap<String, String> = [
+            ("costCenter".to_owned(), "CC-ø".to_owned()),
+            ("band".to_owned(), "7".to_owned()),
+        ]
+        .into();
+        let upn = "Zoë.Müller@contoso.com";
+        let id = item_id_for_upn(upn);
+        let person = PersonJson {
+            upn,
+            id: &id,
+            entities: &entities,
+            custom: &custom,
+        };
+        let mut hasher = ItemHasher::new();
+        let fast = hasher
+            .hash(&person, &layout, &ctx)
+            .expect("the fast path vouches");
+        assert_eq!(Some(hex::encode(fast)), built_hash(&person, &layout, &ctx));
+        // The buffers are reused: the same person again, then a smaller one.
+        assert_eq!(hasher.hash(&person, &layout, &ctx), Some(fast));
+        let few = PersonJson {
+            entities: &entities[..1],
+            ..person
+        };
+        let fast = hasher.hash(&few, &layout, &ctx).unwrap();
+        assert_eq!(Some(hex::encode(fast)), built_hash(&few, &layout, &ctx));
+
+        // Declined: another contract, a value the builder would prune, a custom property the
+        // layout does not declare or whose name a people property has.
+        let preview = ItemLayout::default_for(Contract::Preview);
+        assert_eq!(hasher.hash(&person, &preview, &ctx), None);
+        let with_null = [json!({"detail": {"jobTitle": null}, "isCurrent": true})];
+        let nulls = [(EntityKind::CurrentPosition, &with_null[..])];
+        let pruned = PersonJson {
+            entities: &nulls,
+            ..person
+        };
+        assert_eq!(hasher.hash(&pruned, &layout, &ctx), None);
+        let schema = build_schema(Contract::Labels, &[EntityKind::CurrentPosition], &[]).unwrap();
+        let strict = ItemLayout::from_schema(&schema).unwrap();
+        let undeclared = PersonJson {
+            entities: &entities[..1],
+            ..person
+        };
+        assert_eq!(hasher.hash(&undeclared, &strict, &ctx), None);
+        assert_eq!(built_hash(&undeclared, &strict, &ctx), None);
+        let clash: BTreeMap<String, String> =
+            [("CurrentPosition".to_owned(), "x".to_owned())].into();
+        let clashing = PersonJson {
+            custom: &clash,
+            ..few
+        };
+        assert_eq!(hasher.hash(&clashing, &layout, &ctx), None);
+        assert_eq!(built_hash(&clashing, &layout, &ctx), None);
     }
 
     fn person() -> PersonProfile {

@@ -10,11 +10,29 @@
 
 use std::time::{Duration, Instant};
 
-/// A window size as a float (window sizes are tiny, so nothing is lost).
+// The controller's arithmetic is in floats; these are its only casts. Counts and window sizes
+// stay far below 2^53, where every integer is an exact f64, and windows are kept within
+// [min, max], small positive numbers.
+
+/// A count (requests, successes) as a float.
 #[allow(clippy::cast_precision_loss)]
-fn small(n: usize) -> f64 {
+fn float(n: u64) -> f64 {
     n as f64
 }
+
+/// A window size as a float.
+fn small(n: usize) -> f64 {
+    float(u64::try_from(n).unwrap_or(u64::MAX))
+}
+
+/// A window size from its float form: the whole requests it allows.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn whole(limit: f64) -> usize {
+    limit.max(0.0).floor() as usize
+}
+
+/// The round trip a window opened for a known rate allows for.
+const WINDOW_ROUND_TRIP_S: f64 = 0.1;
 
 /// Tuning of the controller.
 #[derive(Debug, Clone)]
@@ -111,6 +129,10 @@ pub struct Controller {
     cycle_starts: u64,
     /// The pause the cycle began with (no request could start during it).
     cycle_pause: Duration,
+    /// The first cycle began with no pause: the service's allowance was full, so its first
+    /// burst was free, and that cycle's rate overstates the one Graph sustains (see
+    /// `on_throttled`).
+    burst_unpaid: bool,
     last_growth: Instant,
     throttle_events: u64,
     /// The highest rate measured over a throttle cycle.
@@ -124,11 +146,17 @@ pub struct Controller {
 impl Controller {
     /// A controller starting at `now`.
     pub fn new(cfg: ControlConfig, now: Instant) -> Self {
-        let limit = small(cfg.initial.clamp(cfg.min.max(1), cfg.max.max(1)));
         let rate_cap = cfg
             .initial_rate
             .filter(|r| r.is_finite() && *r > 0.0)
             .map(|r| r.max(cfg.min_rate));
+        // Starting from a known rate, the pacing holds it, so the window need only be wide
+        // enough not to hold it back at a 100 ms round trip (a window of 4 at 20 ms allows
+        // 200/s at most, and grows one request per round trip).
+        let initial = rate_cap.map_or(cfg.initial, |r| {
+            cfg.initial.max(whole((r * WINDOW_ROUND_TRIP_S).ceil()))
+        });
+        let limit = small(initial.clamp(cfg.min.max(1), cfg.max.max(1)));
         Self {
             cfg,
             limit,
@@ -142,6 +170,7 @@ impl Controller {
             cycle_successes: 0,
             cycle_starts: 0,
             cycle_pause: Duration::ZERO,
+            burst_unpaid: true,
             last_growth: now,
             throttle_events: 0,
             best_accepted: 0.0,
@@ -151,10 +180,7 @@ impl Controller {
 
     /// Current window size.
     pub fn limit(&self) -> usize {
-        // The limit is kept within [min, max], small positive numbers.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let n = self.limit.floor() as usize;
-        n.max(1)
+        whole(self.limit).max(1)
     }
 
     /// Requests started and not yet ended.
@@ -269,11 +295,20 @@ impl Controller {
         if elapsed > 0.0 && elapsed >= self.cfg.min_cycle.as_secs_f64() {
             // Over a whole cycle (pause included) the successes are what the service let
             // through: its rate, as long as we kept it busy.
-            #[allow(clippy::cast_precision_loss)]
-            let accepted = self.cycle_successes as f64 / elapsed;
+            let accepted = float(self.cycle_successes) / elapsed;
+            // A cycle after a pause pays with it for the burst the refilled allowance lets
+            // through; the first cycle had its burst for free. What the next sync starts from
+            // is charged the pause a refill takes (the Retry-After): uncharged, a short run
+            // remembered up to twice the rate Graph sustains. (The pacing itself keeps the
+            // uncharged figure, which later cycles correct.)
+            let unpaid = if self.burst_unpaid {
+                wait.as_secs_f64()
+            } else {
+                0.0
+            };
+            let sustained = float(self.cycle_successes) / (elapsed + unpaid);
             let active = (elapsed - self.cycle_pause.as_secs_f64()).max(elapsed * 0.1);
-            #[allow(clippy::cast_precision_loss)]
-            let attempted = self.cycle_starts as f64 / active;
+            let attempted = float(self.cycle_starts) / active;
             self.best_accepted = self.best_accepted.max(accepted);
             // A 429 while we started well under the ceiling is not about our pace (the
             // window was what held us): it says nothing about the rate Graph allows.
@@ -291,7 +326,8 @@ impl Controller {
                     None => cap,
                 };
                 self.rate_cap = Some(cap);
-                self.learned = Some(cap);
+                let taught = (sustained * self.cfg.probe_factor).max(self.cfg.min_rate);
+                self.learned = Some(cap.min(taught));
             }
         }
         if elapsed >= self.cfg.min_cycle.as_secs_f64() {
@@ -299,6 +335,7 @@ impl Controller {
             self.cycle_successes = 0;
             self.cycle_starts = 0;
             self.cycle_pause = wait;
+            self.burst_unpaid = false;
         }
         self.next_slot = None;
         self.last_growth = now + wait;
@@ -332,7 +369,6 @@ mod tests {
                 self.tokens -= 1.0;
                 Ok(())
             } else {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 Err((((1.0 - self.tokens) / self.rate).ceil() as u64).max(1))
             }
         }
@@ -346,6 +382,7 @@ mod tests {
         throttled: u64,
         requests: u64,
         seconds: f64,
+        learned: Option<f64>,
     }
 
     /// Sends `items` through the controller against the bucket, in virtual time.
@@ -399,7 +436,6 @@ mod tests {
                         } else {
                             bucket.take(arrive)
                         };
-                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                         let key = (arrive * 1e6) as u64;
                         pending.push(Reverse((key, ticket.epoch, answer)));
                     }
@@ -452,18 +488,16 @@ mod tests {
             throttled,
             requests,
             seconds: t,
+            learned: c.learned_rate(),
         }
     }
 
     #[test]
     fn holds_a_token_bucket_at_its_rate_with_few_429s() {
         for (rate, latency) in [(200.0, 20.0), (25.0, 20.0), (200.0, 80.0), (1000.0, 5.0)] {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let items = (rate * 60.0) as u64;
             let r = simulate(items, rate, latency, None);
-            #[allow(clippy::cast_precision_loss)]
             let achieved = r.done as f64 / r.seconds / rate;
-            #[allow(clippy::cast_precision_loss)]
             let share_429 = r.throttled as f64 / r.requests as f64;
             assert!(
                 achieved >= 0.9,
@@ -482,7 +516,6 @@ mod tests {
     fn a_storm_of_429s_unrelated_to_our_rate_does_not_ratchet_the_ceiling_down() {
         // No real limit; one request in twelve throttled anyway, without Retry-After.
         let r = simulate_with_storm(20_000, 1e9, 20.0, None, Some(12));
-        #[allow(clippy::cast_precision_loss)]
         let rate = r.done as f64 / r.seconds;
         assert_eq!(r.done, 20_000);
         // Random loss keeps the window small (as it does TCP's), so this is far from the
@@ -490,6 +523,20 @@ mod tests {
         // every cycle. Lowering it on every 429 managed 9 items/s here (and kept falling);
         // lowering it only when we were pushing it, never under half the best, about 95.
         assert!(rate > 60.0, "{rate:.1} items/s");
+    }
+
+    #[test]
+    fn a_short_first_run_remembers_the_rate_graph_sustains_not_its_free_burst() {
+        // A full allowance lets a second's worth through at once; over a run of a few seconds
+        // that doubled the rate remembered (112/s for 60/s once).
+        for (rate, seconds) in [(60.0, 5.0), (200.0, 5.0), (25.0, 8.0), (200.0, 30.0)] {
+            let r = simulate((rate * seconds) as u64, rate, 20.0, None);
+            let learned = r.learned.expect("throttled, so a rate was learned");
+            assert!(
+                learned <= rate * 1.15 && learned >= rate * 0.5,
+                "{rate}/s over {seconds} s: learned {learned:.1}"
+            );
+        }
     }
 
     #[test]
@@ -502,6 +549,16 @@ mod tests {
         );
         assert_eq!(warm.throttled, 0, "a warm start paces below it");
         assert_eq!(warm.done, 1000);
+        // ... from the first request: the window is opened for the rate, not grown to it.
+        assert!(warm.seconds <= 1000.0 / 200.0, "{:.2} s", warm.seconds);
+        let c = Controller::new(
+            ControlConfig {
+                initial_rate: Some(200.0),
+                ..ControlConfig::default()
+            },
+            Instant::now(),
+        );
+        assert_eq!(c.limit(), 20);
     }
 
     #[test]
@@ -540,7 +597,8 @@ mod tests {
         };
         c.complete(now, t, Outcome::Throttled(Some(Duration::from_millis(10))));
         let taught = c.learned_rate().expect("a throttle teaches a ceiling");
-        assert_eq!(c.rate_cap(), Some(taught));
+        // The first cycle's free burst is charged to what is remembered, not to the pacing.
+        assert!(taught < c.rate_cap().unwrap());
         for n in 1..=500u64 {
             let later = now + Duration::from_millis(10 + 20 * n);
             if let Permit::Go(t) = c.try_acquire(later) {

@@ -31,10 +31,12 @@ pub struct Job {
 /// What to do with an item.
 #[derive(Debug, Clone)]
 pub enum Action {
-    /// Create or replace it; `hash` is recorded once Graph accepts it.
+    /// Create or replace it; `hash` is recorded once Graph accepts it, and `matched` says the
+    /// person was matched to a user in this run (the state then records the match as fresh).
     Put {
         item: Box<ExternalItem>,
         hash: String,
+        matched: bool,
     },
     /// Delete it.
     Delete,
@@ -87,6 +89,8 @@ pub struct ExecOutcome {
     pub cancelled: bool,
     /// The pacing ceiling learned (items per second), to start from next time.
     pub learned_rate: Option<f64>,
+    /// From the first request sent to the last answer: the sending phase alone.
+    pub sending: Option<Duration>,
 }
 
 struct Pending {
@@ -195,11 +199,12 @@ impl Executor<'_> {
             let latency = started.elapsed();
             // The item counts as done only once its record is durable.
             let recorded = match (&result, &pending.job.action) {
-                (Ok(()), Action::Put { hash, .. }) => {
+                (Ok(()), Action::Put { hash, matched, .. }) => {
                     state
                         .record(Record::Put {
                             item_id: pending.job.item_id.clone(),
                             hash: hash.clone(),
+                            matched: *matched,
                         })
                         .await
                 }
@@ -242,6 +247,8 @@ impl Executor<'_> {
         let mut state_error: Option<StateError> = None;
         let mut cancelled = false;
         let mut phase = Phase::Sending;
+        let mut first_sent: Option<Instant> = None;
+        let mut last_answer: Option<Instant> = None;
 
         loop {
             if cancel.is_cancelled() {
@@ -284,6 +291,7 @@ impl Executor<'_> {
             };
             if let Permit::Go(ticket) = permit {
                 if let Some(pending) = next.take() {
+                    first_sent.get_or_insert_with(Instant::now);
                     self.spawn(&mut inflight, ticket, pending);
                     continue;
                 }
@@ -307,6 +315,7 @@ impl Executor<'_> {
             tokio::select! {
                 () = cancel.cancelled() => {}
                 done = inflight.join_next(), if !inflight.is_empty() => {
+                    last_answer = Some(Instant::now());
                     if let Some(Ok(done)) = done {
                         self.finish(done, &mut ctl, &mut delayed, &mut seq, &mut fatal, &mut state_error).await;
                         let c = self.tally.snapshot();
@@ -333,6 +342,7 @@ impl Executor<'_> {
 
         // Let what was sent land and be recorded: the state stays true to Graph.
         while let Some(done) = inflight.join_next().await {
+            last_answer = Some(Instant::now());
             if let Ok(done) = done {
                 let mut ignored_delayed = BinaryHeap::new();
                 self.finish(
@@ -360,6 +370,9 @@ impl Executor<'_> {
         Ok(ExecOutcome {
             cancelled,
             learned_rate: ctl.learned_rate(),
+            sending: first_sent
+                .zip(last_answer)
+                .map(|(a, b)| b.saturating_duration_since(a)),
         })
     }
 
@@ -538,6 +551,7 @@ mod tests {
                 content: None,
             }),
             hash: "h".into(),
+            matched: true,
         };
         assert!(is_fatal(&api(403, None), &put));
         assert!(is_fatal(&api(401, None), &Action::Delete));

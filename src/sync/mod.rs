@@ -14,7 +14,7 @@ pub mod report;
 pub mod state;
 pub mod users;
 
-pub use engine::{LookupChoice, SyncError, SyncOptions, default_max_deletes, run};
+pub use engine::{LookupChoice, SyncError, SyncOptions, default_max_deletes, not_ready, run};
 pub use mapping::{Mapping, MappingError, default_mapping_toml};
 pub use reader::InputFormat;
 pub use report::{

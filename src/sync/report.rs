@@ -249,7 +249,12 @@ pub struct SyncReport {
     pub deleted: u64,
     pub failed: u64,
     pub throttled: u64,
+    /// The whole run, from the call to the report (the CLI's process start and sign-in come
+    /// before it).
     pub seconds: f64,
+    /// The sending phase alone: from the first item request to the last answer; `None` when
+    /// nothing was sent.
+    pub sending_seconds: Option<f64>,
     pub errors: Vec<Issue>,
     /// Issues beyond the ones listed in `errors` (the list is capped; events carry them all).
     pub errors_omitted: u64,
@@ -291,6 +296,11 @@ impl EventSink {
     /// Events go nowhere.
     pub fn none() -> Self {
         Self { tx: None }
+    }
+
+    /// Says the sync entered `phase`.
+    pub async fn phase(&self, phase: Phase) {
+        self.send(SyncEvent::Phase { phase }).await;
     }
 
     /// Sends from async code.
@@ -395,6 +405,7 @@ mod tests {
             lookup: LookupMode::Batched,
             contract: Contract::Labels,
             state_file: "s.sqlite".into(),
+            sending_seconds: None,
         };
         let v = serde_json::to_value(&report).unwrap();
         for key in [

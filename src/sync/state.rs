@@ -1,5 +1,6 @@
 //! The sync state store: one SQLite file per context and connection recording, per item, the
-//! content hash Graph last accepted, when, and the last error; written as each request lands.
+//! content hash Graph last accepted, when, the last error, and when its person last matched a
+//! user of the tenant; written as each request lands.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,7 +9,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 /// Version of the table layout, kept in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
+
+/// How long a recorded match stands: a person whose item landed (or was looked up) within this
+/// time is taken to be a user of the tenant without asking Graph again, unless the item is
+/// about to be written. A user deleted from the tenant while the export still names them is
+/// noticed (and reported as unmatched) within this time; nothing is written for them meanwhile.
+pub const MATCH_TTL_SECONDS: i64 = 7 * 24 * 3600;
 
 /// Why the state store could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -51,13 +58,22 @@ pub struct ItemState {
     /// Unix seconds of the last success.
     pub last_synced: Option<i64>,
     pub last_error: Option<String>,
+    /// Unix seconds when the person last matched a user of the tenant.
+    pub matched_at: Option<i64>,
 }
 
 /// One change to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
-    /// Graph accepted a PUT of this content.
-    Put { item_id: String, hash: String },
+    /// Graph accepted a PUT of this content; `matched`: the person was matched to a user in
+    /// this run (so the match is recorded as fresh).
+    Put {
+        item_id: String,
+        hash: String,
+        matched: bool,
+    },
+    /// The person of an unchanged item was matched to a user again (nothing was written).
+    Matched { item_id: String },
     /// Graph accepted a DELETE (or the item was already gone).
     Deleted { item_id: String },
     /// A request for this item failed for good in this run; the last good hash is kept, so the
@@ -91,7 +107,8 @@ fn file_safe(name: &str) -> String {
     }
 }
 
-fn now_unix() -> i64 {
+/// Unix seconds now.
+pub fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -158,18 +175,31 @@ impl StateStore {
                 found: version,
             });
         }
+        if version == 1 {
+            // Layout 1 had no match times. An item that landed was sent to a user matched in
+            // that run, so its last success is when its person last matched.
+            conn.execute_batch(
+                "BEGIN;
+                 ALTER TABLE items ADD COLUMN matched_at INTEGER;
+                 UPDATE items SET matched_at = last_synced WHERE hash IS NOT NULL;
+                 PRAGMA user_version = 2;
+                 COMMIT;",
+            )
+            .map_err(sql)?;
+        }
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS items (
                  item_id     TEXT PRIMARY KEY NOT NULL,
                  hash        TEXT,
                  last_synced INTEGER,
-                 last_error  TEXT
+                 last_error  TEXT,
+                 matched_at  INTEGER
              ) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS meta (
                  key   TEXT PRIMARY KEY NOT NULL,
                  value TEXT NOT NULL
              ) WITHOUT ROWID;
-             PRAGMA user_version = 1;",
+             PRAGMA user_version = 2;",
         )
         .map_err(sql)?;
         let store = Self { conn, path: shown };
@@ -252,7 +282,8 @@ impl StateStore {
     pub fn get(&self, item_id: &str) -> Result<Option<ItemState>, StateError> {
         self.conn
             .query_row(
-                "SELECT item_id, hash, last_synced, last_error FROM items WHERE item_id = ?1",
+                "SELECT item_id, hash, last_synced, last_error, matched_at FROM items
+                 WHERE item_id = ?1",
                 [item_id],
                 |r| {
                     Ok(ItemState {
@@ -260,6 +291,7 @@ impl StateStore {
                         hash: r.get(1)?,
                         last_synced: r.get(2)?,
                         last_error: r.get(3)?,
+                        matched_at: r.get(4)?,
                     })
                 },
             )
@@ -269,17 +301,26 @@ impl StateStore {
 
     /// Calls `f(item_id, hash)` for every item, streaming (nothing is collected).
     pub fn for_each(&self, mut f: impl FnMut(&str, Option<&str>)) -> Result<(), StateError> {
+        self.for_each_item(|id, hash, _| f(id, hash))
+    }
+
+    /// Calls `f(item_id, hash, matched_at)` for every item, streaming (nothing is collected).
+    pub fn for_each_item(
+        &self,
+        mut f: impl FnMut(&str, Option<&str>, Option<i64>),
+    ) -> Result<(), StateError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT item_id, hash FROM items")
+            .prepare("SELECT item_id, hash, matched_at FROM items")
             .map_err(|e| self.sql(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
         while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
             let id = row.get_ref(0).map_err(|e| self.sql(e))?;
             let hash = row.get_ref(1).map_err(|e| self.sql(e))?;
+            let matched_at = row.get::<_, Option<i64>>(2).map_err(|e| self.sql(e))?;
             let id = id.as_str().map_err(|e| self.sql(e.into()))?;
             let hash = hash.as_str_or_null().map_err(|e| self.sql(e.into()))?;
-            f(id, hash);
+            f(id, hash, matched_at);
         }
         Ok(())
     }
@@ -294,14 +335,19 @@ impl StateStore {
         };
         let tx = self.conn.transaction().map_err(sql)?;
         {
+            // A put's match time is now when the run matched its person, else kept.
             let mut put = tx
                 .prepare_cached(
-                    "INSERT INTO items (item_id, hash, last_synced, last_error)
-                     VALUES (?1, ?2, ?3, NULL)
+                    "INSERT INTO items (item_id, hash, last_synced, last_error, matched_at)
+                     VALUES (?1, ?2, ?3, NULL, ?4)
                      ON CONFLICT (item_id) DO UPDATE
                      SET hash = excluded.hash, last_synced = excluded.last_synced,
-                         last_error = NULL",
+                         last_error = NULL,
+                         matched_at = COALESCE(excluded.matched_at, items.matched_at)",
                 )
+                .map_err(sql)?;
+            let mut matched = tx
+                .prepare_cached("UPDATE items SET matched_at = ?2 WHERE item_id = ?1")
                 .map_err(sql)?;
             let mut delete = tx
                 .prepare_cached("DELETE FROM items WHERE item_id = ?1")
@@ -315,7 +361,12 @@ impl StateStore {
                 .map_err(sql)?;
             for record in records {
                 match record {
-                    Record::Put { item_id, hash } => put.execute(params![item_id, hash, now]),
+                    Record::Put {
+                        item_id,
+                        hash,
+                        matched: fresh,
+                    } => put.execute(params![item_id, hash, now, fresh.then_some(now)]),
+                    Record::Matched { item_id } => matched.execute(params![item_id, now]),
                     Record::Deleted { item_id } => delete.execute([item_id]),
                     Record::Failed { item_id, error } => failed.execute(params![item_id, error]),
                 }
@@ -385,6 +436,14 @@ pub struct StateSink {
 }
 
 impl StateSink {
+    /// Records one change without waiting: [`StateWriter::finish`] waits for it. For records
+    /// that only save work next time (a refreshed match), whose loss costs a lookup, not data.
+    pub fn record_later(&self, record: Record) {
+        let (ack, _) = oneshot::channel();
+        // A writer that stopped has reported why to the records that wait.
+        let _ = self.tx.send(Command::Record(record, ack));
+    }
+
     /// Records one change and waits until it is durable.
     pub async fn record(&self, record: Record) -> Result<(), StateError> {
         let (ack, done) = oneshot::channel();
@@ -428,6 +487,7 @@ mod tests {
         Record::Put {
             item_id: id.into(),
             hash: hash.into(),
+            matched: true,
         }
     }
 
@@ -501,6 +561,85 @@ mod tests {
                 ("b".to_owned(), Some("h4".to_owned()))
             ]
         );
+    }
+
+    #[test]
+    fn match_times_are_recorded_by_matched_puts_and_lookups_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = StateStore::open(&dir.path().join("t.sqlite"), "t", "c").unwrap();
+        let unmatched_put = |id: &str, hash: &str| Record::Put {
+            item_id: id.into(),
+            hash: hash.into(),
+            matched: false,
+        };
+        s.apply(&[put("a", "h1"), unmatched_put("b", "h2")])
+            .unwrap();
+        let a = s
+            .get("a")
+            .unwrap()
+            .unwrap()
+            .matched_at
+            .expect("matched now");
+        assert!((now_unix() - a).abs() < 60);
+        assert_eq!(s.get("b").unwrap().unwrap().matched_at, None);
+        s.conn
+            .execute("UPDATE items SET matched_at = 5 WHERE item_id = 'a'", [])
+            .unwrap();
+        // A put of a person not matched in this run keeps the recorded time...
+        s.apply(&[unmatched_put("a", "h3")]).unwrap();
+        assert_eq!(s.get("a").unwrap().unwrap().matched_at, Some(5));
+        // ... a lookup refreshes it, and a failure leaves it.
+        s.apply(&[
+            Record::Matched {
+                item_id: "b".into(),
+            },
+            Record::Failed {
+                item_id: "a".into(),
+                error: "500".into(),
+            },
+        ])
+        .unwrap();
+        assert!(s.get("b").unwrap().unwrap().matched_at.is_some());
+        assert_eq!(s.get("a").unwrap().unwrap().matched_at, Some(5));
+        let mut seen = Vec::new();
+        s.for_each_item(|id, _, at| seen.push((id.to_owned(), at.is_some())))
+            .unwrap();
+        seen.sort();
+        assert_eq!(seen, [("a".to_owned(), true), ("b".to_owned(), true)]);
+    }
+
+    #[test]
+    fn a_layout_one_file_is_upgraded_with_its_landed_items_matched_when_they_landed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE items (item_id TEXT PRIMARY KEY NOT NULL, hash TEXT,
+                     last_synced INTEGER, last_error TEXT) WITHOUT ROWID;
+                 CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)
+                     WITHOUT ROWID;
+                 INSERT INTO meta VALUES ('tenant', 't'), ('connection', 'c');
+                 INSERT INTO items VALUES ('landed', 'h', 1700000000, NULL),
+                                          ('failed', NULL, NULL, '400');
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        }
+        for _ in 0..2 {
+            let s = StateStore::open(&path, "t", "c").unwrap();
+            let landed = s.get("landed").unwrap().unwrap();
+            assert_eq!(
+                (landed.hash.as_deref(), landed.matched_at),
+                (Some("h"), Some(1_700_000_000))
+            );
+            assert_eq!(s.get("failed").unwrap().unwrap().matched_at, None);
+            let version: i64 = s
+                .conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(version, SCHEMA_VERSION);
+        }
     }
 
     #[test]

@@ -1,12 +1,21 @@
-//! Matching input keys to the tenant's users: `$batch`ed filtered lookups for small inputs,
-//! one paged listing for large ones, whichever takes fewer calls.
+//! Matching input keys to the tenant's users: `$batch`ed filtered lookups or one paged listing.
 //!
-//! The rule: a batch call answers 20 keys, a listing page 999 users. With `k` keys and a
-//! tenant of `n` users (from one `$count` call), lookups cost ⌈k/20⌉ calls and the listing
-//! ⌈n/999⌉, so lookups win while k is below about n/50. When the tenant size cannot be had,
-//! lookups are used up to [`FALLBACK_BATCH_KEYS`] keys (100 calls).
+//! Only the people who need it are looked up (new, changed, or whose recorded match is unknown
+//! or stale; see `sync::engine`), so an unchanged re-sync asks nothing and a 1% churn asks about
+//! 1%. Which way, for `k` keys in a tenant of `n` users:
+//!
+//! - When items will be sent, lookups ([`lookup_stream`]) run beside the sending: a row is sent
+//!   as soon as its answer is in, so matching costs no time before the first item goes, while a
+//!   listing would hold every send for ⌈n/999⌉ round trips. The sending paces them (a bounded
+//!   channel: a few hundred keys ahead, at about the ingest rate, far under the directory's
+//!   throttling limits). So lookups are used up to [`MAX_BATCH_KEYS`] keys.
+//! - A dry run sends nothing, so it takes whichever is fewer calls ([`choose_mode`]): a batch
+//!   call answers 20 keys, a listing page 999 users, so lookups cost ⌈k/20⌉ calls and the
+//!   listing ⌈n/999⌉ (from one `$count` call); lookups win while k is below about n/50. When
+//!   the tenant size cannot be had, lookups are used up to [`FALLBACK_BATCH_KEYS`] keys.
+//! - Beyond [`MAX_BATCH_KEYS`] keys the listing is used either way; the keys are not kept.
 
-use futures::{StreamExt, TryStreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use reqwest::Method;
 use reqwest::header::HeaderName;
 
@@ -106,16 +115,23 @@ pub async fn lookup_batched(
     kind: KeyKind,
     keys: &[String],
 ) -> Result<Vec<Answer>, GraphError> {
-    // Owned chunks and an async fn per chunk keep the future `Send` for any caller.
-    let calls: Vec<_> = keys
-        .chunks(MAX_BATCH)
-        .map(|chunk| lookup_chunk(client.clone(), kind, chunk.to_vec()))
-        .collect();
-    let answers: Vec<Vec<Answer>> = futures::stream::iter(calls)
-        .buffered(BATCH_CONCURRENCY)
-        .try_collect()
-        .await?;
+    let answers: Vec<Vec<Answer>> = lookup_stream(client, kind, keys).try_collect().await?;
     Ok(answers.into_iter().flatten().collect())
+}
+
+/// Looks keys up as [`lookup_batched`] does, yielding each call's answers (in the keys' order)
+/// as they come, a few calls ahead of whoever reads them.
+pub fn lookup_stream(
+    client: &GraphClient,
+    kind: KeyKind,
+    keys: &[String],
+) -> impl Stream<Item = Result<Vec<Answer>, GraphError>> + Send + 'static {
+    // Owned chunks and an async fn per chunk keep the stream `Send` for any caller.
+    let chunks: Vec<Vec<String>> = keys.chunks(MAX_BATCH).map(<[String]>::to_vec).collect();
+    let client = client.clone();
+    futures::stream::iter(chunks)
+        .map(move |chunk| lookup_chunk(client.clone(), kind, chunk))
+        .buffered(BATCH_CONCURRENCY)
 }
 
 async fn lookup_chunk(

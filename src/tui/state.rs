@@ -596,12 +596,14 @@ impl AppState {
         c.visible.get(c.list.selected).and_then(|&i| c.rows.get(i))
     }
 
-    /// The people connections the Syncs pane lists, in order.
+    /// The people connections the Syncs pane lists, in order: the ones that can take items now
+    /// (a draft, say, is not offered; see `sync::not_ready`).
     pub fn sync_connections(&self) -> Vec<String> {
         self.snap().map_or_else(Vec::new, |s| {
             s.connections
                 .iter()
                 .filter(|c| c.is_people())
+                .filter(|c| crate::sync::not_ready(&c.connection.id, c.connection.state).is_none())
                 .map(|c| c.connection.id.clone())
                 .collect()
         })

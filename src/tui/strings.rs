@@ -116,6 +116,9 @@ pub fn what_sync(id: &str) -> String {
 pub fn job_sync(id: &str) -> String {
     format!("syncing {id}")
 }
+pub fn sync_refused(id: &str, reason: &str) -> String {
+    format!("Cannot sync into '{id}': {reason}.")
+}
 pub fn sync_started(id: &str) -> String {
     format!("Sync of '{id}' started; it runs in the background (5: Syncs).")
 }

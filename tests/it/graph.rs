@@ -271,7 +271,7 @@ async fn users_page_to_the_end_and_lookups_find_or_miss() {
 }
 
 #[tokio::test]
-async fn batch_answers_in_order_and_resubmits_throttled_inner_requests() {
+async fn batch_answers_in_order_and_resubmits_throttled_or_failed_inner_requests() {
     let env = env(SeedKind::Demo).await;
     let c = fast_retries(&env.client);
     let upns: Vec<String> = c
@@ -291,12 +291,18 @@ async fn batch_answers_in_order_and_resubmits_throttled_inner_requests() {
         "missing",
         &GraphClient::user_by_upn_call("nobody@contoso.com"),
     ));
-    // Two inner lookups are throttled once each: the helper waits and resends them.
+    // Two inner lookups are throttled once each, one meets a passing outage: the helper waits
+    // and resends them.
     env.emu.faults().add_rule(
         peoplectl::emulator::FaultRule::new("GET", "/v1.0/users")
             .times(2)
             .status(429)
             .retry_after(1),
+    );
+    env.emu.faults().add_rule(
+        peoplectl::emulator::FaultRule::new("GET", "/v1.0/users")
+            .times(1)
+            .status(503),
     );
     let answers = c.batch(ApiVersion::V1, requests).await.unwrap();
     assert_eq!(answers.len(), 46);

@@ -8,7 +8,7 @@ use super::{Ctx, perms, profile};
 use crate::emulator::directory::{DEFAULT_PROPERTIES, SINGLE_USER_ONLY, User, canonical_property};
 use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::odata::{
-    Clause, decode_skiptoken, encode_skiptoken, parse_filter, split_list,
+    Clause, Literal, decode_skiptoken, encode_skiptoken, parse_filter, split_list,
 };
 
 const DEFAULT_PAGE: usize = 100;
@@ -286,24 +286,35 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
                 .is_some_and(|value| clause.matches(&value))
         })
     };
+    // Positions to look at, in listing order: the few an `eq`/`in` on an indexed key names,
+    // else every user.
+    let indexed = indexed_candidates(ctx, &filters);
+    let positions = |from: usize| -> Box<dyn Iterator<Item = usize> + '_> {
+        match &indexed {
+            Some(found) => Box::new(found.iter().copied().filter(move |i| *i >= from)),
+            None => Box::new(from..directory.len()),
+        }
+    };
     let mut value = Vec::new();
     let mut next = None;
-    let mut index = start;
-    while let Some(user) = directory.at(index) {
-        if matches(&user) {
-            if value.len() == top {
-                next = Some(index);
-                break;
-            }
-            value.push(Value::Object(user_json(
-                ctx,
-                &user,
-                &select,
-                manager.as_deref(),
-                false,
-            )));
+    for index in positions(start) {
+        let Some(user) = directory.at(index) else {
+            break;
+        };
+        if !matches(&user) {
+            continue;
         }
-        index += 1;
+        if value.len() == top {
+            next = Some(index);
+            break;
+        }
+        value.push(Value::Object(user_json(
+            ctx,
+            &user,
+            &select,
+            manager.as_deref(),
+            false,
+        )));
     }
     let mut out = Map::new();
     out.insert(
@@ -314,7 +325,7 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
         let total = if filters.is_empty() {
             directory.len()
         } else {
-            (0..directory.len())
+            positions(0)
                 .filter(|i| directory.at(*i).is_some_and(|u| matches(&u)))
                 .count()
         };
@@ -334,6 +345,33 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
     }
     out.insert("value".into(), Value::Array(value));
     Ok(Reply::json(StatusCode::OK, Value::Object(out)))
+}
+
+/// When a clause pins `id` or `userPrincipalName` to values (`eq`, `in`), the directory's
+/// index finds the users those values name, in O(1) each, so a lookup does not scan (and
+/// generate) a million synthetic users. The clauses are still checked on each one found: the
+/// index answers ids and UPNs alike.
+fn indexed_candidates(ctx: &Ctx<'_>, filters: &[(Clause, &'static str)]) -> Option<Vec<usize>> {
+    let keys: &[Literal] = filters.iter().find_map(|(clause, property)| {
+        if !matches!(*property, "id" | "userPrincipalName") {
+            return None;
+        }
+        match clause {
+            Clause::Eq(_, literal) => Some(std::slice::from_ref(literal)),
+            Clause::In(_, literals) => Some(literals.as_slice()),
+            Clause::StartsWith(..) | Clause::EndsWith(..) => None,
+        }
+    })?;
+    let mut found: Vec<usize> = keys
+        .iter()
+        .filter_map(|key| match key {
+            Literal::Text(text) => ctx.app.directory.position(text),
+            Literal::Bool(_) | Literal::Null => None,
+        })
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    Some(found)
 }
 
 /// `/users/{id | upn}[/manager | /profile...]` (the key already decoded from its segment).

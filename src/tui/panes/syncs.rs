@@ -160,7 +160,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let ids = state.sync_connections();
     let empty = ids
         .is_empty()
-        .then_some("No people connections to sync into.");
+        .then_some("No people connection is ready to sync into.");
     let rows = ids.iter().enumerate().filter_map(|(n, id)| {
         let c = snap.connection(id)?;
         let input = state.info.sync_inputs.get(id).map_or_else(

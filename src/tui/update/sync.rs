@@ -20,11 +20,29 @@ pub(super) fn start_selected(state: &mut AppState) -> Vec<Effect> {
 /// Asks for a file to sync the selected connection from.
 pub(super) fn choose_file(state: &mut AppState) -> Vec<Effect> {
     if let Some(id) = state.selected_sync_connection() {
-        if writable(state, &s::what_sync(&id)) {
+        if writable(state, &s::what_sync(&id)) && !refused(state, &id) {
             open_file(state, &id);
         }
     }
     Vec::new()
+}
+
+/// Whether a sync of `id` is refused because the connection cannot take items (the Syncs pane
+/// does not list such a connection; the Connections pane can pick any), saying why.
+fn refused(state: &mut AppState, id: &str) -> bool {
+    let refusal = state
+        .snap()
+        .and_then(|snap| snap.connection(id))
+        .and_then(|c| crate::sync::not_ready(id, c.connection.state));
+    if let Some(reason) = &refusal {
+        message(
+            state,
+            s::SYNC_TITLE,
+            vec![s::sync_refused(id, reason)],
+            true,
+        );
+    }
+    refusal.is_some()
 }
 
 /// Asks the selected connection's running sync to stop.
@@ -133,6 +151,9 @@ fn start(state: &mut AppState, id: &str, file: Option<(PathBuf, Option<PathBuf>)
         return Vec::new();
     }
     if !writable(state, &s::what_sync(id)) {
+        return Vec::new();
+    }
+    if refused(state, id) {
         return Vec::new();
     }
     let configured = state

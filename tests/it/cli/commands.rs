@@ -419,3 +419,28 @@ async fn the_default_mapping_prints_without_a_tenant() {
     assert!(text.contains("userPrincipalName"), "{text}");
     assert!(toml::from_str::<toml::Value>(&text).is_ok(), "valid TOML");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_into_a_draft_connection_is_refused_with_the_reason_before_reading() {
+    let cli = Cli::start(SeedKind::Demo).await;
+    let input = cli.dirs.path().join("hr.csv");
+    std::fs::write(&input, "userPrincipalName\nalex.wilber@contoso.com\n").unwrap();
+    let input = input.display().to_string();
+    for extra in [None, Some("--dry-run")] {
+        let mut args = vec!["sync", "learningpeople", "--input", &input];
+        args.extend(extra);
+        let out = cli.run(&args).await;
+        cli.assert_no_secret(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{stderr}");
+        assert!(
+            stderr.contains("learningpeople") && stderr.contains("draft"),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "no report: nothing was read");
+    }
+    assert!(
+        !cli.dirs.path().join("data").join("sync").exists(),
+        "no sync state was opened"
+    );
+}
