@@ -129,6 +129,8 @@ pub struct Controller {
     cycle_starts: u64,
     /// The pause the cycle began with (no request could start during it).
     cycle_pause: Duration,
+    /// Time in the cycle with nothing to send: the rate over it is the supply's, not Graph's.
+    cycle_idle: Duration,
     /// The first cycle began with no pause: the service's allowance was full, so its first
     /// burst was free, and that cycle's rate overstates the one Graph sustains (see
     /// `on_throttled`).
@@ -170,6 +172,7 @@ impl Controller {
             cycle_successes: 0,
             cycle_starts: 0,
             cycle_pause: Duration::ZERO,
+            cycle_idle: Duration::ZERO,
             burst_unpaid: true,
             last_growth: now,
             throttle_events: 0,
@@ -233,6 +236,15 @@ impl Controller {
         self.in_flight += 1;
         self.cycle_starts += 1;
         Permit::Go(Ticket { epoch: self.epoch })
+    }
+
+    /// Reports that from `since` to `until` there was nothing to send (the work comes from a
+    /// producer that fell behind, e.g. user lookups). A throttle cycle spent mostly waiting for
+    /// work says nothing about the rate Graph allows: a 429 then comes from someone else's
+    /// load, and the slow supply must not become the ceiling.
+    pub fn note_idle(&mut self, since: Instant, until: Instant) {
+        let from = since.max(self.cycle_start);
+        self.cycle_idle += until.saturating_duration_since(from);
     }
 
     /// Reports how a started request ended.
@@ -312,7 +324,10 @@ impl Controller {
             self.best_accepted = self.best_accepted.max(accepted);
             // A 429 while we started well under the ceiling is not about our pace (the
             // window was what held us): it says nothing about the rate Graph allows.
-            let pushing = self.rate_cap.is_none_or(|cap| attempted >= 0.8 * cap);
+            // Nor is one in a cycle spent mostly waiting for work to send.
+            let idle = self.cycle_idle.as_secs_f64();
+            let pushing =
+                self.rate_cap.is_none_or(|cap| attempted >= 0.8 * cap) && idle * 2.0 < elapsed;
             // Never below half the best rate Graph has accepted: when 429s come whatever our
             // rate (another app's storm), each cycle measures a little less than the last,
             // and without a floor the ceiling would ratchet down to `min_rate`.
@@ -335,6 +350,7 @@ impl Controller {
             self.cycle_successes = 0;
             self.cycle_starts = 0;
             self.cycle_pause = wait;
+            self.cycle_idle = Duration::ZERO;
             self.burst_unpaid = false;
         }
         self.next_slot = None;
@@ -490,6 +506,36 @@ mod tests {
             seconds: t,
             learned: c.learned_rate(),
         }
+    }
+
+    /// Ten requests over two seconds, then a 429; `idle` of those seconds had nothing to send.
+    fn cap_after_a_throttle(idle: Duration) -> Option<f64> {
+        let start = Instant::now();
+        let mut c = Controller::new(ControlConfig::default(), start);
+        let mut t = start;
+        for _ in 0..10 {
+            let Permit::Go(ticket) = c.try_acquire(t) else {
+                panic!("no cap yet, the window is free")
+            };
+            t += Duration::from_millis(50);
+            c.complete(t, ticket, Outcome::Success(Duration::from_millis(50)));
+        }
+        c.note_idle(t, t + idle);
+        t = start + Duration::from_secs(2);
+        let Permit::Go(ticket) = c.try_acquire(t) else {
+            panic!("free")
+        };
+        c.complete(t, ticket, Outcome::Throttled(None));
+        c.rate_cap()
+    }
+
+    #[test]
+    fn a_throttle_while_starved_of_work_teaches_no_ceiling() {
+        // Busy the whole cycle: the 429 is about our pace, 10 in 2 s.
+        let cap = cap_after_a_throttle(Duration::ZERO).expect("a ceiling");
+        assert!((5.0..=6.0).contains(&cap), "{cap}");
+        // Waiting 1.5 s of the 2 for work (slow lookups): the rate was the supply's.
+        assert_eq!(cap_after_a_throttle(Duration::from_millis(1500)), None);
     }
 
     #[test]

@@ -312,6 +312,8 @@ impl Executor<'_> {
                     .flatten()
             });
             let want_input = next.is_none() && input_open;
+            // Waiting for input is time the supply, not Graph, sets the pace (see `note_idle`).
+            let idle_from = want_input.then(Instant::now);
             tokio::select! {
                 () = cancel.cancelled() => {}
                 done = inflight.join_next(), if !inflight.is_empty() => {
@@ -329,6 +331,9 @@ impl Executor<'_> {
                     }
                 }
                 () = sleep_until_opt(wake) => {}
+            }
+            if let Some(from) = idle_from {
+                ctl.note_idle(from, Instant::now());
             }
             if last_progress.elapsed() >= self.config.progress_every {
                 last_progress = Instant::now();
