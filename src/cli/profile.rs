@@ -4,8 +4,9 @@ use clap::Subcommand;
 
 use super::table::{Table, terminal_width};
 use super::{CliError, Exit, Printer, Session};
-use crate::ops::explain::{Explanation, display_label, display_order, explain_user, summarize};
+use crate::ops::explain::{Explanation, explain_user, summarize};
 use crate::text::{fit, shown};
+use crate::vocab::{property_label, property_order, rule_name};
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCmd {
@@ -48,15 +49,15 @@ fn render(e: &Explanation, explain: bool) -> String {
         Table::new(["PROPERTY", "VALUE", "SOURCE"])
     };
     let mut lines: Vec<_> = e.properties.iter().collect();
-    lines.sort_by_key(|p| display_order(&p.property));
+    lines.sort_by_key(|p| property_order(&p.property));
     for p in lines {
         let mut row = vec![
-            display_label(&p.property).to_owned(),
+            property_label(&p.property).to_owned(),
             text(&p.value),
             p.source.clone().unwrap_or_else(|| "-".into()),
         ];
         if explain {
-            row.push(rule_text(p.rule).into());
+            row.push(rule_name(p.rule).into());
         }
         t.row(row);
         if explain {
@@ -95,17 +96,4 @@ fn render(e: &Explanation, explain: bool) -> String {
         ));
     }
     out
-}
-
-fn rule_text(rule: crate::people::compose::Rule) -> &'static str {
-    use crate::people::compose::Rule;
-    match rule {
-        Rule::OnlySource => "only source",
-        Rule::HighestRank => "highest rank wins",
-        Rule::EmptyStringWins => "empty string wins",
-        Rule::NullDoesNotOverride => "null does not override",
-        Rule::UserSourceNeverOverrides => "user edits never override",
-        Rule::OrderedUnion => "all, in rank order",
-        Rule::NoValue => "no value",
-    }
 }

@@ -29,6 +29,9 @@ pub struct PropertyLine {
     pub rule: Rule,
     /// Lower-ranked values the winner hid.
     pub shadowed: Vec<Shadowed>,
+    /// Multi-valued: the source of each item of `value`, in the same order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub item_sources: Vec<String>,
 }
 
 /// A value that lost.
@@ -241,6 +244,7 @@ fn line(p: &Provenance) -> PropertyLine {
                     value: c.value.to_json(),
                 })
                 .collect(),
+            item_sources: Vec::new(),
         },
         PropertyKind::Multi => {
             let mut names: Vec<String> = Vec::new();
@@ -259,6 +263,7 @@ fn line(p: &Provenance) -> PropertyLine {
                 rank: p.items.first().map(|c| c.rank),
                 rule: p.rule,
                 shadowed: Vec::new(),
+                item_sources: p.items.iter().map(|c| source_name(&c.source)).collect(),
             }
         }
     }
@@ -293,37 +298,14 @@ fn mismatches(lines: &[PropertyLine], profile: &Profile) -> Vec<Mismatch> {
     out
 }
 
-/// A short label for a property path, as an admin reads it: `positions/detail/jobTitle` is
-/// `jobTitle`, `positions/detail/company/department` is `company/department`; other
-/// collections keep their name (`names/displayName`, `emails`).
+/// A short label for a property path, as an admin reads it (one vocabulary: `crate::vocab`).
 pub fn display_label(path: &str) -> &str {
-    path.strip_prefix("positions/detail/")
-        .or_else(|| path.strip_prefix("positions/"))
-        .unwrap_or(path)
+    crate::vocab::property_label(path)
 }
 
-/// Display order: the current position first (title, department, office), then names, the
-/// account, and the multi-valued collections.
-pub fn display_order(path: &str) -> (u8, u8) {
-    let label = display_label(path);
-    let within = match label {
-        "jobTitle" => 0,
-        "company/department" => 1,
-        "company/officeLocation" => 2,
-        "company/displayName" => 3,
-        "employeeId" => 4,
-        _ => 9,
-    };
-    let group = if path.starts_with("positions/") {
-        0
-    } else if path.starts_with("names/") {
-        1
-    } else if path.starts_with("account/") {
-        2
-    } else {
-        3
-    };
-    (group, within)
+/// Display order of a property path (one order: `crate::vocab`).
+pub fn display_order(path: &str) -> (u8, u8, &str) {
+    crate::vocab::property_order(path)
 }
 
 /// One line of text for a value: strings as they are (`""` shown as such), items of a

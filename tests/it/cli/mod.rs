@@ -1,4 +1,5 @@
 //! The command line through the real binary.
 
 mod commands;
+mod help;
 mod signin;
