@@ -13,7 +13,6 @@ use ratatui::widgets::Paragraph;
 
 use super::state::{AppState, Filter};
 use super::theme::Role;
-use super::widgets::truncate;
 
 /// The filter line of a list pane: what is typed and whether keys go to it.
 pub(crate) fn filter_line(
@@ -74,10 +73,11 @@ pub(crate) fn problem_lines<'a>(
             ]));
         }
         if with_fix {
-            out.push(Line::styled(
-                truncate(&format!("  fix: {}", p.fix), width, theme),
-                theme.style(Role::Dim),
-            ));
+            out.extend(
+                super::widgets::wrap(&format!("fix: {}", p.fix), width.saturating_sub(2))
+                    .into_iter()
+                    .map(|l| Line::styled(format!("  {l}"), theme.style(Role::Dim))),
+            );
         }
     }
     out

@@ -6,6 +6,7 @@ pub mod help;
 pub mod message;
 pub mod palette;
 pub mod removal;
+pub mod text;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -21,6 +22,7 @@ use crate::ops::{StepReport, StepStatus};
 pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, popup: &Popup) {
     match popup {
         Popup::Help { scroll } => help::draw(frame, body, state, *scroll),
+        Popup::Text(v) => text::draw(frame, body, state, v),
         Popup::Palette(p) => palette::draw(frame, body, state, p),
         Popup::Message(m) => message::draw(frame, body, state, m),
         Popup::SignInNeeded => message::draw_sign_in(frame, body, state),
@@ -75,7 +77,7 @@ pub(crate) fn step_lines<'a>(
         let head = format!(
             "{glyph} {}. {:<16} {:<12} ",
             n + 1,
-            super::strings::step_label(&st.step),
+            crate::vocab::step_name(&st.step),
             st.status
         );
         let room = width.saturating_sub(crate::text::width(&head));

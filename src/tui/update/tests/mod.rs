@@ -1,12 +1,15 @@
 //! Pure tests of `update`, by feature: keys in, state and effects out, no emulator.
 
 mod filter;
+mod jump;
 mod nav;
 mod precedence;
 mod profile;
+mod refresh;
 mod removal;
 mod setup;
 mod sync;
+mod view;
 
 use std::sync::Arc;
 
@@ -119,7 +122,7 @@ fn works(effects: &[Effect]) -> Vec<&Work> {
         .iter()
         .filter_map(|e| match e {
             Effect::Job { work, .. } => Some(work),
-            Effect::SetMouse(_) | Effect::CancelSync(_) => None,
+            _ => None,
         })
         .collect()
 }
