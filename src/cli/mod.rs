@@ -382,7 +382,10 @@ fn render_options(args: &[clap::Arg]) -> String {
         let value = if !a.get_action().takes_values() {
             String::new()
         } else if let Some(v) = a.get_value_names() {
-            v.iter().map(|n| format!(" <{n}>")).collect::<String>()
+            v.iter().fold(String::new(), |mut out, n| {
+                out.push_str(&format!(" <{n}>"));
+                out
+            })
         } else {
             format!(" <{}>", a.get_id().as_str().to_uppercase())
         };

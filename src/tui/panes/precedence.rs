@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::problem_lines;
 use crate::people::compose::{PropertyKind, collection_kind};
@@ -297,7 +297,8 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
         }
     }
     lines.truncate(usize::from(area.height));
-    frame.render_widget(Paragraph::new(lines), area);
+    // Hints and notes wrap at narrow widths rather than lose their ends.
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
 fn line_text(line: &Line) -> String {

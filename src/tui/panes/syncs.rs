@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::sync::Issue;
 use crate::text::shown;
@@ -226,10 +226,7 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState, id: Option<&String>) {
     if let Some(run) = id.and_then(|id| state.syncs.runs.get(id)) {
         lines.extend(counter_lines(state, run, width));
         for i in run.issues.iter().take(2) {
-            lines.push(Line::styled(
-                truncate(&issue_text(i), width, theme),
-                theme.style(Role::Warning),
-            ));
+            lines.push(Line::styled(issue_text(i), theme.style(Role::Warning)));
         }
         if run.issues.len() > 2 {
             lines.push(Line::styled(
@@ -256,5 +253,6 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState, id: Option<&String>) {
         ));
     }
     lines.truncate(usize::from(area.height));
-    frame.render_widget(Paragraph::new(lines), area);
+    // Hints and notes wrap at narrow widths rather than lose their ends.
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -161,8 +161,13 @@ fn find(state: &AppState, query: &str) -> Vec<PaletteItem> {
     }
     if wants(Kind::Person) && (only == Some(Kind::Person) || rest.chars().count() >= 3) {
         for u in state.people.index.find(rest, MAX_PEOPLE) {
+            // Found by its words in the name or UPN; ranked by how well they match.
+            let score = fuzzy::score(rest, u.name())
+                .max(fuzzy::score(rest, &u.user_principal_name))
+                .unwrap_or(0)
+                .max(floor_for(rest));
             found.push((
-                fuzzy::score(rest, u.name()).unwrap_or(0),
+                score,
                 PaletteItem {
                     kind: s::KIND_PERSON,
                     label: u.name().to_owned(),
@@ -172,10 +177,19 @@ fn find(state: &AppState, query: &str) -> Vec<PaletteItem> {
             ));
         }
     }
+    // Letters scattered across a long description say little: keep matches that average two
+    // points a letter (a run or word starts), so "wei" finds Wei, not "who is signed in".
+    let floor = floor_for(rest);
+    found.retain(|(score, _)| *score >= floor);
     // Best first; equal scores keep the order above (actions, panes, then objects).
     found.sort_by_key(|f| std::cmp::Reverse(f.0));
     found.truncate(MAX_FOUND);
     found.into_iter().map(|(_, item)| item).collect()
+}
+
+/// The score a match needs to be shown (see `find`).
+fn floor_for(rest: &str) -> i32 {
+    i32::try_from(rest.chars().filter(|c| !c.is_whitespace()).count() * 2).unwrap_or(i32::MAX)
 }
 
 fn pane_item(pane: PaneId) -> PaletteItem {

@@ -43,16 +43,27 @@ fn each_command_shows_its_own_options_then_two_examples_and_no_global_ones() {
     }
     // The global options are still taken after the command, as before.
     let sync = help(&["sync", "--help"]);
-    assert!(sync.contains("--input <INPUT>") || sync.contains("--input"), "{sync}");
+    assert!(
+        sync.contains("--input <INPUT>") || sync.contains("--input"),
+        "{sync}"
+    );
 }
 
 #[test]
 fn the_top_level_help_lists_the_global_options_once() {
     let text = help(&["--help"]);
-    for flag in ["--timeout <SECS>", "--deadline <SECS>", "--context <CONTEXT>", "--demo"] {
+    for flag in [
+        "--timeout <SECS>",
+        "--deadline <SECS>",
+        "--context <CONTEXT>",
+        "--demo",
+    ] {
         assert_eq!(text.matches(flag).count(), 1, "{flag}:\n{text}");
     }
-    assert!(text.contains("--refresh"), "the console's own options: {text}");
+    assert!(
+        text.contains("--refresh"),
+        "the console's own options: {text}"
+    );
 }
 
 #[test]
@@ -64,6 +75,9 @@ fn the_rule_names_in_help_are_the_ones_tables_and_the_console_use() {
         peoplectl::people::compose::Rule::EmptyStringWins,
         peoplectl::people::compose::Rule::OrderedUnion,
     ] {
-        assert!(flat.contains(peoplectl::vocab::rule_name(rule)), "{rule:?}: {text}");
+        assert!(
+            flat.contains(peoplectl::vocab::rule_name(rule)),
+            "{rule:?}: {text}"
+        );
     }
 }
