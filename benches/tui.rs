@@ -170,7 +170,7 @@ fn main() {
         // Navigation: panes, the people list top to bottom, paging.
         let mut keys = Vec::new();
         let plan = [
-            "4", "j", "j", "pgdn", "G", "g", "k", "pgup", "tab", "backtab", "3", "4",
+            "4", "j", "j", "pgdn", "G", "home", "k", "pgup", "tab", "backtab", "3", "4",
         ];
         for _ in 0..20 {
             for k in plan {

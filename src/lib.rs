@@ -12,3 +12,4 @@ pub mod people;
 pub mod sync;
 pub mod text;
 pub mod tui;
+pub mod vocab;

@@ -3,8 +3,6 @@
 
 use std::io::IsTerminal;
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
     // Two TLS stacks in the dependency tree would make rustls panic at first use; pick ours.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -29,7 +27,7 @@ fn main() -> std::process::ExitCode {
         std::env::var_os("PEOPLECTL_DEBUG_PANIC").is_none(),
         "panic requested by PEOPLECTL_DEBUG_PANIC (debug builds only)"
     );
-    let cli = peoplectl::cli::Cli::parse();
+    let cli = peoplectl::cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

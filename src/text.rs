@@ -182,7 +182,13 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
             out.push(std::mem::take(&mut line));
             line_w = 0;
             word = &word[head.len()..];
-            word_w = word.width();
+            // Measuring the whole rest after every cut is quadratic in a long word: subtract
+            // while far from the end, measure exactly once near it (widths are not quite
+            // additive).
+            word_w = word_w.saturating_sub(head.width());
+            if word_w <= max.saturating_mul(2) {
+                word_w = word.width();
+            }
         }
         line.push_str(word);
         line_w += word_w;

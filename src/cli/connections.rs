@@ -78,7 +78,7 @@ async fn list(session: &Session) -> Result<Exit, CliError> {
             t.row([
                 r.id.clone(),
                 r.name.clone(),
-                serde_plain(&r.contract),
+                crate::vocab::contract_name(r.contract).to_owned(),
                 r.state.clone(),
                 if r.registered { "yes" } else { "no" }.to_owned(),
                 r.rank.map_or("-".into(), |n| n.to_string()),
@@ -123,7 +123,7 @@ async fn show(session: &Session, id: &str) -> Result<Exit, CliError> {
             shown(&row.id),
             shown(&row.name),
             shown(&row.state),
-            serde_plain(&row.contract),
+            crate::vocab::contract_name(row.contract),
             shown(row.content_category.as_deref().unwrap_or("-")),
             if row.registered {
                 "registered as a profile source"
@@ -231,13 +231,4 @@ async fn delete(session: &Session, id: &str) -> Result<Exit, CliError> {
         || format!("Connection '{id}' deleted.\n"),
     )?;
     Ok(Exit::Ok)
-}
-
-/// A serde enum's wire name (e.g. a contract as "labels").
-fn serde_plain<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
 }

@@ -74,8 +74,27 @@ pub struct Cli {
     pub verbose: u8,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+    /// Console: seconds between automatic re-reads of connections, sources and precedence
+    /// (0: only when asked with r). The console also re-reads when its terminal regains focus.
+    #[arg(long, env = "PEOPLECTL_REFRESH", value_name = "SECS", value_parser = parse_refresh, default_value = "30")]
+    pub refresh: std::time::Duration,
+    /// Console: start with mouse support on (click selects, the wheel scrolls); M toggles it.
+    #[arg(long)]
+    pub mouse: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `--refresh`: whole or fractional seconds, 0 for never.
+fn parse_refresh(text: &str) -> Result<std::time::Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => {
+            Ok(std::time::Duration::from_secs_f64(s))
+        }
+        _ => Err(format!(
+            "'{text}' is not a number of seconds from 0 (never) to 86400"
+        )),
+    }
 }
 
 /// The subcommands.
@@ -109,6 +128,348 @@ pub enum Command {
     /// Named contexts (tenants): list, add, use, remove.
     #[command(subcommand)]
     Config(config::ConfigCmd),
+}
+
+/// Two examples per command, shown at the end of its `--help` (paths are subcommand names).
+const EXAMPLES: &[(&[&str], [&str; 2])] = &[
+    (
+        &["emulator"],
+        [
+            "peoplectl emulator --bind 127.0.0.1:0 > emulator.env &",
+            "peoplectl emulator --users 100000 --ingest-rps 25",
+        ],
+    ),
+    (
+        &["connections"],
+        [
+            "peoplectl connections list",
+            "peoplectl connections show contosohr -o json",
+        ],
+    ),
+    (
+        &["connections", "list"],
+        [
+            "peoplectl connections list",
+            "peoplectl connections list -o json | jq '.[] | select(.registered | not)'",
+        ],
+    ),
+    (
+        &["connections", "show"],
+        [
+            "peoplectl connections show contosohr",
+            "peoplectl connections show contosohr -o json",
+        ],
+    ),
+    (
+        &["connections", "create"],
+        [
+            "peoplectl connections create workdayhr --name 'Workday HR' --wait",
+            "peoplectl connections create lms --name 'Learning' --schema preview --dry-run",
+        ],
+    ),
+    (
+        &["connections", "delete"],
+        [
+            "peoplectl connections delete wikiknowledge",
+            "peoplectl remove contosohr   # a registered connector: precedence, source, connection",
+        ],
+    ),
+    (
+        &["sources"],
+        [
+            "peoplectl sources list",
+            "peoplectl sources register contosohr --web-url https://hr.contoso.com --at 1",
+        ],
+    ),
+    (
+        &["sources", "list"],
+        ["peoplectl sources list", "peoplectl sources list -o json"],
+    ),
+    (
+        &["sources", "register"],
+        [
+            "peoplectl sources register contosohr --web-url https://hr.contoso.com",
+            "peoplectl sources register lms --web-url https://lms.contoso.com --at bottom --dry-run",
+        ],
+    ),
+    (
+        &["sources", "remove"],
+        [
+            "peoplectl sources remove oldpayroll --dry-run",
+            "peoplectl sources remove oldpayroll",
+        ],
+    ),
+    (
+        &["precedence"],
+        [
+            "peoplectl precedence show",
+            "peoplectl precedence move contosohr --to 1",
+        ],
+    ),
+    (
+        &["precedence", "show"],
+        [
+            "peoplectl precedence show",
+            "peoplectl precedence show -o json",
+        ],
+    ),
+    (
+        &["precedence", "move"],
+        [
+            "peoplectl precedence move contosohr --up",
+            "peoplectl precedence move talentlegacy --to 3",
+        ],
+    ),
+    (
+        &["precedence", "set"],
+        [
+            "peoplectl precedence set contosohr,4ce763dd-9214-4eff-af7c-da491cc3782d",
+            "peoplectl precedence set contosohr,talentlegacy --yes",
+        ],
+    ),
+    (
+        &["precedence", "remove"],
+        [
+            "peoplectl precedence remove benefitsportal",
+            "peoplectl precedence remove --rank 5",
+        ],
+    ),
+    (
+        &["profile"],
+        [
+            "peoplectl profile show alex.wilber@contoso.com",
+            "peoplectl profile show tomas.herrera@contoso.com --explain",
+        ],
+    ),
+    (
+        &["profile", "show"],
+        [
+            "peoplectl profile show alex.wilber@contoso.com",
+            "peoplectl profile show tomas.herrera@contoso.com --explain -o json",
+        ],
+    ),
+    (
+        &["remove"],
+        [
+            "peoplectl remove talentlegacy --dry-run",
+            "peoplectl remove talentlegacy --yes",
+        ],
+    ),
+    (
+        &["doctor"],
+        [
+            "peoplectl doctor",
+            "peoplectl doctor -o json || echo \"problems: $?\"",
+        ],
+    ),
+    (
+        &["sync"],
+        [
+            "peoplectl sync contosohr --input hr-export.csv --mapping hr-mapping.toml --save",
+            "hr-extract | peoplectl sync contosohr --input - --dry-run",
+        ],
+    ),
+    (
+        &["auth"],
+        ["peoplectl auth login", "peoplectl auth status -o json"],
+    ),
+    (
+        &["auth", "login"],
+        [
+            "peoplectl auth login",
+            "peoplectl --context prod auth login",
+        ],
+    ),
+    (
+        &["auth", "status"],
+        ["peoplectl auth status", "peoplectl --demo auth status"],
+    ),
+    (
+        &["auth", "logout"],
+        [
+            "peoplectl auth logout",
+            "peoplectl --context prod auth logout",
+        ],
+    ),
+    (
+        &["config"],
+        ["peoplectl config list", "peoplectl config use prod"],
+    ),
+    (
+        &["config", "list"],
+        ["peoplectl config list", "peoplectl config list -o json"],
+    ),
+    (
+        &["config", "add"],
+        [
+            "peoplectl config add prod --tenant contoso.onmicrosoft.com --client-id <id>",
+            "peoplectl config add lab --tenant lab.example --client-id <id> --auth device-code",
+        ],
+    ),
+    (
+        &["config", "use"],
+        [
+            "peoplectl config use prod",
+            "peoplectl --context lab doctor",
+        ],
+    ),
+    (
+        &["config", "remove"],
+        ["peoplectl config remove lab", "peoplectl config list"],
+    ),
+];
+
+/// The note that stands in for the global options under each subcommand.
+const GLOBAL_NOTE: &str =
+    "Global options (--demo, --read-only, -o/--output, -v, --context, --tenant,
+--client-id, --auth, --graph-url, --authority-url, --ca-cert, --timeout, --deadline,
+--connect-timeout) work here too; `peoplectl --help` lists them once.";
+
+/// The command line as clap parses it, with help written for people: each subcommand's help
+/// shows its own options, then two examples and one line about the global options, which are
+/// listed once, under `peoplectl --help`, rather than repeated under every subcommand.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Listed from a built copy, where each option's action (flag or value) is settled.
+    let mut built = cmd.clone();
+    built.build();
+    let globals: Vec<clap::Arg> = built
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    // Hidden before clap copies them into the subcommands, so every copy is hidden too; the
+    // top-level help lists them itself, once.
+    for a in &globals {
+        cmd = cmd.mut_arg(a.get_id(), |a| a.hide(true));
+    }
+    cmd = cmd.after_help(format!(
+        "Global options (they work with every command):\n{}",
+        render_options(&globals)
+    ));
+    let rules = [
+        crate::people::compose::Rule::HighestRank,
+        crate::people::compose::Rule::EmptyStringWins,
+        crate::people::compose::Rule::NullDoesNotOverride,
+        crate::people::compose::Rule::UserSourceNeverOverrides,
+        crate::people::compose::Rule::OrderedUnion,
+        crate::people::compose::Rule::OnlySource,
+    ]
+    .map(crate::vocab::rule_name)
+    .join(", ");
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in names {
+        let path = [name.clone()];
+        cmd = cmd.mut_subcommand(&name, |s| for_people(s, &path));
+    }
+    cmd.mut_subcommand("profile", |p| {
+        p.mut_subcommand("show", |s| {
+            s.mut_arg("explain", |a| {
+                let text = format!(
+                    "Also show the values each winner hid, each source's contribution, and the \
+                     rule that decided: {rules}."
+                );
+                a.long_help(crate::text::wrap(&text, 88).join("\n"))
+            })
+        })
+    })
+}
+
+/// Options as `--help` lists them: names and value, then the help, its environment variable
+/// and default.
+fn render_options(args: &[clap::Arg]) -> String {
+    let names = |a: &clap::Arg| -> String {
+        let value = if !a.get_action().takes_values() {
+            String::new()
+        } else if let Some(v) = a.get_value_names() {
+            v.iter().fold(String::new(), |mut out, n| {
+                out.push_str(&format!(" <{n}>"));
+                out
+            })
+        } else {
+            format!(" <{}>", a.get_id().as_str().to_uppercase())
+        };
+        match (a.get_short(), a.get_long()) {
+            (Some(s), Some(l)) => format!("-{s}, --{l}{value}"),
+            (None, Some(l)) => format!("    --{l}{value}"),
+            (Some(s), None) => format!("-{s}{value}"),
+            (None, None) => a.get_id().to_string(),
+        }
+    };
+    let width = args.iter().map(|a| names(a).len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for a in args {
+        let mut help = a.get_help().map(ToString::to_string).unwrap_or_default();
+        let possible: Vec<String> = a
+            .get_possible_values()
+            .iter()
+            .filter(|p| !p.is_hide_set())
+            .map(|p| p.get_name().to_owned())
+            .collect();
+        if !possible.is_empty() {
+            help.push_str(&format!(" [{}]", possible.join(", ")));
+        }
+        if let Some(env) = a.get_env() {
+            help.push_str(&format!(" [env: {}]", env.to_string_lossy()));
+        }
+        let defaults: Vec<String> = a
+            .get_default_values()
+            .iter()
+            .map(|d| d.to_string_lossy().into_owned())
+            .collect();
+        if !defaults.is_empty() && a.get_action().takes_values() {
+            help.push_str(&format!(" [default: {}]", defaults.join(",")));
+        }
+        let lines = crate::text::wrap(&help, 96usize.saturating_sub(width + 4).max(30));
+        for (i, l) in lines.iter().enumerate() {
+            if i == 0 {
+                out.push_str(&format!("  {:<width$}  {l}\n", names(a)));
+            } else {
+                out.push_str(&format!("  {:<width$}  {l}\n", ""));
+            }
+        }
+    }
+    out
+}
+
+/// A subcommand (and its own subcommands) with its examples and the note about the global
+/// options at the end of its help.
+fn for_people(mut cmd: clap::Command, path: &[String]) -> clap::Command {
+    let mut after = String::new();
+    if let Some((_, examples)) = EXAMPLES
+        .iter()
+        .find(|(p, _)| p.iter().copied().eq(path.iter().map(String::as_str)))
+    {
+        after.push_str("Examples:\n");
+        for e in examples {
+            after.push_str(&format!("  {e}\n"));
+        }
+        after.push('\n');
+    }
+    after.push_str(GLOBAL_NOTE);
+    cmd = cmd.after_help(after);
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in names {
+        let mut sub_path = path.to_vec();
+        sub_path.push(name.clone());
+        cmd = cmd.mut_subcommand(&name, |s| for_people(s, &sub_path));
+    }
+    cmd
+}
+
+/// Parses the process's arguments with [`command`] (exits with usage or help as clap does).
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    }
 }
 
 /// What every command runs with.
@@ -388,6 +749,8 @@ async fn console(cli: &Cli) -> Result<Exit, CliError> {
         },
         config_dir: dirs.map(|d| d.config),
         prompts,
+        refresh: (!cli.refresh.is_zero()).then_some(cli.refresh),
+        mouse: cli.mouse,
     };
     tracing::info!(log = ?log, demo = cli.demo, read_only = cli.read_only, "console started");
     let result = crate::tui::run(client, options).await;

@@ -4,11 +4,9 @@ use clap::Subcommand;
 
 use super::table::{Table, terminal_width};
 use super::{CliError, Exit, Printer, Session};
-use crate::ops::explain::{
-    Explanation, display_label, display_order, explain_user, rule_words, summarize,
-};
-use crate::people::compose::Rule;
+use crate::ops::explain::{Explanation, explain_user, summarize};
 use crate::text::{fit, shown, wrap_indented};
+use crate::vocab::{property_label, property_order, rule_name};
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCmd {
@@ -51,20 +49,16 @@ fn render(e: &Explanation, explain: bool) -> String {
         Table::new(["PROPERTY", "VALUE", "SOURCE"])
     };
     let mut lines: Vec<_> = e.properties.iter().collect();
-    lines.sort_by_key(|p| display_order(&p.property));
+    lines.sort_by_key(|p| property_order(&p.property));
     for p in lines {
         let mut row = vec![
-            display_label(&p.property).to_owned(),
+            property_label(&p.property).to_owned(),
             text(&p.value),
             p.source.clone().unwrap_or_else(|| "-".into()),
         ];
         if explain {
             // Short in the column; the reasons are written out whole below the table.
-            row.push(if p.rule == Rule::SourceIgnored {
-                "source ignored".to_owned()
-            } else {
-                rule_words(p.rule).to_owned()
-            });
+            row.push(rule_name(p.rule).to_owned());
         }
         t.row(row);
         if explain {

@@ -180,7 +180,11 @@ pub(super) fn print_steps(
         || {
             let mut t = Table::new(["STEP", "STATUS", "DETAIL"]);
             for s in steps {
-                t.row([s.step.clone(), s.status.to_string(), s.detail.clone()]);
+                t.row([
+                    crate::vocab::step_name(&s.step).to_owned(),
+                    s.status.to_string(),
+                    s.detail.clone(),
+                ]);
             }
             let mut out = Printer::table(&t);
             if let Some(impact) = impact {

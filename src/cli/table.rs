@@ -1,5 +1,5 @@
-//! Plain-text tables that fit a terminal width: columns shrink from the widest, cells are
-//! sanitised and cut with an ellipsis (by `crate::text`).
+//! Plain-text tables: on a terminal they fit its width (columns shrink from the widest, cells
+//! cut with an ellipsis); into a pipe or file they grow to fit, so nothing is ever cut there.
 
 use crate::text;
 
@@ -88,12 +88,30 @@ impl Table {
     }
 }
 
-/// The terminal width to render for: `COLUMNS`, else 80 (pipes and CI get 80 too).
+/// The width to render for: the terminal's when stdout is one (its size, else `COLUMNS`, else
+/// 80), and no limit when stdout is a pipe or a file, where a cut would lose data for good.
 pub fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse::<usize>().ok())
-        .filter(|w| *w >= 40)
+    width_for(
+        std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        crossterm::terminal::size()
+            .ok()
+            .map(|(w, _)| usize::from(w)),
+        std::env::var("COLUMNS").ok().as_deref(),
+    )
+}
+
+/// [`terminal_width`] from what it reads: whether stdout is a terminal, the terminal's width,
+/// and `COLUMNS`.
+fn width_for(terminal: bool, size: Option<usize>, columns: Option<&str>) -> usize {
+    if !terminal {
+        return usize::MAX;
+    }
+    size.filter(|w| *w >= 40)
+        .or_else(|| {
+            columns
+                .and_then(|c| c.parse::<usize>().ok())
+                .filter(|w| *w >= 40)
+        })
         .unwrap_or(80)
 }
 
@@ -136,6 +154,20 @@ mod tests {
             assert!(!line.chars().any(crate::text::is_unsafe), "{line:?}");
         }
         assert!(out.contains("␛]52;c;"), "{out}");
+    }
+
+    #[test]
+    fn a_pipe_gets_every_character_and_a_terminal_its_width() {
+        assert_eq!(width_for(false, Some(80), Some("60")), usize::MAX);
+        assert_eq!(width_for(true, Some(120), Some("60")), 120);
+        assert_eq!(width_for(true, None, Some("60")), 60);
+        assert_eq!(width_for(true, None, None), 80);
+        let mut t = Table::new(["STEP", "DETAIL"]);
+        let long = format!("{} (Talent Hub, ready, 100 items)", "x".repeat(150));
+        t.row(["connection", long.as_str()]);
+        let out = t.render(usize::MAX);
+        assert!(out.contains(&long), "{out}");
+        assert!(!out.contains('…'));
     }
 
     proptest::proptest! {

@@ -46,6 +46,9 @@ pub struct PropertyLine {
     /// Values from sources whose data does not reach this user's profile, highest rank first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<IgnoredValue>,
+    /// Multi-valued: the source of each item of `value`, in the same order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub item_sources: Vec<String>,
 }
 
 /// A value that lost.
@@ -443,6 +446,7 @@ fn lines(
                 rule_text: String::new(),
                 shadowed: Vec::new(),
                 ignored: values,
+                item_sources: Vec::new(),
             }),
         }
     }
@@ -464,7 +468,7 @@ fn lines(
         let mut text = if l.rule == Rule::SourceIgnored {
             String::new()
         } else {
-            rule_words(l.rule).to_owned()
+            crate::vocab::rule_name(l.rule).to_owned()
         };
         for i in if single {
             passed_over
@@ -479,20 +483,6 @@ fn lines(
         l.rule_text = text;
     }
     out
-}
-
-/// A rule in words, as the CLI and the console say it.
-pub fn rule_words(rule: Rule) -> &'static str {
-    match rule {
-        Rule::OnlySource => "only source",
-        Rule::HighestRank => "highest rank wins",
-        Rule::EmptyStringWins => "empty string wins",
-        Rule::NullDoesNotOverride => "null does not override",
-        Rule::UserSourceNeverOverrides => "user edits never override",
-        Rule::OrderedUnion => "all, in rank order",
-        Rule::NoValue => "no value",
-        Rule::SourceIgnored => "a higher source is ignored",
-    }
 }
 
 fn source_name(id: &SourceId) -> String {
@@ -520,6 +510,7 @@ fn line(p: &Provenance, rank: &dyn Fn(&SourceId) -> Option<usize>) -> PropertyLi
                 })
                 .collect(),
             ignored: Vec::new(),
+            item_sources: Vec::new(),
         },
         PropertyKind::Multi => {
             let mut names: Vec<String> = Vec::new();
@@ -540,6 +531,7 @@ fn line(p: &Provenance, rank: &dyn Fn(&SourceId) -> Option<usize>) -> PropertyLi
                 rule_text: String::new(),
                 shadowed: Vec::new(),
                 ignored: Vec::new(),
+                item_sources: p.items.iter().map(|c| source_name(&c.source)).collect(),
             }
         }
     }
@@ -668,37 +660,14 @@ fn mismatch_hint(line: &PropertyLine, actual: &serde_json::Value) -> &'static st
     }
 }
 
-/// A short label for a property path, as an admin reads it: `positions/detail/jobTitle` is
-/// `jobTitle`, `positions/detail/company/department` is `company/department`; other
-/// collections keep their name (`names/displayName`, `emails`).
+/// A short label for a property path, as an admin reads it (one vocabulary: `crate::vocab`).
 pub fn display_label(path: &str) -> &str {
-    path.strip_prefix("positions/detail/")
-        .or_else(|| path.strip_prefix("positions/"))
-        .unwrap_or(path)
+    crate::vocab::property_label(path)
 }
 
-/// Display order: the current position first (title, department, office), then names, the
-/// account, and the multi-valued collections.
-pub fn display_order(path: &str) -> (u8, u8) {
-    let label = display_label(path);
-    let within = match label {
-        "jobTitle" => 0,
-        "company/department" => 1,
-        "company/officeLocation" => 2,
-        "company/displayName" => 3,
-        "employeeId" => 4,
-        _ => 9,
-    };
-    let group = if path.starts_with("positions/") {
-        0
-    } else if path.starts_with("names/") {
-        1
-    } else if path.starts_with("account/") {
-        2
-    } else {
-        3
-    };
-    (group, within)
+/// Display order of a property path (one order: `crate::vocab`).
+pub fn display_order(path: &str) -> (u8, u8, &str) {
+    crate::vocab::property_order(path)
 }
 
 /// One line of text for a value: strings as they are (`""` shown as such), items of a

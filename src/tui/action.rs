@@ -149,6 +149,38 @@ pub enum Action {
     Problems,
     /// Open an impact as a list: who changes, which property, from what to what.
     ImpactList,
+    /// Show the selected row (or the open popup) whole, wrapped, in a scrolling view.
+    ViewFull,
+    /// Copy the selected object's id to the clipboard (OSC 52: works over SSH).
+    Yank,
+    /// Copy the selected object's URL or full value to the clipboard.
+    YankFull,
+    /// `g`: the next key says where to go (`g` first row, `c` connection, `s` source, ...).
+    GotoPrefix,
+    /// Go to the selected row's connection.
+    GotoConnection,
+    /// Go to the selected row's profile source.
+    GotoSource,
+    /// Go to the selected row's precedence entry.
+    GotoPrecedence,
+    /// Go back to where you were before the last jump.
+    JumpBack,
+    /// Sort the list by the next column.
+    SortNext,
+    /// Sort the list by the previous column.
+    SortPrev,
+    /// Reverse the list's sort order.
+    SortReverse,
+    /// Show the columns further right (the first stays).
+    ScrollRight,
+    /// Show the columns further left.
+    ScrollLeft,
+    /// Show every footer message of this session.
+    Messages,
+    /// Show the session: tenant, Graph endpoint, who is signed in, read-only, files.
+    Session,
+    /// Suspend the console (Ctrl-Z); `fg` brings it back.
+    Suspend,
 
     /// A key was pressed (resolved through the keymap by `update`).
     #[serde(skip)]
@@ -159,9 +191,15 @@ pub enum Action {
     /// The terminal has a new size.
     #[serde(skip)]
     Resize(u16, u16),
-    /// Time passed while something animates (spinners).
+    /// Time passed: spinners turn, "read N s ago" ages, auto-refresh comes due.
     #[serde(skip)]
     Tick,
+    /// The terminal window got the focus back (the screen may be stale).
+    #[serde(skip)]
+    FocusGained,
+    /// The console was continued after a stop (`fg`): the screen must be drawn again whole.
+    #[serde(skip)]
+    Resumed,
     /// A background job ended (its own result comes in a separate action).
     #[serde(skip)]
     JobFinished(u64),

@@ -52,7 +52,8 @@ impl App {
         self.run_effects(effects);
     }
 
-    /// Applies an action; returns the effects only a terminal can perform (mouse capture).
+    /// Applies an action; returns the effects only a terminal can perform (mouse capture,
+    /// clipboard, suspend, redraw).
     pub fn dispatch(&mut self, action: Action) -> Vec<Effect> {
         let effects = update(&mut self.state, action);
         self.run_effects(effects)
@@ -64,7 +65,7 @@ impl App {
             match e {
                 Effect::Job { id, work } => self.runner.spawn(id, work),
                 Effect::CancelSync(connection) => self.runner.cancel_sync(&connection),
-                other @ Effect::SetMouse(_) => rest.push(other),
+                other => rest.push(other),
             }
         }
         rest

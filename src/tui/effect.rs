@@ -100,6 +100,12 @@ pub enum Effect {
     SetMouse(bool),
     /// Stop the running sync of this connection (requests in flight still land).
     CancelSync(String),
+    /// Put this text (already sanitised) on the clipboard with OSC 52 (the terminal loop does).
+    Yank(String),
+    /// Give the terminal back and stop (SIGTSTP); draw again on `fg`.
+    Suspend,
+    /// Clear and draw the whole screen again (after a stop, or when it may be garbled).
+    Redraw,
 }
 
 /// Spawns effects' work on the runtime.

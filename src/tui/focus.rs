@@ -16,8 +16,12 @@ pub fn typing(state: &AppState) -> bool {
 
 /// The keymap sections that apply now, in lookup order.
 pub fn sections(state: &AppState) -> Vec<Section> {
-    if typing(state) {
+    if state.goto_pending {
+        vec![Section::Goto]
+    } else if typing(state) {
         vec![Section::Input]
+    } else if let Some(Popup::Text(_)) = state.popups.last() {
+        vec![Section::View, Section::Popup]
     } else if !state.popups.is_empty() {
         vec![Section::Popup]
     } else {
@@ -57,11 +61,34 @@ pub fn popup_accepts(popup: &Popup, action: &Action) -> bool {
     use Action as A;
     let close = matches!(action, A::Back | A::Quit);
     match popup {
-        Popup::Help { .. } | Popup::SyncReport { .. } => close || matches!(action, A::Up | A::Down),
+        Popup::Help { .. } | Popup::SyncReport { .. } => {
+            close || matches!(action, A::Up | A::Down | A::ViewFull)
+        }
+        Popup::Message(_) => close || matches!(action, A::ViewFull),
+        Popup::Text(_) => {
+            close
+                || matches!(
+                    action,
+                    A::Up
+                        | A::Down
+                        | A::PageUp
+                        | A::PageDown
+                        | A::Top
+                        | A::Bottom
+                        | A::Yank
+                        | A::YankFull
+                )
+        }
         Popup::ConfirmApply(_) => close || matches!(action, A::Confirm | A::Deny | A::ImpactList),
         Popup::ConfirmQuit { .. } => close || matches!(action, A::Confirm | A::Deny),
         Popup::Problems(_) => close || matches!(action, A::Up | A::Down | A::Select),
-        Popup::ImpactList(_) => close || matches!(action, A::Up | A::Down | A::Select),
+        Popup::ImpactList(_) => {
+            close
+                || matches!(
+                    action,
+                    A::Up | A::Down | A::PageUp | A::PageDown | A::Top | A::Bottom | A::Select
+                )
+        }
         Popup::Conflict(_) => close || matches!(action, A::Select),
         Popup::Removal(w) => match &w.step {
             RemovalStep::PlanFailed(_) | RemovalStep::Report { error: Some(_), .. } => {

@@ -9,7 +9,7 @@ use ratatui::backend::TestBackend;
 use super::action::Action;
 use super::keymap::{KeyChord, Keymap};
 use super::people_index::UserRow;
-use super::profile::{ActualProfile, ExplainRow, ExplainView};
+use super::profile::{ActualProfile, Candidate, ExplainRow, ExplainView};
 use super::state::{AppState, Message, Popup, SessionInfo, SyncRun};
 use super::theme::Theme;
 use super::update::update;
@@ -142,7 +142,7 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
         f(&mut s);
         s
     };
-    vec![
+    let mut out = vec![
         ("connections", s.clone()),
         ("connection detail", with(&|s| keys(s, "enter"))),
         (
@@ -177,14 +177,32 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
                     .as_ref()
                     .map(|p| p.upn.clone())
                     .unwrap_or_default();
+                let candidate = |won: bool| Candidate {
+                    source: text.into(),
+                    source_id: Some(text.into()),
+                    rank: Some(1),
+                    value: text.into(),
+                    won,
+                    // Untrusted too: the reason quotes what Graph said.
+                    ignored: (!won).then(|| text.into()),
+                };
                 let row = ExplainRow {
                     label: text.into(),
                     path: text.into(),
                     value: text.into(),
                     source: text.into(),
+                    source_id: Some(text.into()),
+                    rank: Some(1),
                     others: vec![format!("{text}: {text}")],
+                    candidates: vec![candidate(true), candidate(false)],
                     rule: Rule::HighestRank,
                     actual: Some(format!("{text}!")),
+                    item: None,
+                };
+                let item = ExplainRow {
+                    item: Some((0, 1)),
+                    rule: Rule::OrderedUnion,
+                    ..row.clone()
                 };
                 update(
                     s,
@@ -193,7 +211,7 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
                         result: Ok(Arc::new(ExplainView {
                             upn,
                             display_name: text.into(),
-                            rows: vec![row],
+                            rows: vec![row, item],
                             sources: vec![text.into()],
                             actual: ActualProfile::Failed(text.into()),
                         })),
@@ -224,6 +242,8 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
                         throttled: 0,
                         cancelling: false,
                         report: Some(Err(text.into())),
+                        started: std::time::Duration::ZERO,
+                        ended: None,
                     },
                 );
             }),
@@ -304,7 +324,60 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
                 update(s, Action::SnapshotLoaded(Err(text.into())));
             }),
         ),
-    ]
+        ("connection in full", with(&|s| keys(s, "v"))),
+        ("source in full", with(&|s| keys(s, "2 j v"))),
+        (
+            "precedence entry in full",
+            with(&|s| keys(s, "3 j j enter")),
+        ),
+        ("person in full", with(&|s| keys(s, "4 v"))),
+        ("session", with(&|s| keys(s, "i"))),
+        (
+            "message log",
+            with(&|s| {
+                update(s, Action::SourceUpdated(Err(text.into())));
+                keys(s, "L");
+            }),
+        ),
+        (
+            "message in full",
+            with(&|s| {
+                s.popups.push(Popup::Message(Message {
+                    title: text.into(),
+                    lines: vec![text.into(), text.into()],
+                    error: true,
+                }));
+                keys(s, "v");
+            }),
+        ),
+        (
+            "palette objects",
+            with(&|s| {
+                keys(s, ":");
+                type_text(s, "connection ");
+            }),
+        ),
+        (
+            "columns scrolled and sorted",
+            with(&|s| keys(s, "right > S")),
+        ),
+    ];
+    // Views opened from the ones above.
+    let derived: Vec<(&'static str, AppState)> = out
+        .iter()
+        .filter_map(|(name, st)| {
+            let (derived, k) = match *name {
+                "profile" => ("profile property in full", "j enter"),
+                "syncs" => ("sync run in full", "v"),
+                _ => return None,
+            };
+            let mut st = st.clone();
+            keys(&mut st, k);
+            Some((derived, st))
+        })
+        .collect();
+    out.extend(derived);
+    out
 }
 
 type Screen = Vec<Vec<String>>;

@@ -23,19 +23,25 @@ pub enum Section {
     Precedence,
     People,
     Syncs,
+    /// After `g`: where to go.
+    Goto,
+    /// The full-text view (then the popup keys).
+    View,
     Popup,
     Input,
 }
 
 impl Section {
     /// Every section, in the order help lists them.
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 10] = [
         Section::Global,
         Section::Connections,
         Section::Sources,
         Section::Precedence,
         Section::People,
         Section::Syncs,
+        Section::Goto,
+        Section::View,
         Section::Popup,
         Section::Input,
     ];
@@ -49,6 +55,8 @@ impl Section {
             Section::Precedence => "precedence",
             Section::People => "people",
             Section::Syncs => "syncs",
+            Section::Goto => "goto",
+            Section::View => "view",
             Section::Popup => "popup",
             Section::Input => "input",
         }
@@ -425,37 +433,42 @@ impl Keymap {
             .map(|b| &b.action)
     }
 
-    /// The commands the palette offers in a pane (its own, then global), navigation left out,
-    /// filtered by a case-insensitive substring of the description or keys.
-    pub fn palette(&self, pane_section: Section, query: &str) -> Vec<&Binding> {
-        let query = query.trim().to_lowercase();
-        let mut out: Vec<&Binding> = Vec::new();
-        for b in self
-            .section(pane_section)
-            .iter()
-            .chain(self.section(Section::Global))
-        {
-            let navigation = matches!(
-                b.action,
-                Action::Noop
-                    | Action::Up
-                    | Action::Down
-                    | Action::PageUp
-                    | Action::PageDown
-                    | Action::Top
-                    | Action::Bottom
-                    | Action::Palette
-                    | Action::Back
-            );
-            let duplicate = out.iter().any(|o| o.desc == b.desc);
-            if navigation || duplicate {
-                continue;
-            }
-            if query.is_empty()
-                || b.desc.to_lowercase().contains(&query)
-                || b.keys_label().to_lowercase().contains(&query)
-            {
-                out.push(b);
+    /// Every command the palette can run: the pane sections' and the global ones (moving,
+    /// popup and field keys left out), each with the section that binds it, once per
+    /// description.
+    pub fn commands(&self) -> Vec<(Section, &Binding)> {
+        let mut out: Vec<(Section, &Binding)> = Vec::new();
+        let sections = [
+            Section::Global,
+            Section::Connections,
+            Section::Sources,
+            Section::Precedence,
+            Section::People,
+            Section::Syncs,
+        ];
+        for section in sections {
+            for b in self.section(section) {
+                let navigation = matches!(
+                    b.action,
+                    Action::Noop
+                        | Action::Up
+                        | Action::Down
+                        | Action::PageUp
+                        | Action::PageDown
+                        | Action::Top
+                        | Action::Bottom
+                        | Action::Palette
+                        | Action::Back
+                        | Action::Select
+                        | Action::GotoPrefix
+                        | Action::Filter
+                );
+                let duplicate = out
+                    .iter()
+                    .any(|(s, o)| o.desc == b.desc && (*s == section || *s == Section::Global));
+                if !navigation && !duplicate {
+                    out.push((section, b));
+                }
             }
         }
         out

@@ -75,6 +75,35 @@ pub fn list_height(pane: PaneId, size: (u16, u16)) -> usize {
     usize::from(rows.max(1))
 }
 
+/// The screen row of a pane's first list row (below the border, the People search line and
+/// the heading): where clicks on rows are counted from.
+pub fn first_row(pane: PaneId) -> u16 {
+    let search = u16::from(pane == PaneId::People);
+    TABS_ROW + 1 + 1 + search + 1
+}
+
+/// Lines the profile view has for its properties at this size (below the border, the
+/// sources and note lines and the heading).
+pub fn profile_rows(size: (u16, u16)) -> usize {
+    usize::from(body(size).height.saturating_sub(2 + 3).max(1))
+}
+
+/// Where the full-text view is drawn: nearly the whole body, for reading long text.
+pub fn text_view(size: (u16, u16)) -> Rect {
+    let b = body(size);
+    centered(b, b.width.min(120), b.height)
+}
+
+/// Lines of text the full-text view shows at once, and how wide they are.
+pub fn text_view_room(size: (u16, u16)) -> (usize, usize) {
+    let r = text_view(size);
+    // Border (2) and the hint line.
+    (
+        usize::from(r.height.saturating_sub(3)).max(1),
+        usize::from(r.width.saturating_sub(2)).max(1),
+    )
+}
+
 /// Splits a pane's inner area into its list and the detail panel of `detail_lines` below it.
 pub fn split_detail(inner: Rect, detail_lines: u16) -> (Rect, Rect) {
     let list = Rect {
@@ -198,6 +227,29 @@ mod tests {
             let people = usize::from(inner.height.saturating_sub(2)).max(1);
             assert_eq!(list_height(PaneId::People, size), people, "{size:?}");
         }
+    }
+
+    #[test]
+    fn clicks_count_rows_from_where_the_panes_draw_them() {
+        // Border, heading: the first row of a list is two rows into the body.
+        assert_eq!(first_row(PaneId::Connections), body((80, 24)).y + 2);
+        assert_eq!(
+            first_row(PaneId::People),
+            body((80, 24)).y + 3,
+            "the search line"
+        );
+        let (rows, width) = text_view_room((60, 20));
+        assert!(rows >= 1 && width <= 58, "{rows} x {width}");
+        assert_eq!(
+            text_view((60, 20)).width,
+            60,
+            "the whole body at 60 columns"
+        );
+        assert_eq!(
+            text_view((160, 48)).width,
+            120,
+            "a readable measure when wide"
+        );
     }
 
     #[test]

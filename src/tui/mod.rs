@@ -7,8 +7,11 @@
 
 pub mod action;
 pub mod app;
+pub mod clock;
+pub mod columns;
 pub mod effect;
 pub mod focus;
+pub mod fuzzy;
 pub mod keymap;
 pub mod layout;
 pub mod logging;
@@ -52,6 +55,10 @@ pub struct TuiOptions {
     pub config_dir: Option<PathBuf>,
     /// Device-code prompts from the credential, shown in a popup.
     pub prompts: Option<tokio::sync::mpsc::UnboundedReceiver<DeviceCodePrompt>>,
+    /// How often the tenant is read again by itself (`None`: only when asked).
+    pub refresh: Option<Duration>,
+    /// Start with mouse support on.
+    pub mouse: bool,
 }
 
 /// Why the console could not run.
@@ -87,14 +94,15 @@ pub fn demo_sync_inputs(
     .collect())
 }
 
-/// How often spinners turn while jobs run (no ticks otherwise).
+/// How often time is looked at: spinners turn, "read N s ago" ages, auto-refresh comes due
+/// (a tick that changes nothing draws nothing).
 const TICK: Duration = Duration::from_millis(250);
 
 /// Runs the console on this terminal until the admin quits.
 pub async fn run(client: GraphClient, options: TuiOptions) -> Result<(), TuiError> {
     let theme = Theme::from_env();
     let (keymap, keymap_error) = Keymap::load(options.config_dir.as_deref());
-    let (mut terminal, _guard) = terminal::enter()?;
+    let (mut terminal, _guard) = terminal::enter(terminal::ColorDepth::from_env())?;
     let size = terminal.size()?;
     let mut app = App::new(
         client,
@@ -103,6 +111,11 @@ pub async fn run(client: GraphClient, options: TuiOptions) -> Result<(), TuiErro
         theme,
         (size.width, size.height),
     );
+    app.state.refresh_every = options.refresh;
+    if options.mouse {
+        app.state.mouse = true;
+        terminal::set_mouse(true);
+    }
     if let Some(e) = keymap_error {
         tracing::warn!("keymap: {e}");
         app.state.status = Some(Status {
@@ -124,7 +137,24 @@ pub async fn run(client: GraphClient, options: TuiOptions) -> Result<(), TuiErro
             }
         });
     }
+    // Continued after a stop from outside (kill -STOP, then -CONT): the screen is stale.
+    #[cfg(unix)]
+    {
+        let tx = app.sender();
+        let cont =
+            tokio::signal::unix::SignalKind::from_raw(rustix::process::Signal::CONT.as_raw());
+        if let Ok(mut continued) = tokio::signal::unix::signal(cont) {
+            tokio::spawn(async move {
+                while continued.recv().await.is_some() {
+                    if tx.send(Action::Resumed).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    }
     let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let result = loop {
         if app.state.dirty {
             if let Err(e) = terminal.draw(|f| ui::draw(f, &app.state)) {
@@ -135,26 +165,47 @@ pub async fn run(client: GraphClient, options: TuiOptions) -> Result<(), TuiErro
         if app.state.quit {
             break Ok(());
         }
-        let busy = app.state.busy();
         let mut effects = Vec::new();
         tokio::select! {
             action = app.recv() => match action {
                 Some(action) => effects.extend(app.dispatch(action)),
                 None => break Ok(()),
             },
-            _ = tick.tick(), if busy => effects.extend(app.dispatch(Action::Tick)),
+            _ = tick.tick() => effects.extend(app.dispatch(Action::Tick)),
         }
         // Drain everything already pending before drawing once.
         effects.extend(app.drain());
-        for e in effects {
-            if let Effect::SetMouse(on) = e {
-                terminal::set_mouse(on);
-            }
+        if let Err(e) = terminal_effects(&mut terminal, &mut app, effects) {
+            break Err(e.into());
         }
     };
     reader.abort();
     terminal::set_mouse(false);
     result
+}
+
+/// Performs what only the terminal can do.
+fn terminal_effects(
+    terminal: &mut terminal::Term,
+    app: &mut App,
+    effects: Vec<Effect>,
+) -> std::io::Result<()> {
+    for e in effects {
+        match e {
+            Effect::SetMouse(on) => terminal::set_mouse(on),
+            Effect::Yank(text) => terminal::yank(&text),
+            Effect::Suspend => {
+                terminal::suspend(terminal, app.state.mouse)?;
+                app.state.dirty = true;
+            }
+            Effect::Redraw => {
+                terminal::resume(terminal, app.state.mouse)?;
+                app.state.dirty = true;
+            }
+            Effect::Job { .. } | Effect::CancelSync(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Forwards terminal input as actions until the console's channel closes.
@@ -164,6 +215,7 @@ async fn read_events(tx: tokio::sync::mpsc::UnboundedSender<Action>) {
         let action = match ev {
             Ok(TermEvent::Key(k)) => KeyChord::from_crossterm(&k).map(Action::Key),
             Ok(TermEvent::Resize(w, h)) => Some(Action::Resize(w, h)),
+            Ok(TermEvent::FocusGained) => Some(Action::FocusGained),
             Ok(TermEvent::Mouse(m)) => match m.kind {
                 MouseEventKind::ScrollDown => Some(Action::Mouse(MouseInput::Scroll(1))),
                 MouseEventKind::ScrollUp => Some(Action::Mouse(MouseInput::Scroll(-1))),

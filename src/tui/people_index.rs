@@ -91,8 +91,30 @@ impl PeopleIndex {
     /// Sorts the list by name (then UPN) and rebuilds the search text; done once when every
     /// page has arrived.
     pub fn sort(&mut self) {
-        self.users
-            .sort_by_cached_key(|u| (u.name().to_lowercase(), u.user_principal_name.clone()));
+        self.sort_by(0, false);
+    }
+
+    /// Sorts by a column of the People list (0 name, 1 UPN, 2 title, 3 department; ties by
+    /// UPN, empty values last) and rebuilds the search text; the query stays applied.
+    pub fn sort_by(&mut self, column: usize, descending: bool) {
+        let text = |u: &UserRow| -> String {
+            match column {
+                1 => u.user_principal_name.to_lowercase(),
+                2 => u.job_title.as_deref().unwrap_or_default().to_lowercase(),
+                3 => u.department.as_deref().unwrap_or_default().to_lowercase(),
+                _ => u.name().to_lowercase(),
+            }
+        };
+        self.users.sort_by_cached_key(|u| {
+            let t = text(u);
+            (t.is_empty(), t, u.user_principal_name.clone())
+        });
+        if descending {
+            // Empty values stay last either way.
+            let empty = self.users.iter().filter(|u| text(u).is_empty()).count();
+            let filled = self.users.len() - empty;
+            self.users[..filled].reverse();
+        }
         self.hay.clear();
         self.ends.clear();
         let users = std::mem::take(&mut self.users);
@@ -182,6 +204,35 @@ impl PeopleIndex {
     pub fn query(&self) -> &str {
         &self.query
     }
+
+    /// Where the user with this object id (or UPN) is among the matches.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.results.iter().position(|&i| {
+            self.users
+                .get(i as usize)
+                .is_some_and(|u| &*u.id == key || u.user_principal_name.eq_ignore_ascii_case(key))
+        })
+    }
+
+    /// The users whose name or UPN contains every word of `query` (case-insensitive), at
+    /// most `limit`, in list order: the palette's people search (one pass over the text).
+    pub fn find(&self, query: &str, limit: usize) -> Vec<&UserRow> {
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for i in 0..self.users.len() {
+            let text = self.text(i);
+            if words.iter().all(|w| text.contains(w.as_str())) {
+                out.push(&self.users[i]);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        out
+    }
 }
 
 // Invariant: a tenant has far fewer than 4 billion users and the search text stays under
@@ -269,6 +320,26 @@ mod tests {
             &*ix.matched(1).unwrap().user_principal_name,
             "wei.zhang2@contoso.com"
         );
+    }
+
+    #[test]
+    fn sorting_by_a_column_keeps_the_query_and_puts_empty_values_last() {
+        let mut ix = PeopleIndex::new();
+        let mut a = row("Alex", "alex@x");
+        a.job_title = Some("Zookeeper".into());
+        let mut b = row("Bea", "bea@x");
+        b.job_title = Some("Analyst".into());
+        let c = row("Cy", "cy@x");
+        ix.extend(vec![a, b, c]);
+        ix.search("e");
+        ix.sort_by(2, false);
+        assert_eq!(names(&ix), ["Bea", "Alex"], "the query stays applied");
+        ix.search("");
+        assert_eq!(names(&ix), ["Bea", "Alex", "Cy"]);
+        ix.sort_by(2, true);
+        assert_eq!(names(&ix), ["Alex", "Bea", "Cy"], "no title stays last");
+        assert_eq!(ix.position("bea@x"), Some(1));
+        assert_eq!(ix.find("al", 10).len(), 1);
     }
 
     proptest::proptest! {

@@ -4,9 +4,9 @@ use serde_json::Value as Json;
 
 use crate::ops::explain::Explanation;
 use crate::ops::snapshot::Snapshot;
-use crate::people::compose::{PropertyKind, Rule, collection_kind};
+use crate::people::compose::Rule;
 use crate::people::ids::SourceId;
-use crate::people::source_url::builtin_source;
+use crate::people::source_url::{BUILTIN_SOURCES, builtin_source};
 
 /// The name a source is shown by: its profile source's display name, a built-in's name, or
 /// its id.
@@ -22,7 +22,24 @@ pub fn source_name(snapshot: &Snapshot, id: &SourceId) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
-/// One row of the explanation table.
+/// One source's value for a property, as a property's detail lists them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The name the source is shown by.
+    pub source: String,
+    /// Its source id, when known (jumps go there).
+    pub source_id: Option<String>,
+    /// Its 1-based precedence rank.
+    pub rank: Option<usize>,
+    /// What it sent, as one line.
+    pub value: String,
+    /// Its value is the one shown (for a multi-valued property: every item is).
+    pub won: bool,
+    /// Its data does not reach this profile, and why (no mailbox, not in the precedence list).
+    pub ignored: Option<String>,
+}
+
+/// One row of the profile: a single-valued property, or one item of a multi-valued one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExplainRow {
     /// Short label (`jobTitle`, `department`, `emails`).
@@ -31,29 +48,33 @@ pub struct ExplainRow {
     pub path: String,
     /// The composed value as shown (`""` for an empty string).
     pub value: String,
-    /// Where it came from.
+    /// The source it came from.
     pub source: String,
-    /// The other sources' values, highest first: "Microsoft Entra ID: Software Engineer".
+    /// That source's id, when known.
+    pub source_id: Option<String>,
+    /// That source's 1-based precedence rank.
+    pub rank: Option<usize>,
+    /// The other sources' values, highest first: "Entra ID: Software Engineer".
     pub others: Vec<String>,
+    /// Every source's value for the property in rank order, the winner included (for a
+    /// multi-valued property: every item, with its source).
+    pub candidates: Vec<Candidate>,
     pub rule: Rule,
     /// What Microsoft 365's own profile shows, when it could be read.
     pub actual: Option<String>,
-}
-
-impl ExplainView {
-    /// Lines the profile table takes: each row, its other values, its mismatch note.
-    pub fn line_count(&self) -> usize {
-        self.rows
-            .iter()
-            .map(|r| 1 + r.others.len() + usize::from(r.mismatch()))
-            .sum()
-    }
+    /// For an item of a multi-valued property: its position (0-based) and how many there are.
+    pub item: Option<(usize, usize)>,
 }
 
 impl ExplainRow {
     /// True when the actual profile was read and shows something else.
     pub fn mismatch(&self) -> bool {
         self.actual.as_ref().is_some_and(|a| *a != self.value)
+    }
+
+    /// True for the first row of its property (later items of a multi-valued one are not).
+    pub fn first_of_property(&self) -> bool {
+        self.item.is_none_or(|(i, _)| i == 0)
     }
 }
 
@@ -79,48 +100,17 @@ pub struct ExplainView {
     pub actual: ActualProfile,
 }
 
-/// Short labels for the paths admins read most, in the order they are listed.
-const KNOWN: [(&str, &str); 12] = [
-    ("positions/detail/jobTitle", "jobTitle"),
-    ("positions/detail/company/department", "department"),
-    ("positions/detail/company/officeLocation", "officeLocation"),
-    ("positions/detail/company/displayName", "company"),
-    ("positions/detail/employeeId", "employeeId"),
-    ("positions/detail/employeeType", "employeeType"),
-    ("positions/detail/startMonthYear", "startMonthYear"),
-    ("positions/manager/userPrincipalName", "manager"),
-    ("names/displayName", "displayName"),
-    ("names/first", "givenName"),
-    ("names/last", "surname"),
-    ("account/userPrincipalName", "userPrincipalName"),
-];
-
 /// The short label of a property path (`positions/detail/jobTitle` -> `jobTitle`).
 pub fn label_for(path: &str) -> String {
-    if let Some((_, l)) = KNOWN.iter().find(|(p, _)| *p == path) {
-        return (*l).to_owned();
-    }
-    let rest = path
-        .strip_prefix("positions/detail/company/")
-        .or_else(|| path.strip_prefix("positions/detail/"))
-        .or_else(|| path.strip_prefix("positions/"))
-        .unwrap_or(path);
-    rest.to_owned()
+    crate::vocab::property_label(path).to_owned()
 }
 
-fn order_key(path: &str) -> (usize, usize, String) {
-    if let Some(i) = KNOWN.iter().position(|(p, _)| *p == path) {
-        return (0, i, String::new());
-    }
-    let collection = path.split('/').next().unwrap_or(path);
-    let group = match collection {
-        "positions" => 1,
-        "names" => 2,
-        "account" => 3,
-        _ if collection_kind(collection) == PropertyKind::Multi => 5,
-        _ => 4,
-    };
-    (group, 0, path.to_owned())
+/// The source id `ops::explain` means by a name it reports: a built-in's name, else the id.
+fn source_id_of(name: &str) -> String {
+    BUILTIN_SOURCES
+        .iter()
+        .find(|b| b.name == name)
+        .map_or_else(|| name.to_owned(), |b| b.id.to_owned())
 }
 
 /// The name a source is shown by, from what `ops::explain` reports (a built-in's name or a
@@ -140,23 +130,28 @@ pub fn show_json(value: &Json) -> String {
     crate::ops::explain::summarize(value)
 }
 
+/// A source as a candidate: its shown name, id and rank.
+fn candidate(snapshot: &Snapshot, name: &str, value: String, won: bool) -> Candidate {
+    let id = source_id_of(name);
+    Candidate {
+        source: display_source(snapshot, name),
+        rank: snapshot.rank_of(&id),
+        source_id: Some(id),
+        value,
+        won,
+        ignored: None,
+    }
+}
+
 /// The view of an explanation from `ops::explain`: one row per single-valued property (with
-/// the values it shadowed) and one per item of a multi-valued property.
+/// every source's value) and one per item of a multi-valued property (each with its source).
 pub fn explain_view(snapshot: &Snapshot, explanation: &Explanation) -> ExplainView {
     let mut lines: Vec<&crate::ops::explain::PropertyLine> =
         explanation.properties.iter().collect();
-    lines.sort_by_key(|l| order_key(&l.property));
+    lines.sort_by_key(|l| crate::vocab::property_order(&l.property));
     let mut rows = Vec::new();
     for l in lines {
-        let source = l.source.as_deref().map_or_else(
-            || "-".to_owned(),
-            |s| {
-                s.split(", ")
-                    .map(|part| display_source(snapshot, part))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-        );
+        let label = label_for(&l.property);
         let actual = explanation
             .mismatches
             .iter()
@@ -164,60 +159,95 @@ pub fn explain_view(snapshot: &Snapshot, explanation: &Explanation) -> ExplainVi
             .map(|m| show_json(&m.actual));
         match &l.value {
             Json::Array(items) if l.rule == Rule::OrderedUnion || l.rule == Rule::NoValue => {
-                for (i, item) in items.iter().enumerate() {
+                // Each item with its own source; older explanations name only the first.
+                let source_of = |i: usize| -> Option<&str> {
+                    l.item_sources
+                        .get(i)
+                        .map(String::as_str)
+                        .or_else(|| (i == 0).then_some(l.source.as_deref()).flatten())
+                };
+                let candidates: Vec<Candidate> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| match source_of(i) {
+                        Some(name) => candidate(snapshot, name, show_json(item), true),
+                        None => Candidate {
+                            source: "-".to_owned(),
+                            source_id: None,
+                            rank: None,
+                            value: show_json(item),
+                            won: true,
+                            ignored: None,
+                        },
+                    })
+                    .collect();
+                for (i, c) in candidates.iter().enumerate() {
                     rows.push(ExplainRow {
-                        label: if i == 0 {
-                            label_for(&l.property)
-                        } else {
-                            String::new()
-                        },
+                        label: label.clone(),
                         path: l.property.clone(),
-                        value: show_json(item),
-                        source: if i == 0 {
-                            source.clone()
-                        } else {
-                            String::new()
-                        },
+                        value: c.value.clone(),
+                        source: c.source.clone(),
+                        source_id: c.source_id.clone(),
+                        rank: c.rank,
                         others: Vec::new(),
+                        candidates: candidates.clone(),
                         rule: l.rule,
                         actual: None,
+                        item: Some((i, items.len())),
                     });
                 }
             }
-            value => rows.push(ExplainRow {
-                label: label_for(&l.property),
-                path: l.property.clone(),
-                value: show_json(value),
-                source,
-                // Values that do not count first (a higher source passed over), then the ones
-                // the winner shadowed.
-                others: l
+            value => {
+                let shown = show_json(value);
+                // Values that do not count (a source passed over: no mailbox, not in the
+                // list, ...), the winner, and the values it hid, in rank order.
+                let mut candidates: Vec<Candidate> = l
                     .ignored
                     .iter()
                     .map(|i| {
                         let value = if i.value.is_null() {
-                            String::new()
+                            "(its value)".to_owned()
                         } else {
-                            format!(": {}", show_json(&i.value))
+                            show_json(&i.value)
                         };
-                        // The reason first: a narrow terminal cuts the end of the line.
-                        format!(
-                            "{} ignored, {}{value}",
-                            display_source(snapshot, &i.source),
-                            i.reason
-                        )
+                        Candidate {
+                            ignored: Some(i.reason.clone()),
+                            ..candidate(snapshot, &i.source, value, false)
+                        }
                     })
-                    .chain(l.shadowed.iter().map(|sh| {
-                        format!(
-                            "{}: {}",
-                            display_source(snapshot, &sh.source),
-                            show_json(&sh.value)
-                        )
-                    }))
-                    .collect(),
-                rule: l.rule,
-                actual,
-            }),
+                    .collect();
+                if let Some(name) = l.source.as_deref() {
+                    candidates.push(candidate(snapshot, name, shown.clone(), true));
+                }
+                candidates.extend(
+                    l.shadowed
+                        .iter()
+                        .map(|sh| candidate(snapshot, &sh.source, show_json(&sh.value), false)),
+                );
+                candidates.sort_by_key(|c| c.rank.unwrap_or(usize::MAX));
+                let winner = candidates.iter().find(|c| c.won);
+                rows.push(ExplainRow {
+                    label,
+                    path: l.property.clone(),
+                    value: shown,
+                    source: winner.map_or_else(|| "-".to_owned(), |c| c.source.clone()),
+                    source_id: winner.and_then(|c| c.source_id.clone()),
+                    rank: winner.and_then(|c| c.rank),
+                    others: candidates
+                        .iter()
+                        .filter(|c| !c.won)
+                        .map(|c| match &c.ignored {
+                            // The reason first: a narrow terminal cuts the end of the line.
+                            Some(why) => format!("{} ignored, {why}: {}", c.source, c.value),
+                            None => format!("{}: {}", c.source, c.value),
+                        })
+                        .collect(),
+                    candidates,
+                    rule: l.rule,
+                    actual,
+                    item: None,
+                });
+            }
         }
     }
     let sources = explanation
@@ -328,6 +358,7 @@ mod tests {
                     rule_text: String::new(),
                     shadowed: vec![],
                     ignored: vec![],
+                    item_sources: vec!["Microsoft Entra ID".into(), "contosohr".into()],
                 },
                 PropertyLine {
                     property: "positions/detail/jobTitle".into(),
@@ -341,6 +372,7 @@ mod tests {
                         value: json!("Software Engineer"),
                     }],
                     ignored: vec![],
+                    item_sources: vec![],
                 },
             ],
             mismatches: vec![Mismatch {
@@ -363,14 +395,22 @@ mod tests {
         assert_eq!(title.label, "jobTitle", "positions first");
         assert_eq!(title.others, ["Entra ID: Software Engineer"]);
         assert!(title.mismatch());
-        assert_eq!(view.rows[1].value, "alexw@contoso.com");
-        assert_eq!(view.rows[1].source, "Entra ID, contosohr");
+        assert_eq!(title.candidates.len(), 2, "winner and the value it hid");
+        assert!(title.candidates[0].won && !title.candidates[1].won);
         assert_eq!(
-            view.rows[2].label, "",
-            "later items of a collection are not relabelled"
+            title.candidates[1].source_id.as_deref(),
+            Some(crate::people::source_url::ENTRA_SOURCE_ID),
+            "a built-in's name maps back to its id, for jumps"
         );
+        // Each item of a multi-valued property is a row with its own source.
+        assert_eq!(view.rows[1].value, "alexw@contoso.com");
+        assert_eq!(view.rows[1].source, "Entra ID");
+        assert_eq!(view.rows[1].item, Some((0, 2)));
+        assert_eq!(view.rows[2].value, "a@b.c");
+        assert_eq!(view.rows[2].source, "contosohr");
+        assert_eq!(view.rows[2].source_id.as_deref(), Some("contosohr"));
+        assert!(view.rows[1].first_of_property() && !view.rows[2].first_of_property());
         assert_eq!(view.sources, ["contosohr (no item)"]);
         assert_eq!(view.actual, ActualProfile::Compared);
-        assert_eq!(view.line_count(), 5);
     }
 }

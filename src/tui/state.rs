@@ -3,11 +3,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use super::action::PaneId;
+use super::clock::Clock;
 use super::keymap::Keymap;
 use super::people_index::PeopleIndex;
 use super::profile::ExplainView;
-use super::theme::Theme;
+use super::theme::{Role, Theme};
 use crate::auth::claims::TokenInfo;
 use crate::config::SyncInput;
 use crate::ops::StepReport;
@@ -19,6 +22,7 @@ use crate::ops::snapshot::Snapshot;
 use crate::ops::views::{ConnectionRow, SourceRow};
 use crate::people::impact::Impact;
 use crate::people::precedence::PrecedenceList;
+use crate::text;
 
 /// Data that is read from Graph.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -77,9 +81,23 @@ pub struct TextInput {
 }
 
 impl TextInput {
+    /// The most characters a search field (a filter, the palette) takes: more says nothing a
+    /// list row can match, and every keystroke re-runs the search over the whole query.
+    pub const MAX_QUERY: usize = 256;
+
     /// A field holding `text`.
     pub fn with(text: impl Into<String>) -> Self {
         Self { text: text.into() }
+    }
+
+    /// Appends `c` unless the field already holds `max` characters; whether it did.
+    pub fn push_within(&mut self, c: char, max: usize) -> bool {
+        // Bytes first: most fields are short and then no counting is needed.
+        if self.text.len() >= max && self.text.chars().count() >= max {
+            return false;
+        }
+        self.text.push(c);
+        true
     }
 }
 
@@ -208,7 +226,10 @@ pub struct ProfileState {
     pub upn: String,
     pub name: String,
     pub view: LoadState<Arc<ExplainView>>,
-    pub scroll: usize,
+    /// The property (or item of a multi-valued one) under the cursor, and the first shown.
+    pub cursor: Cursor,
+    /// When the view was read (the console's clock).
+    pub read_at: Option<Duration>,
 }
 
 /// The People pane.
@@ -222,6 +243,8 @@ pub struct PeopleState {
     pub profile: Option<ProfileState>,
     /// The delegated-sign-in notice was shown once this session.
     pub auth_notice_shown: bool,
+    /// The user to select again once a reload of the list has finished (by object id).
+    pub reselect: Option<Box<str>>,
 }
 
 /// One sync started from the console.
@@ -239,6 +262,9 @@ pub struct SyncRun {
     pub cancelling: bool,
     /// The end: the report, or why there is none.
     pub report: Option<Result<crate::sync::SyncReport, String>>,
+    /// When it started and ended (the console's clock).
+    pub started: Duration,
+    pub ended: Option<Duration>,
 }
 
 /// Row errors kept per run (the report lists them all).
@@ -260,12 +286,157 @@ pub struct Message {
     pub error: bool,
 }
 
-/// The command palette.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The command palette: what is typed, and what it found (actions and objects), best first.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PaletteState {
     pub input: TextInput,
     pub selected: usize,
+    pub found: Vec<PaletteItem>,
 }
+
+/// One thing the palette offers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaletteItem {
+    /// What it is: "action", "connection", "source", "person", "problem", "pane".
+    pub kind: &'static str,
+    /// What the admin reads (untrusted text for objects: drawn through the sanitiser).
+    pub label: String,
+    /// A second, dimmer part: an action's keys, an object's id or note.
+    pub note: String,
+    pub target: PaletteTarget,
+}
+
+/// What choosing a palette item does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PaletteTarget {
+    /// Runs the keymap binding `binding` of `section`, in that section's pane.
+    Run {
+        section: super::keymap::Section,
+        binding: usize,
+    },
+    /// Goes to an object.
+    Jump(Target),
+}
+
+/// An object the console can show: where a jump goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Pane(PaneId),
+    Connection(String),
+    Source(String),
+    /// A precedence entry, by its source id (else its URL).
+    PrecedenceEntry(String),
+    /// A person, by UPN; their profile opens.
+    Person(String),
+}
+
+/// A list's column choices: how far it is scrolled sideways and what it is sorted by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListView {
+    /// Columns hidden after the pinned ones (see `columns::window`).
+    pub hscroll: usize,
+    /// The column sorted by, and whether descending; `None`: the order Graph gave.
+    pub sort: Option<(usize, bool)>,
+}
+
+/// Where the admin was, enough to go back there.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub pane: PaneId,
+    /// The id of the object selected in that pane's list.
+    pub selected: Option<String>,
+    /// The connection whose schema detail was open.
+    pub detail: Option<String>,
+    /// The profile that was open, as it was.
+    pub profile: Option<ProfileState>,
+}
+
+/// Places kept for going back.
+pub const HISTORY_KEPT: usize = 50;
+
+/// A full-text view: a row, cell or message whole, wrapped and scrolled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextView {
+    pub title: String,
+    /// Lines as they are (untrusted text is sanitised when drawn).
+    pub lines: Vec<TextLine>,
+    /// First wrapped line shown.
+    pub scroll: usize,
+    /// What `y` copies here (the subject's id); `Y` copies the whole text.
+    pub yank: Option<String>,
+}
+
+/// A line of the full-text view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextLine {
+    pub text: String,
+    pub role: Role,
+    /// Columns that lines wrapped from this one start at (the value column of "label  value").
+    pub hang: usize,
+}
+
+impl TextLine {
+    /// A line wrapped to `width`, later lines starting at its hanging indent.
+    pub fn wrapped(&self, width: usize) -> Vec<String> {
+        let line = self;
+        let hang = if line.hang * 2 < width { line.hang } else { 0 };
+        let first = text::wrap(&line.text, width);
+        if hang == 0 || first.len() <= 1 {
+            return first;
+        }
+        // The value part wraps in its column, under where it started.
+        let (head, value) = line.text.split_at(
+            line.text.len().min(
+                line.text
+                    .char_indices()
+                    .nth(hang)
+                    .map_or(line.text.len(), |(i, _)| i),
+            ),
+        );
+        let mut out = Vec::new();
+        for (i, l) in text::wrap(value, width - hang).into_iter().enumerate() {
+            if i == 0 {
+                out.push(format!("{}{l}", text::shown(head)));
+            } else {
+                out.push(format!("{}{l}", " ".repeat(hang)));
+            }
+        }
+        out
+    }
+
+    /// A line with no hanging indent.
+    pub fn new(text: impl Into<String>, role: Role) -> Self {
+        Self {
+            text: text.into(),
+            role,
+            hang: 0,
+        }
+    }
+}
+
+/// A footer message kept for the message log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    /// When it was said (the console's clock).
+    pub at: Duration,
+    pub text: String,
+    pub error: bool,
+}
+
+/// Footer messages kept for the log.
+pub const LOG_KEPT: usize = 200;
+
+/// When the data on screen was read (the console's clock).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadTimes {
+    /// Connections, sources and precedence.
+    pub snapshot: Option<Duration>,
+    /// The people list.
+    pub users: Option<Duration>,
+}
+
+/// How often the console reads the tenant again by itself, unless configured otherwise.
+pub const DEFAULT_REFRESH: Duration = Duration::from_secs(30);
 
 /// A precedence write waiting for "yes".
 #[derive(Debug, Clone, PartialEq)]
@@ -419,6 +590,8 @@ pub enum Popup {
     Help {
         scroll: usize,
     },
+    /// Something shown whole: a row, a property with every source, a message log.
+    Text(TextView),
     Palette(PaletteState),
     Message(Message),
     ConfirmApply(ApplyConfirm),
@@ -503,6 +676,22 @@ pub struct AppState {
     pub quit: bool,
     /// Something changed since the last draw.
     pub dirty: bool,
+    /// Where time comes from (a test moves it).
+    pub clock: Clock,
+    /// When what is on screen was read.
+    pub read: ReadTimes,
+    /// How often the tenant is read again by itself (`None`: never).
+    pub refresh_every: Option<Duration>,
+    /// Per pane (in Tab order): sideways scroll and sort.
+    pub views: [ListView; 5],
+    /// Where the admin was before each jump, newest last.
+    pub history: Vec<Place>,
+    /// `g` was pressed: the next key says where to go.
+    pub goto_pending: bool,
+    /// Footer messages said so far, oldest first.
+    pub log: Vec<Logged>,
+    /// The "read N s ago" text last drawn, so a tick redraws only when it changes.
+    pub age_shown: String,
 }
 
 impl AppState {
@@ -532,7 +721,37 @@ impl AppState {
             frame: 0,
             quit: false,
             dirty: true,
+            clock: Clock::default(),
+            read: ReadTimes::default(),
+            refresh_every: Some(DEFAULT_REFRESH),
+            views: [ListView::default(); 5],
+            history: Vec::new(),
+            goto_pending: false,
+            log: Vec::new(),
+            age_shown: String::new(),
         }
+    }
+
+    /// The sideways scroll and sort of a pane's list.
+    pub fn view(&self, pane: PaneId) -> ListView {
+        self.views[pane.index()]
+    }
+
+    /// "read 12 s ago" for what the shown pane shows (empty before the first read).
+    pub fn age(&self) -> String {
+        let at = match self.pane {
+            PaneId::People => match &self.people.profile {
+                Some(p) => p.read_at,
+                None => self.read.users,
+            },
+            _ => self.read.snapshot,
+        };
+        at.map_or_else(String::new, |at| {
+            format!(
+                "read {}",
+                super::clock::ago(self.clock.now().saturating_sub(at))
+            )
+        })
     }
 
     /// The snapshot, when loaded.

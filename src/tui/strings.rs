@@ -212,38 +212,96 @@ pub const PROFILE_NOTE_COMPUTED: &str =
     "computed from sources (actual profile needs delegated sign-in)";
 pub const PROFILE_NOTE_COMPARED: &str = "compared with Microsoft 365's profile";
 
-pub fn step_label(step: &str) -> &'static str {
-    match step {
-        "precedence" => "precedence entry",
-        "profileSource" => "profile source",
-        "connection" => "connection",
-        "schema" => "schema",
-        _ => "step",
+// Jumps.
+pub const NOTHING_TO_GO_BACK_TO: &str = "Nothing to go back to.";
+pub fn not_found(what: &str, id: &str) -> String {
+    format!("No {what} '{id}' in the tenant as read.")
+}
+pub fn not_in_precedence(id: &str) -> String {
+    format!("'{id}' is not in the precedence list.")
+}
+pub fn no_related(what: &str) -> String {
+    format!("The selected row names no {what}.")
+}
+
+// The full-text view and yank.
+pub const NOTHING_SELECTED: &str = "Nothing is selected.";
+pub const MESSAGES_TITLE: &str = "Messages";
+pub const SESSION_TITLE: &str = "Session";
+pub const NOTHING_TO_COPY: &str = "Nothing to copy here.";
+pub const WHAT_ID: &str = "the id";
+pub const WHAT_URL: &str = "the URL";
+pub const WHAT_TEXT: &str = "the whole text";
+pub const WHAT_UPN: &str = "the UPN";
+pub const WHAT_OBJECT_ID: &str = "the object id";
+pub fn what_value(property: &str) -> String {
+    format!("the {property} value")
+}
+pub fn what_values(property: &str) -> String {
+    format!("every {property} value")
+}
+/// "Copied the id (contosohr) to the clipboard." The copied text is shown cut to a few words.
+pub fn copied(what: &str, text: &str) -> String {
+    let first = text.lines().next().unwrap_or_default();
+    let preview = crate::text::fit(first, 40, "…");
+    let more = if text.lines().nth(1).is_some() {
+        " …"
+    } else {
+        ""
+    };
+    format!("Copied {what} ({preview}{more}) to the clipboard (OSC 52).")
+}
+
+/// Where a sync issue is: "line 59 (Email)", or the item it is about.
+pub fn issue_at(i: &crate::sync::Issue) -> String {
+    match (i.line, &i.column) {
+        (Some(l), Some(c)) => format!("line {l} ({c})"),
+        (Some(l), None) => format!("line {l}"),
+        (None, _) => i.item_id.clone().unwrap_or_else(|| "item".to_owned()),
     }
 }
 
-pub fn rule_text(rule: crate::people::compose::Rule) -> &'static str {
-    use crate::people::compose::Rule;
-    match rule {
-        Rule::OnlySource => "only source",
-        Rule::HighestRank => "higher rank",
-        Rule::EmptyStringWins => "\"\" is a value",
-        Rule::NullDoesNotOverride => "null skipped",
-        Rule::UserSourceNeverOverrides => "user never wins",
-        Rule::OrderedUnion => "all, by rank",
-        Rule::NoValue => "no value",
-        Rule::SourceIgnored => "higher ignored",
-    }
+// Sorting.
+pub const NOT_SORTABLE: &str = "This list keeps its own order.";
+pub const GRAPH_ORDER: &str = "In the order Graph gave.";
+pub fn sorted_by(column: &str, descending: bool) -> String {
+    format!(
+        "Sorted by {column}, {}.",
+        if descending {
+            "descending"
+        } else {
+            "ascending"
+        }
+    )
 }
 
-pub fn contract_text(c: crate::people::schema::Contract) -> &'static str {
-    use crate::people::schema::Contract;
-    match c {
-        Contract::Labels => "labels",
-        Contract::Preview => "preview",
-        Contract::Draft2025 => "draft",
-        Contract::None => "-",
-    }
+// The palette's kinds of results.
+pub const KIND_ACTION: &str = "action";
+pub const KIND_PANE: &str = "pane";
+pub const KIND_CONNECTION: &str = "connection";
+pub const KIND_SOURCE: &str = "source";
+pub const KIND_PERSON: &str = "person";
+pub const KIND_PROBLEM: &str = "problem";
+pub const PALETTE_HINT: &str =
+    "type to find; 'people alex', 'connection talent', 'source entra', 'doctor' narrow it";
+pub const NOTHING_FOUND: &str = "Nothing matches.";
+pub fn pane_item(title: &str) -> String {
+    format!("{title} pane")
+}
+
+// Pane details.
+pub const CONNECTION_SUMMARY_HINT: &str =
+    "enter: schema and fixes   v: all of it   g s / g p: its source / rank";
+pub const MORE_WITH_V: &str = "v shows all";
+pub fn more_issues(n: usize) -> String {
+    format!("… {n} more: enter lists them all, v shows everything")
+}
+pub const PROFILE_STACKED_HEADING: &str = "PROPERTY       VALUE, then its SOURCE · RULE";
+/// The help key's footer word when some hints did not fit.
+pub const MORE: &str = "more";
+/// Where the full-text view is: "lines 1-14 of 20".
+pub fn text_position(first: usize, last: usize, total: usize) -> String {
+    format!("lines {first}-{last} of {total}")
 }
 
 // The Problems view, impact lists, the apply dialog's fresh read, and quitting.

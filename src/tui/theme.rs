@@ -44,6 +44,8 @@ pub struct Glyphs {
     pub arrow: &'static str,
     pub up: &'static str,
     pub down: &'static str,
+    /// Columns are hidden to the left.
+    pub left: &'static str,
     pub ellipsis: &'static str,
     pub sep: &'static str,
     pub bullet: &'static str,
@@ -59,6 +61,7 @@ const UNICODE: Glyphs = Glyphs {
     arrow: "→",
     up: "↑",
     down: "↓",
+    left: "◂",
     ellipsis: "…",
     sep: "│",
     bullet: "•",
@@ -74,6 +77,7 @@ const ASCII: Glyphs = Glyphs {
     arrow: "->",
     up: "^",
     down: "v",
+    left: "<",
     ellipsis: "...",
     sep: "|",
     bullet: "-",
@@ -111,20 +115,36 @@ impl Default for Theme {
 }
 
 impl Theme {
-    /// NO_COLOR (set and not empty) turns colour off; PEOPLECTL_ASCII=1, or a locale that is
-    /// not UTF-8, picks ASCII glyphs.
+    /// From the environment: NO_COLOR (set and not empty) or a terminal without colour
+    /// (`TERM=dumb`, `vt100`, ...) turns colour off; PEOPLECTL_ASCII=1, a locale that is not
+    /// UTF-8, or a terminal whose font has no such glyphs (`TERM=linux`, `vt*`) picks ASCII.
     pub fn from_env() -> Self {
         let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
         let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
             .iter()
             .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+        Self::detect(
+            set("NO_COLOR"),
+            set("PEOPLECTL_ASCII"),
+            locale.as_deref(),
+            std::env::var("TERM").ok().as_deref(),
+        )
+    }
+
+    /// [`Theme::from_env`] from what it reads.
+    pub fn detect(no_color: bool, ascii: bool, locale: Option<&str>, term: Option<&str>) -> Self {
         let utf8 = locale.is_none_or(|l| {
             let l = l.to_ascii_lowercase();
             l.contains("utf-8") || l.contains("utf8")
         });
+        let term = term.unwrap_or_default().to_ascii_lowercase();
+        // Hardware terminals and their emulations: no colour, and a character set without
+        // check marks, bullets or spinner quarters.
+        let hardware = term == "dumb" || (term.starts_with("vt") && !term.contains("color"));
+        let console = term == "linux" || term.starts_with("cons") || term == "ansi";
         Self {
-            color: !set("NO_COLOR"),
-            ascii: set("PEOPLECTL_ASCII") || !utf8,
+            color: !no_color && !hardware,
+            ascii: ascii || !utf8 || hardware || console,
         }
     }
 
@@ -209,6 +229,26 @@ mod tests {
         }
         assert!(theme.glyphs().ok.is_ascii());
         assert!(theme.border().top_left.is_ascii());
+    }
+
+    #[test]
+    fn the_terminal_and_locale_choose_colour_and_glyphs() {
+        let utf8 = Some("en_US.UTF-8");
+        let xterm = Theme::detect(false, false, utf8, Some("xterm-256color"));
+        assert!(xterm.color && !xterm.ascii);
+        let vt100 = Theme::detect(false, false, utf8, Some("vt100"));
+        assert!(!vt100.color && vt100.ascii, "{vt100:?}");
+        let linux = Theme::detect(false, false, utf8, Some("linux"));
+        assert!(linux.color && linux.ascii, "{linux:?}");
+        assert!(Theme::detect(false, false, Some("C"), Some("xterm")).ascii);
+        assert!(
+            !Theme::detect(true, false, utf8, Some("xterm")).color,
+            "NO_COLOR"
+        );
+        assert!(
+            Theme::detect(false, true, utf8, Some("xterm")).ascii,
+            "PEOPLECTL_ASCII"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::theme::Role;
 use super::widgets::{spinner, truncate};
 use super::{focus, layout, panes, popups};
 use crate::auth::claims;
-use crate::text::{self, shown};
+use crate::text;
 
 /// Draws the whole console, then scrubs the frame so no unsafe character can reach the
 /// terminal (see `widgets::scrub`).
@@ -52,14 +52,15 @@ fn header(frame: &mut Frame, state: &AppState, area: Rect) {
     let theme = &state.theme;
     let base = theme.style(Role::Header);
     let sep = format!(" {} ", theme.glyphs().sep);
-    let who = match &state.identity {
+    let (who, kind) = match &state.identity {
         LoadState::Loaded(info) => {
             let (who, kind) = claims::who_and_how(info.as_ref());
-            format!("{who} ({kind})")
+            (who.to_owned(), format!(" ({kind})"))
         }
-        LoadState::Failed(_) => "not signed in".to_owned(),
-        _ => s::SIGNING_IN.to_owned(),
+        LoadState::Failed(_) => ("not signed in".to_owned(), String::new()),
+        _ => (s::SIGNING_IN.to_owned(), String::new()),
     };
+    let width = usize::from(area.width);
     // Right side: badge and jobs; the left side gets what is left.
     let mut right: Vec<Span> = Vec::new();
     if let Some(job) = state.jobs.first() {
@@ -68,8 +69,9 @@ fn header(frame: &mut Frame, state: &AppState, area: Rect) {
         } else {
             String::new()
         };
+        let label = truncate(&job.label, (width / 3).max(8), theme);
         right.push(Span::styled(
-            format!("{} {}{more} ", spinner(state), shown(&job.label)),
+            format!("{} {label}{more} ", spinner(state)),
             base,
         ));
         // Graph, not the console, is what is slow: say so, and why, in a few words.
@@ -85,20 +87,29 @@ fn header(frame: &mut Frame, state: &AppState, area: Rect) {
         right.push(Span::styled(s::READ_ONLY_BADGE, theme.style(Role::Badge)));
     }
     let right_w: usize = right.iter().map(|s| s.content.width()).sum();
-    // The left side is sanitised by `truncate` below.
     let tenant = if state.info.demo {
         format!("{} ({})", state.info.tenant, s::DEMO)
     } else {
         state.info.tenant.clone()
     };
-    let left = format!(
-        " {}{sep}{tenant}{sep}{who}{sep}{}",
-        s::APP,
-        state.info.graph_host
-    );
-    let room = usize::from(area.width).saturating_sub(right_w + 1);
-    let left = truncate(&left, room, theme);
-    let pad = usize::from(area.width).saturating_sub(left.width() + right_w);
+    let host = &state.info.graph_host;
+    let room = width.saturating_sub(right_w + 1);
+    // From everything to the tenant alone: the first that fits is drawn; `i` shows it all.
+    let candidates = [
+        format!(" {}{sep}{tenant}{sep}{who}{kind}{sep}{host}", s::APP),
+        format!(" {tenant}{sep}{who}{kind}{sep}{host}"),
+        format!(" {tenant}{sep}{who}{sep}{host}"),
+        format!(" {tenant}{sep}{host}"),
+        format!(" {tenant}"),
+    ];
+    let left = candidates
+        .iter()
+        .find(|c| text::width(c) <= room)
+        .map_or_else(
+            || truncate(&candidates[4], room, theme),
+            |c| text::shown(c).into_owned(),
+        );
+    let pad = width.saturating_sub(left.width() + right_w);
     let mut spans = vec![
         Span::styled(left, base.add_modifier(ratatui::style::Modifier::BOLD)),
         Span::styled(" ".repeat(pad), base),
@@ -129,28 +140,63 @@ fn tabs(frame: &mut Frame, state: &AppState, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The footer: a status line when there is one, else key hints for where the focus is.
+/// The footer: a status line when there is one (cut ones say where to read them whole),
+/// else key hints for where the focus is.
 fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
     let theme = &state.theme;
     let width = usize::from(area.width);
-    if let Some(st) = &state.status {
+    if let Some(st) = state.status.as_ref().filter(|_| !state.goto_pending) {
         let style = if st.error {
             theme.style(Role::Error)
         } else {
             theme.style(Role::Normal)
         };
-        let text = truncate(&format!(" {}", st.text), width, theme);
-        frame.render_widget(Paragraph::new(Line::styled(text, style)), area);
+        let full = format!(" {}", st.text);
+        let line = if text::width(&full) <= width {
+            Line::styled(truncate(&full, width, theme), style)
+        } else {
+            let key = state
+                .keymap
+                .key_for(Section::Global, |a| matches!(a, Action::Messages))
+                .map(|k| k.to_string());
+            match key {
+                Some(k) => {
+                    let more = format!(" {k}: all");
+                    let room = width.saturating_sub(text::width(&more));
+                    Line::from(vec![
+                        Span::styled(truncate(&full, room, theme), style),
+                        Span::styled(text::shown(&more).into_owned(), theme.style(Role::Key)),
+                    ])
+                }
+                None => Line::styled(truncate(&full, width, theme), style),
+            }
+        };
+        frame.render_widget(Paragraph::new(line), area);
         return;
     }
+    let hints = footer_hints(state, width);
+    let mut spans = vec![Span::raw(" ")];
+    for (k, d) in hints {
+        spans.push(Span::styled(
+            text::shown(&k).into_owned(),
+            theme.style(Role::Key),
+        ));
+        spans.push(Span::raw(format!(" {}  ", text::shown(&d))));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The footer's hints at `width`: where the focus is, as (key, word). When not all fit, the
+/// pane's own (write) actions are kept first, then "open", then the global keys, and the help
+/// key says there is more.
+pub fn footer_hints(state: &AppState, width: usize) -> Vec<(String, String)> {
     let sections = focus::sections(state);
-    // Hints as (key, desc); the last section's (global: help, quit) are kept at the end and
-    // always fit, the pane's fill the room before them.
-    let mut groups: Vec<Vec<(String, &str)>> = Vec::new();
+    // (key, hint, priority): lower is kept first.
+    let mut all: Vec<(String, String, u8)> = Vec::new();
     // A key the pane binds hides the global binding of the same key.
     let mut seen: Vec<String> = Vec::new();
+    let pane_section = !state.goto_pending && state.popups.is_empty() && !focus::typing(state);
     for section in &sections {
-        let mut g = Vec::new();
         for b in state.keymap.section(*section) {
             let Some(hint) = b.hint.as_deref() else {
                 continue;
@@ -160,7 +206,10 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
             if form_only && state.popups.is_empty() {
                 continue;
             }
-            if let (true, Some(p)) = (*section == Section::Popup, state.popups.last()) {
+            if let (true, Some(p)) = (
+                matches!(*section, Section::Popup | Section::View),
+                state.popups.last(),
+            ) {
                 if !focus::popup_accepts(p, &b.action) {
                     continue;
                 }
@@ -170,38 +219,57 @@ fn footer(frame: &mut Frame, state: &AppState, area: Rect) {
                 continue;
             }
             seen.push(key.clone());
-            g.push((key, hint));
+            let priority = if !pane_section {
+                0
+            } else if *section == Section::Global {
+                if matches!(b.action, Action::Help) {
+                    0
+                } else {
+                    3
+                }
+            } else if matches!(b.action, Action::Select) {
+                2
+            } else {
+                1
+            };
+            all.push((key, hint.to_owned(), priority));
         }
-        groups.push(g);
     }
-    // Keys and hints come from the keymap file: shown and measured through the sanitiser.
-    let hint_w = |(k, d): &(String, &str)| text::width(k) + 1 + text::width(d) + 2;
-    let tail: Vec<(String, &str)> = if groups.len() > 1 {
-        groups.pop().unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let tail_w: usize = tail.iter().map(hint_w).sum();
-    let mut spans = vec![Span::raw(" ")];
-    let mut used = 1 + tail_w;
-    for h in groups.into_iter().flatten() {
-        let w = hint_w(&h);
-        if used + w > width {
-            break;
+    let hint_w = |k: &str, d: &str| text::width(k) + 1 + text::width(d) + 2;
+    let total: usize = 1 + all.iter().map(|(k, d, _)| hint_w(k, d)).sum::<usize>();
+    if total <= width || !pane_section {
+        // Popups and fields keep their order and stop where the line ends.
+        let mut used = 1;
+        let mut out = Vec::new();
+        for (k, d, _) in all {
+            let w = hint_w(&k, &d);
+            if used + w > width {
+                break;
+            }
+            used += w;
+            out.push((k, d));
         }
-        used += w;
-        spans.push(Span::styled(
-            shown(&h.0).into_owned(),
-            theme.style(Role::Key),
-        ));
-        spans.push(Span::raw(format!(" {}  ", shown(h.1))));
+        return out;
     }
-    for h in tail {
-        spans.push(Span::styled(
-            shown(&h.0).into_owned(),
-            theme.style(Role::Key),
-        ));
-        spans.push(Span::raw(format!(" {}  ", shown(h.1))));
+    // Too many: keep by priority, in the keymap's order; help becomes "more".
+    let mut keep = vec![false; all.len()];
+    let mut used = 1;
+    for p in 0..=3 {
+        for (i, (k, d, prio)) in all.iter().enumerate() {
+            let d = if matches!(*prio, 0) {
+                s::MORE
+            } else {
+                d.as_str()
+            };
+            if *prio == p && used + hint_w(k, d) <= width {
+                used += hint_w(k, d);
+                keep[i] = true;
+            }
+        }
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    all.into_iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|((k, d, prio), _)| (k, if prio == 0 { s::MORE.to_owned() } else { d }))
+        .collect()
 }

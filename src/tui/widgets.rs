@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use super::action::PaneId;
+use super::columns;
 use super::state::{AppState, LoadState};
 use super::theme::{Role, Theme};
 use crate::text;
@@ -14,6 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 // Geometry lives in `layout`; drawing code has long reached it through here.
+pub use super::columns::{Col, widths};
 pub use super::layout::{centered, split_detail};
 
 /// A bordered block with a title.
@@ -24,6 +27,19 @@ pub fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>) -> Block<'a> {
         .title(title.into().style(theme.style(Role::Heading)))
 }
 
+/// A pane's block: its title on the left, and on the right when what it shows was read
+/// ("read 12 s ago").
+/// The age is left out when the title needs the room (`width` is the pane's).
+pub fn pane_block<'a>(state: &AppState, width: u16, title: String) -> Block<'a> {
+    let age = state.age();
+    let room = usize::from(width).saturating_sub(text::width(&title) + 4);
+    let b = block(&state.theme, title);
+    if age.is_empty() || text::width(&age) + 2 > room {
+        return b;
+    }
+    b.title_top(Line::styled(format!(" {age} "), state.theme.style(Role::Dim)).right_aligned())
+}
+
 /// `text` sanitised and cut to `width` columns, ending in the theme's ellipsis when cut.
 pub fn truncate(text: &str, width: usize, theme: &Theme) -> String {
     text::fit(text, width, theme.glyphs().ellipsis).into_owned()
@@ -32,81 +48,6 @@ pub fn truncate(text: &str, width: usize, theme: &Theme) -> String {
 /// `text` sanitised, cut and padded to exactly `width` columns.
 pub fn cell(text: &str, width: usize, theme: &Theme) -> String {
     text::fit_padded(text, width, theme.glyphs().ellipsis)
-}
-
-/// A column of a table: its heading, minimum width, and whether it takes spare room.
-#[derive(Debug, Clone, Copy)]
-pub struct Col {
-    pub title: &'static str,
-    pub min: u16,
-    /// Share of the spare width (0 = fixed).
-    pub grow: u16,
-    /// Upper bound when growing (0 = none).
-    pub max: u16,
-}
-
-impl Col {
-    /// A fixed-width column.
-    pub const fn fixed(title: &'static str, width: u16) -> Self {
-        Self {
-            title,
-            min: width,
-            grow: 0,
-            max: 0,
-        }
-    }
-
-    /// A column that takes `grow` shares of the spare width, up to `max` (0: unbounded).
-    pub const fn flex(title: &'static str, min: u16, grow: u16, max: u16) -> Self {
-        Self {
-            title,
-            min,
-            grow,
-            max,
-        }
-    }
-}
-
-/// Column widths for `total` columns, one space between columns.
-pub fn widths(total: u16, cols: &[Col]) -> Vec<usize> {
-    let gaps = u16::try_from(cols.len().saturating_sub(1)).unwrap_or(0);
-    let fixed: u16 = cols.iter().map(|c| c.min).sum::<u16>() + gaps;
-    let mut spare = total.saturating_sub(fixed);
-    let mut out: Vec<u16> = cols.iter().map(|c| c.min).collect();
-    // Two passes: hand out shares, then give what capped columns refused to the others.
-    for _ in 0..2 {
-        let shares: u16 = cols
-            .iter()
-            .zip(&out)
-            .filter(|(c, w)| c.grow > 0 && (c.max == 0 || **w < c.max))
-            .map(|(c, _)| c.grow)
-            .sum();
-        if shares == 0 || spare == 0 {
-            break;
-        }
-        let pool = spare;
-        for (c, w) in cols.iter().zip(out.iter_mut()) {
-            if c.grow == 0 || (c.max != 0 && *w >= c.max) {
-                continue;
-            }
-            let mut add = pool * c.grow / shares;
-            if c.max != 0 {
-                add = add.min(c.max - *w);
-            }
-            *w += add;
-            spare -= add;
-        }
-    }
-    // Rounding leftovers go to the last growing column.
-    if let Some((_, w)) = cols
-        .iter()
-        .zip(out.iter_mut())
-        .rev()
-        .find(|(c, w)| c.grow > 0 && (c.max == 0 || **w < c.max))
-    {
-        *w += spare;
-    }
-    out.into_iter().map(usize::from).collect()
 }
 
 /// A line of cells at the given widths, each with its own style (sanitised and cut).
@@ -161,6 +102,77 @@ pub fn list_rows<'a, 't>(
         lines.push(row(cells, widths, theme));
     }
     lines
+}
+
+/// A list pane's table at a width: the columns shown after a sideways scroll, their headings
+/// (the sorted column marked, hidden columns announced) and their widths.
+pub struct PaneTable {
+    /// Indices of the pane's columns shown (see `columns::window`).
+    pub window: Vec<usize>,
+    pub titles: Vec<String>,
+    pub widths: Vec<usize>,
+}
+
+/// The table a list pane draws at `width`, as its sideways scroll and sort say.
+pub fn pane_table(state: &AppState, pane: PaneId, width: u16) -> PaneTable {
+    let view = state.view(pane);
+    let window = columns::window(pane, view.hscroll);
+    let g = state.theme.glyphs();
+    let (cols, mut titles) = columns::shown(pane, &window, view.sort, g);
+    let pin = columns::pinned(pane);
+    if view.hscroll > 0 {
+        if let Some(t) = titles.get_mut(pin) {
+            *t = format!("{}{t}", g.left);
+        }
+    }
+    PaneTable {
+        widths: widths(width, &cols),
+        window,
+        titles,
+    }
+}
+
+impl PaneTable {
+    /// The heading and `rows` (each with every column's cell; the shown ones are picked).
+    pub fn lines<'a, 't>(
+        &self,
+        theme: &Theme,
+        rows: impl IntoIterator<Item = ListRow<'t>>,
+        empty: Option<&'static str>,
+    ) -> Vec<Line<'a>> {
+        let style = theme.style(Role::Heading);
+        let mut lines = vec![row(
+            self.titles.iter().map(|t| (t.as_str(), style)).collect(),
+            &self.widths,
+            theme,
+        )];
+        if let Some(text) = empty {
+            lines.push(Line::styled(text, theme.style(Role::Dim)));
+        }
+        let selected = theme.style(Role::Selected);
+        for r in rows {
+            let mut cells: Vec<Option<(Cow<'t, str>, Role)>> =
+                r.cells.into_iter().map(Some).collect();
+            let picked = self
+                .window
+                .iter()
+                .filter_map(|&i| cells.get_mut(i).and_then(Option::take))
+                .map(|(text, role)| {
+                    let style = theme.style(role);
+                    (
+                        text,
+                        if r.selected {
+                            style.patch(selected)
+                        } else {
+                            style
+                        },
+                    )
+                })
+                .collect();
+            lines.push(row(picked, &self.widths, theme));
+        }
+        lines
+    }
 }
 
 /// The heading line of a table.
@@ -251,20 +263,6 @@ pub fn rule<'a>(theme: &Theme, width: usize) -> Line<'a> {
 mod tests {
     use super::*;
     use unicode_width::UnicodeWidthStr;
-
-    #[test]
-    fn widths_fill_the_line_and_respect_caps() {
-        let cols = [
-            Col::fixed("A", 4),
-            Col::flex("B", 5, 1, 10),
-            Col::flex("C", 5, 1, 0),
-        ];
-        let w = widths(40, &cols);
-        assert_eq!(w.iter().sum::<usize>() + 2, 40);
-        assert_eq!(w[1], 10);
-        let w = widths(10, &cols);
-        assert_eq!(w, [4, 5, 5], "too narrow: minimums");
-    }
 
     #[test]
     fn truncation_is_width_aware() {

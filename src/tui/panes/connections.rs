@@ -3,41 +3,32 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::problem_lines;
-use crate::graph::connections::ConnectionState;
 use crate::ops::doctor::Severity;
 use crate::ops::snapshot::ConnectionView;
 use crate::text::shown;
+use crate::tui::action::PaneId;
 use crate::tui::layout::DETAIL_LINES;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::widgets::{
-    self, Col, ListRow, block, heading, list_rows, load_placeholder, row, truncate, widths, wrap,
+    self, Col, ListRow, heading, load_placeholder, pane_block, pane_table, row, widths, wrap,
 };
+use crate::vocab;
 
-const COLS: [Col; 8] = [
-    Col::fixed("ID", 14),
-    Col::flex("NAME", 12, 2, 30),
-    Col::fixed("CONTRACT", 8),
-    Col::fixed("STATE", 6),
-    Col::fixed("SCHEMA", 7),
-    Col::fixed("SRC", 3),
-    Col::fixed("RANK", 4),
-    Col::flex("PROBLEMS", 7, 3, 0),
-];
-
-/// The schema column: whether the connection can take items.
+/// The schema column: whether the connection can take items, in the vocabulary's word.
 pub fn schema_status(view: &ConnectionView) -> (&'static str, Role) {
-    match (&view.schema, &view.schema_error) {
-        (Some(_), _) if !view.schema_problems.is_empty() => ("invalid", Role::Error),
-        (Some(_), _) => ("ready", Role::Ok),
-        (None, Some(_)) => ("unreadable", Role::Warning),
-        (None, None) if view.connection.state == ConnectionState::Draft => ("missing", Role::Error),
-        (None, None) => ("none", Role::Dim),
-    }
+    let word = crate::tui::columns::schema_word(view);
+    let role = match word {
+        vocab::SCHEMA_INVALID | vocab::SCHEMA_MISSING => Role::Error,
+        vocab::SCHEMA_READY => Role::Ok,
+        vocab::SCHEMA_UNREADABLE => Role::Warning,
+        _ => Role::Dim,
+    };
+    (word, role)
 }
 
 fn problems_cell(state: &AppState, id: &str) -> (String, Role) {
@@ -86,14 +77,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             )
         };
     }
-    let b = block(theme, title);
+    let b = pane_block(state, area.width, title);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if load_placeholder(frame, inner, state, &state.snapshot, s::LOADING_TENANT) {
         return;
     }
     let Some(snap) = state.snap() else { return };
-    let w = widths(inner.width, &COLS);
+    let table = pane_table(state, PaneId::Connections, inner.width);
     let height = usize::from(inner.height.saturating_sub(1 + DETAIL_LINES)).max(1);
     let empty = c.visible.is_empty().then_some(if c.rows.is_empty() {
         "No connections in this tenant. Press n to create one."
@@ -120,10 +111,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                 cells: vec![
                     (r.id.as_str().into(), Role::Normal),
                     (r.name.as_str().into(), Role::Normal),
-                    (s::contract_text(r.contract).into(), Role::Normal),
+                    (vocab::contract_name(r.contract).into(), Role::Normal),
                     (r.state.as_str().into(), state_role),
                     (schema.into(), schema_role),
-                    (if r.registered { "yes" } else { "no" }.into(), Role::Normal),
+                    (vocab::yes_no(r.registered).into(), Role::Normal),
                     (
                         r.rank.map_or("-".to_owned(), |n| n.to_string()).into(),
                         Role::Normal,
@@ -133,7 +124,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                 selected: n == c.list.selected,
             })
         });
-    let lines = list_rows(&COLS, &w, theme, rows, empty);
+    let lines = table.lines(theme, rows, empty);
     let (list_area, detail_area) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
     summary(frame, detail_area, state);
@@ -163,10 +154,11 @@ fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
             .map_or("items unknown".to_owned(), |n| format!("{n} items")),
         r.rank.map_or("none".to_owned(), |n| n.to_string()),
     );
-    lines.push(Line::styled(
-        truncate(&facts, width, theme),
-        theme.style(Role::Normal),
-    ));
+    lines.extend(
+        wrap(&facts, width)
+            .into_iter()
+            .map(|l| Line::styled(l, theme.style(Role::Normal))),
+    );
     let problems = problem_lines(state, &r.id, width, false);
     if problems.is_empty() {
         lines.push(Line::styled(
@@ -180,14 +172,14 @@ fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
         lines.extend(problems);
     }
     lines.push(Line::styled(
-        "enter: schema, labels and fixes",
+        s::CONNECTION_SUMMARY_HINT,
         theme.style(Role::Dim),
     ));
     let max = usize::from(area.height);
     if lines.len() > max {
         lines.truncate(max.saturating_sub(1));
         lines.push(Line::styled(
-            format!("{} enter shows all", theme.glyphs().ellipsis),
+            format!("{} {}", theme.glyphs().ellipsis, s::MORE_WITH_V),
             theme.style(Role::Dim),
         ));
     }
@@ -203,7 +195,11 @@ const SCHEMA_COLS: [Col; 3] = [
 /// The schema and problems of one connection (scrolls with j/k).
 fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
     let theme = &state.theme;
-    let b = block(theme, format!(" Connection {}  (esc: back) ", shown(id)));
+    let b = pane_block(
+        state,
+        area.width,
+        format!(" Connection {}  (esc: back) ", shown(id)),
+    );
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let Some(view) = state.snap().and_then(|s| s.connection(id)) else {
@@ -227,7 +223,7 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
         "state {} · category {} · contract {} · {} · rank {} · {}",
         c.state.as_str(),
         c.content_category.as_deref().unwrap_or("none"),
-        s::contract_text(view.contract),
+        crate::vocab::contract_name(view.contract),
         if row_.is_some_and(|r| r.registered) {
             "registered as a profile source"
         } else {
@@ -315,10 +311,15 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
         lines.push(Line::styled("Problems", theme.style(Role::Heading)));
         lines.extend(problems);
     }
+    // Long descriptions, errors and fixes wrap; j/k scroll the wrapped text.
     let scroll = state
         .connections
         .detail_scroll
         .min(lines.len().saturating_sub(1));
-    let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        inner,
+    );
 }

@@ -73,10 +73,11 @@ pub(crate) fn problem_lines<'a>(
             ]));
         }
         if with_fix {
-            // Whole, wrapped: a command cut short cannot be pasted.
-            for l in super::widgets::wrap(&format!("fix: {}", p.fix), width.saturating_sub(2)) {
-                out.push(Line::styled(format!("  {l}"), theme.style(Role::Dim)));
-            }
+            out.extend(
+                super::widgets::wrap(&format!("fix: {}", p.fix), width.saturating_sub(2))
+                    .into_iter()
+                    .map(|l| Line::styled(format!("  {l}"), theme.style(Role::Dim))),
+            );
         }
     }
     out

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::problem_lines;
 use crate::people::compose::{PropertyKind, collection_kind};
@@ -13,23 +13,13 @@ use crate::people::impact::Impact;
 use crate::people::precedence::{Change, Problem};
 use crate::people::source_url::SourceUrl;
 use crate::text::shown;
+use crate::tui::action::PaneId;
 use crate::tui::layout::DETAIL_LINES;
 use crate::tui::profile::label_for;
 use crate::tui::state::{AppState, ImpactState, LoadState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::widgets::{
-    self, Col, ListRow, block, list_rows, load_placeholder, truncate, widths,
-};
-
-const COLS: [Col; 6] = [
-    Col::fixed("", 1),
-    Col::fixed("RANK", 4),
-    Col::flex("NAME", 16, 2, 40),
-    Col::fixed("KIND", 10),
-    Col::flex("SOURCE ID", 13, 1, 36),
-    Col::flex("STATUS", 12, 2, 0),
-];
+use crate::tui::widgets::{self, ListRow, load_placeholder, pane_block, pane_table};
 
 /// The name an entry is shown by.
 pub fn entry_name(state: &AppState, entry: &SourceUrl) -> String {
@@ -72,14 +62,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     } else {
         format!(" {}  (rank 1 = highest) ", s::PANE_TITLES[2])
     };
-    let b = block(theme, title);
+    let b = pane_block(state, area.width, title);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if load_placeholder(frame, inner, state, &state.snapshot, s::LOADING_TENANT) {
         return;
     }
     let list = state.shown_list();
-    let w = widths(inner.width, &COLS);
+    let table = pane_table(state, PaneId::Precedence, inner.width);
     let height = usize::from(inner.height.saturating_sub(1 + DETAIL_LINES)).max(1);
     let empty = list.is_empty().then_some(s::NO_PRECEDENCE_SETTING);
     let rows = list
@@ -139,7 +129,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                 selected: i == p.list.selected,
             }
         });
-    let lines = list_rows(&COLS, &w, theme, rows, empty);
+    let lines = table.lines(theme, rows, empty);
     let (list_area, detail) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
     panel(frame, detail, state);
@@ -231,10 +221,17 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
                 }
             })
             .collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("{} Staged: ", g.staged), theme.style(Role::Staged)),
-            Span::raw(truncate(&moves.join(", "), width.saturating_sub(10), theme)),
-        ]));
+        let staged_text = format!("{} Staged: {}", g.staged, moves.join(", "));
+        for (i, l) in widgets::wrap(&staged_text, width)
+            .into_iter()
+            .take(2)
+            .enumerate()
+        {
+            lines.push(Line::styled(
+                l,
+                theme.style(if i == 0 { Role::Staged } else { Role::Normal }),
+            ));
+        }
         let impact = match &p.impact {
             ImpactState::Ready(i) => Line::from(vec![
                 Span::styled("Impact: ", theme.style(Role::Heading)),
@@ -304,7 +301,8 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState) {
         }
     }
     lines.truncate(usize::from(area.height));
-    frame.render_widget(Paragraph::new(lines), area);
+    // Hints and notes wrap at narrow widths rather than lose their ends.
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
 fn line_text(line: &Line) -> String {

@@ -2,27 +2,17 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::problem_lines;
 use crate::text::shown;
+use crate::tui::action::PaneId;
 use crate::tui::layout::DETAIL_LINES;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::widgets::{
-    self, Col, ListRow, block, list_rows, load_placeholder, truncate, widths,
-};
-
-const COLS: [Col; 6] = [
-    Col::flex("SOURCE ID", 13, 1, 36),
-    Col::flex("NAME", 14, 2, 36),
-    Col::fixed("KIND", 9),
-    Col::flex("WEB URL", 12, 2, 0),
-    Col::fixed("RANK", 4),
-    Col::fixed("FLAGS", 8),
-];
+use crate::tui::widgets::{self, ListRow, load_placeholder, pane_block, pane_table, wrap};
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
@@ -36,17 +26,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             s::PANE_TITLES[1],
             c.visible.len(),
             c.rows.len(),
-            c.filter.input.text,
+            shown(&c.filter.input.text),
             if c.filter.editing { "_" } else { "" }
         )
     };
-    let b = block(theme, title);
+    let b = pane_block(state, area.width, title);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if load_placeholder(frame, inner, state, &state.snapshot, s::LOADING_TENANT) {
         return;
     }
-    let w = widths(inner.width, &COLS);
+    let table = pane_table(state, PaneId::Sources, inner.width);
     let height = usize::from(inner.height.saturating_sub(1 + DETAIL_LINES)).max(1);
     let empty = c.visible.is_empty().then_some(if c.rows.is_empty() {
         "No profile sources. Press R to register a connection."
@@ -89,7 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                 selected: n == c.list.selected,
             })
         });
-    let lines = list_rows(&COLS, &w, theme, rows, empty);
+    let lines = table.lines(theme, rows, empty);
     let (list_area, detail) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
     summary(frame, detail, state);
@@ -103,50 +93,57 @@ fn summary(frame: &mut Frame, area: Rect, state: &AppState) {
     let width = usize::from(area.width);
     let mut lines = vec![
         widgets::rule(theme, width),
-        Line::from(vec![
-            Span::styled(
-                shown(r.display_name.as_deref().unwrap_or(&r.source_id)),
-                theme.style(Role::Heading),
-            ),
-            Span::raw(format!("  sourceId {}", shown(&r.source_id))),
-        ]),
-        Line::raw(truncate(
-            &format!(
-                "web URL {} · rank {}",
-                r.web_url.as_deref().unwrap_or("none"),
-                r.rank
-                    .map_or("none (not in the precedence list)".to_owned(), |n| n
-                        .to_string())
-            ),
-            width,
-            theme,
-        )),
+        Line::styled(
+            shown(r.display_name.as_deref().unwrap_or(&r.source_id)).into_owned(),
+            theme.style(Role::Heading),
+        ),
     ];
+    // The id whole, however long (a GUID is the point of this line).
+    let facts = format!(
+        "sourceId {} · web URL {} · rank {}",
+        r.source_id,
+        r.web_url.as_deref().unwrap_or("none"),
+        r.rank
+            .map_or("none (not in the precedence list)".to_owned(), |n| n
+                .to_string())
+    );
+    lines.extend(wrap(&facts, width).into_iter().map(Line::raw));
     if r.orphan {
-        lines.push(Line::styled(
-            truncate(
+        lines.extend(
+            wrap(
                 &format!(
                     "{} orphan: no connection '{}' exists; the source feeds nothing.",
                     theme.glyphs().fail,
                     r.source_id
                 ),
                 width,
-                theme,
-            ),
-            theme.style(Role::Error),
-        ));
+            )
+            .into_iter()
+            .map(|l| Line::styled(l, theme.style(Role::Error))),
+        );
     }
     if r.built_in {
-        lines.push(Line::styled(
-            "built-in: managed by Microsoft 365; it can be ranked, not edited or removed.",
-            theme.style(Role::Dim),
-        ));
+        lines.extend(
+            wrap(
+                "built-in: managed by Microsoft 365; it can be ranked, not edited or removed.",
+                width,
+            )
+            .into_iter()
+            .map(|l| Line::styled(l, theme.style(Role::Dim))),
+        );
     }
     lines.extend(
         problem_lines(state, &r.source_id, width, false)
             .into_iter()
             .filter(|_| !r.orphan),
     );
-    lines.truncate(usize::from(area.height));
+    let max = usize::from(area.height);
+    if lines.len() > max {
+        lines.truncate(max.saturating_sub(1));
+        lines.push(Line::styled(
+            format!("{} {}", theme.glyphs().ellipsis, s::MORE_WITH_V),
+            theme.style(Role::Dim),
+        ));
+    }
     frame.render_widget(Paragraph::new(lines), area);
 }

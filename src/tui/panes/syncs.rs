@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::sync::Issue;
 use crate::text::shown;
@@ -11,21 +11,19 @@ use crate::tui::layout::DETAIL_LINES;
 use crate::tui::state::{AppState, SyncRun};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
+use std::time::Duration;
+
+use crate::tui::action::PaneId;
+use crate::tui::clock::{ago, took};
 use crate::tui::widgets::{
-    self, Col, ListRow, block, list_rows, load_placeholder, spinner, truncate, widths,
+    self, ListRow, load_placeholder, pane_block, pane_table, spinner, truncate,
 };
 
-const COLS: [Col; 5] = [
-    Col::fixed("CONNECTION", 14),
-    Col::flex("NAME", 12, 2, 32),
-    Col::flex("INPUT", 14, 3, 0),
-    Col::flex("LAST RUN", 16, 2, 40),
-    Col::fixed("ITEMS", 6),
-];
-
-/// The status column of a run.
+/// The status column of a run: when it started, how long it took, and its result.
 fn run_status(state: &AppState, run: &SyncRun) -> (String, Role) {
-    match &run.report {
+    let now = state.clock.now();
+    let started = ago(now.saturating_sub(run.started));
+    let (result, role) = match &run.report {
         None if run.cancelling => (format!("{} stopping", spinner(state)), Role::Warning),
         None => {
             let rate = run
@@ -35,28 +33,43 @@ fn run_status(state: &AppState, run: &SyncRun) -> (String, Role) {
                 .map(|p| format!(" {:.0}/s", p.rate))
                 .unwrap_or_default();
             (
-                format!("{} {}{rate}", spinner(state), run.phase.label()),
+                format!(
+                    "{} {}{rate} · {}",
+                    spinner(state),
+                    run.phase.label(),
+                    took(now.saturating_sub(run.started))
+                ),
                 Role::Key,
             )
         }
-        Some(Ok(r)) if r.cancelled => ("stopped".to_owned(), Role::Warning),
-        Some(Ok(r)) if r.failed > 0 => (format!("{} failed", r.failed), Role::Error),
-        Some(Ok(r)) => (
-            format!("done: {} sent, {} rejected", r.put, r.invalid + r.unmatched),
-            Role::Ok,
-        ),
-        Some(Err(_)) => ("error".to_owned(), Role::Error),
-    }
+        Some(Ok(r)) => {
+            let (what, role) = if r.cancelled {
+                ("stopped".to_owned(), Role::Warning)
+            } else if r.failed > 0 {
+                (format!("{} failed", r.failed), Role::Error)
+            } else {
+                (
+                    format!("done: {} sent, {} rejected", r.put, r.invalid + r.unmatched),
+                    Role::Ok,
+                )
+            };
+            let took_text = took(Duration::from_secs_f64(r.seconds.max(0.0)));
+            (format!("{started} · {took_text} · {what}"), role)
+        }
+        Some(Err(_)) => {
+            let took_text = run
+                .ended
+                .map(|e| format!(" · {}", took(e.saturating_sub(run.started))))
+                .unwrap_or_default();
+            (format!("{started}{took_text} · error"), Role::Error)
+        }
+    };
+    (result, role)
 }
 
 /// "line 59 (Email): missing".
 pub fn issue_text(i: &Issue) -> String {
-    let at = match (i.line, &i.column) {
-        (Some(l), Some(c)) => format!("line {l} ({})", shown(c)),
-        (Some(l), None) => format!("line {l}"),
-        (None, _) => shown(i.item_id.as_deref().unwrap_or("item")).into_owned(),
-    };
-    format!("{at}: {}", shown(&i.reason))
+    format!("{}: {}", shown(&s::issue_at(i)), shown(&i.reason))
 }
 
 /// The counters of a run, as lines.
@@ -138,10 +151,11 @@ pub fn counter_lines<'a>(state: &AppState, run: &SyncRun, width: usize) -> Vec<L
         ));
     }
     if let Some(Err(e)) = &run.report {
-        lines.push(Line::styled(
-            truncate(e, width, theme),
-            theme.style(Role::Error),
-        ));
+        lines.extend(
+            crate::tui::widgets::wrap(e, width)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.style(Role::Error))),
+        );
     }
     lines
 }
@@ -149,14 +163,14 @@ pub fn counter_lines<'a>(state: &AppState, run: &SyncRun, width: usize) -> Vec<L
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let theme = &state.theme;
-    let b = block(theme, format!(" {} ", s::PANE_TITLES[4]));
+    let b = pane_block(state, area.width, format!(" {} ", s::PANE_TITLES[4]));
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if load_placeholder(frame, inner, state, &state.snapshot, s::LOADING_TENANT) {
         return;
     }
     let Some(snap) = state.snap() else { return };
-    let w = widths(inner.width, &COLS);
+    let table = pane_table(state, PaneId::Syncs, inner.width);
     let ids = state.sync_connections();
     let empty = ids
         .is_empty()
@@ -199,7 +213,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             selected: n == state.syncs.list.selected,
         })
     });
-    let lines = list_rows(&COLS, &w, theme, rows, empty);
+    let lines = table.lines(theme, rows, empty);
     let (list_area, detail) = widgets::split_detail(inner, DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
     panel(frame, detail, state, ids.get(state.syncs.list.selected));
@@ -212,9 +226,12 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState, id: Option<&String>) {
     if let Some(run) = id.and_then(|id| state.syncs.runs.get(id)) {
         lines.extend(counter_lines(state, run, width));
         for i in run.issues.iter().take(2) {
+            lines.push(Line::styled(issue_text(i), theme.style(Role::Warning)));
+        }
+        if run.issues.len() > 2 {
             lines.push(Line::styled(
-                truncate(&issue_text(i), width, theme),
-                theme.style(Role::Warning),
+                s::more_issues(run.issues.len() - 2),
+                theme.style(Role::Dim),
             ));
         }
         lines.push(Line::styled(
@@ -236,5 +253,6 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState, id: Option<&String>) {
         ));
     }
     lines.truncate(usize::from(area.height));
-    frame.render_widget(Paragraph::new(lines), area);
+    // Hints and notes wrap at narrow widths rather than lose their ends.
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

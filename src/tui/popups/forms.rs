@@ -16,6 +16,29 @@ use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use crate::tui::widgets::{centered, popup_frame, spinner, truncate, wrap};
 
+/// The end of a field's text when it is wider than the field: the cursor is at the end, so
+/// that is the part being typed.
+fn tail(text: &str, width: usize, theme: crate::tui::theme::Theme) -> String {
+    let shown = crate::text::shown(text);
+    if crate::text::width(&shown) <= width {
+        return shown.into_owned();
+    }
+    let ellipsis = theme.glyphs().ellipsis;
+    let room = width.saturating_sub(crate::text::width(ellipsis));
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in shown.chars().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    kept.reverse();
+    format!("{ellipsis}{}", kept.into_iter().collect::<String>())
+}
+
 fn form_lines<'a>(state: &AppState, form: &Form, width: usize, active: bool) -> Vec<Line<'a>> {
     let theme = &state.theme;
     let label_w = form
@@ -32,10 +55,10 @@ fn form_lines<'a>(state: &AppState, form: &Form, width: usize, active: bool) -> 
                 format!("{}{:<label_w$}  ", if focused { ">" } else { " " }, f.label),
                 theme.style(if focused { Role::Key } else { Role::Heading }),
             ),
-            Span::raw(truncate(
+            Span::raw(tail(
                 &f.input.text,
                 width.saturating_sub(label_w + 5),
-                theme,
+                *theme,
             )),
         ];
         if focused {
@@ -352,13 +375,24 @@ pub fn draw_sync_report(
     let head = lines.len();
     let room = usize::from(body.height.saturating_sub(2)).saturating_sub(head + 1);
     let scroll = scroll.min(issues.len().saturating_sub(room));
-    for i in issues.iter().skip(scroll).take(room) {
-        lines.push(Line::styled(
-            truncate(&issue_text(i), width, theme),
-            theme.style(Role::Warning),
-        ));
+    // Each issue wraps; the scroll counts issues, so j/k step through them.
+    let mut shown_lines = 0;
+    for i in issues.iter().skip(scroll) {
+        let wrapped = wrap(&issue_text(i), width);
+        if shown_lines + wrapped.len() > room && shown_lines > 0 {
+            break;
+        }
+        shown_lines += wrapped.len();
+        lines.extend(
+            wrapped
+                .into_iter()
+                .map(|l| Line::styled(l, theme.style(Role::Warning))),
+        );
     }
-    lines.push(hint_line(state, &[("j/k", "scroll"), ("esc", "close")]));
+    lines.push(hint_line(
+        state,
+        &[("j/k", "scroll"), ("v", "all of it"), ("esc", "close")],
+    ));
     let area = centered(body, w, fit_height(body, lines.len()));
     let inner = popup_frame(frame, area, &format!("Sync of {connection}"), theme, false);
     frame.render_widget(Paragraph::new(lines), inner);

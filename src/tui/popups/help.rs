@@ -9,7 +9,7 @@ use crate::tui::keymap::Section;
 use crate::tui::state::AppState;
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
-use crate::tui::widgets::{centered, popup_frame, truncate};
+use crate::tui::widgets::{centered, popup_frame, truncate, wrap};
 
 fn section_title(section: Section) -> &'static str {
     match section {
@@ -19,6 +19,8 @@ fn section_title(section: Section) -> &'static str {
         Section::Precedence => "Precedence",
         Section::People => "People",
         Section::Syncs => "Syncs",
+        Section::Goto => "After g (go to)",
+        Section::View => "In the full-text view (v)",
         Section::Popup => "In popups",
         Section::Input => "While typing (other characters are typed)",
     }
@@ -42,10 +44,21 @@ pub fn help_lines<'a>(state: &AppState, width: usize) -> Vec<Line<'a>> {
         ));
         for b in bindings {
             let keys = truncate(&b.keys_label(), 16, theme);
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<16} "), theme.style(Role::Key)),
-                Span::raw(truncate(&b.desc, width.saturating_sub(19), theme)),
-            ]));
+            // Descriptions wrap under themselves: every word of the keymap is readable.
+            for (i, d) in wrap(&b.desc, width.saturating_sub(19).max(8))
+                .into_iter()
+                .enumerate()
+            {
+                let lead = if i == 0 {
+                    format!("  {keys:<16} ")
+                } else {
+                    " ".repeat(19)
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(lead, theme.style(Role::Key)),
+                    Span::raw(d),
+                ]));
+            }
         }
     }
     lines
@@ -61,7 +74,7 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, scroll: usize) {
     let scroll = scroll.min(lines.len().saturating_sub(room));
     let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(room).collect();
     shown.push(Line::styled(
-        "j/k scroll   esc close   keymap.toml in the config dir overrides",
+        "j/k scroll   v all of it   esc close   keymap.toml in the config dir overrides",
         state.theme.style(Role::Dim),
     ));
     frame.render_widget(Paragraph::new(shown), inner);

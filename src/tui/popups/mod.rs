@@ -9,6 +9,7 @@ pub mod palette;
 pub mod problems;
 pub mod quit;
 pub mod removal;
+pub mod text;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,6 +25,7 @@ use crate::ops::{StepReport, StepStatus};
 pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, popup: &Popup) {
     match popup {
         Popup::Help { scroll } => help::draw(frame, body, state, *scroll),
+        Popup::Text(v) => text::draw(frame, body, state, v),
         Popup::Palette(p) => palette::draw(frame, body, state, p),
         Popup::Message(m) => message::draw(frame, body, state, m),
         Popup::SignInNeeded => message::draw_sign_in(frame, body, state),
@@ -81,7 +83,7 @@ pub(crate) fn step_lines<'a>(
         let head = format!(
             "{glyph} {}. {:<16} {:<12} ",
             n + 1,
-            super::strings::step_label(&st.step),
+            crate::vocab::step_name(&st.step),
             st.status
         );
         let room = width.saturating_sub(crate::text::width(&head));

@@ -3,17 +3,35 @@
 use super::{nav, profile, status};
 use crate::tui::action::{Action, PaneId};
 use crate::tui::effect::Effect;
-use crate::tui::state::{AppState, Cursor};
+use crate::tui::state::{AppState, Cursor, Filter, TextInput};
 use crate::tui::strings as s;
 
-/// Gives the keys to the shown pane's filter (in People, to the search).
+/// Gives the keys to the shown pane's filter (in People, to the search); `/` starts a new
+/// query, as in less and vim.
 pub(super) fn start(state: &mut AppState) -> Vec<Effect> {
     match state.pane {
-        PaneId::Connections => state.connections.filter.editing = true,
-        PaneId::Sources => state.sources.filter.editing = true,
+        PaneId::Connections => {
+            state.connections.filter = Filter {
+                editing: true,
+                ..Filter::default()
+            };
+            refilter(state);
+        }
+        PaneId::Sources => {
+            state.sources.filter = Filter {
+                editing: true,
+                ..Filter::default()
+            };
+            refilter(state);
+        }
         PaneId::People => {
             state.people.profile = None;
-            state.people.search.editing = true;
+            state.people.search = Filter {
+                editing: true,
+                ..Filter::default()
+            };
+            state.people.index.search("");
+            state.people.list = Cursor::default();
         }
         PaneId::Precedence | PaneId::Syncs => status(state, s::NO_FILTER_HERE),
     }
@@ -31,7 +49,7 @@ pub(super) fn edit(state: &mut AppState, action: &Action) -> Vec<Effect> {
     };
     let mut changed = true;
     match action {
-        Action::Input(c) => filter.input.text.push(*c),
+        Action::Input(c) => changed = filter.input.push_within(*c, TextInput::MAX_QUERY),
         Action::Backspace => {
             filter.input.text.pop();
         }
@@ -90,6 +108,12 @@ pub(super) fn refilter(state: &mut AppState) {
                 .as_deref()
                 .is_some_and(|n| n.to_lowercase().contains(q))
     });
+    let mut visible = std::mem::take(&mut state.connections.visible);
+    super::columns::order(state, PaneId::Connections, &mut visible);
+    state.connections.visible = visible;
+    let mut visible = std::mem::take(&mut state.sources.visible);
+    super::columns::order(state, PaneId::Sources, &mut visible);
+    state.sources.visible = visible;
     nav::clamp_lists(state);
 }
 

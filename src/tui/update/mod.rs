@@ -3,14 +3,17 @@
 // Each feature's file owns its keys, its popup's steps and the results of its background
 // work; this file only says where an action goes, plus the few helpers every feature uses.
 
+mod columns;
 mod filter;
 mod forms;
 mod impact;
+mod jump;
 mod nav;
 mod palette;
 mod precedence;
 mod problems;
 mod profile;
+mod refresh;
 mod register;
 mod removal;
 mod setup;
@@ -18,13 +21,16 @@ mod sources;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod view;
+mod yank;
 
 pub use nav::init;
 
 use super::action::{Action, PaneId};
 use super::effect::{Effect, Work};
 use super::focus;
-use super::state::{AppState, Job, Message, Popup, Status};
+use super::keymap::{Key, KeyChord, Section};
+use super::state::{AppState, Job, LOG_KEPT, Logged, Message, Popup, Status};
 use super::strings as s;
 
 /// What a popup's key handler leaves: the popup (kept, changed, or `None` when it closes) and
@@ -35,13 +41,13 @@ type PopupOutcome = (Option<Popup>, Vec<Effect>);
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     state.dirty = true;
     match action {
-        Action::Key(chord) => match focus::resolve_key(state, &chord) {
-            Some(a) => update(state, a),
-            None => unchanged(state),
-        },
+        Action::Key(chord) => key(state, chord),
         Action::Noop => unchanged(state),
         Action::Quit => nav::quit(state),
-        Action::Tick => nav::tick(state),
+        Action::Suspend => vec![Effect::Suspend],
+        Action::Resumed => vec![Effect::Redraw],
+        Action::Tick => refresh::tick(state),
+        Action::FocusGained => refresh::focus_gained(state),
         Action::Resize(w, h) => nav::resize(state, w, h),
         Action::Mouse(m) => nav::mouse(state, m),
         Action::JobFinished(id) => nav::job_finished(state, id),
@@ -78,6 +84,44 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
 }
 
+/// A key: after `g`, the [goto] section decides; an alt- chord nothing binds is Esc and then the
+/// key (a quick "esc j" over a slow link arrives as one burst that reads as alt-j).
+fn key(state: &mut AppState, chord: KeyChord) -> Vec<Effect> {
+    if state.goto_pending {
+        state.goto_pending = false;
+        if let Some(a) = state.keymap.lookup(Section::Goto, &chord).cloned() {
+            // From the full-text view of a row: `g g` scrolls it to the top; a jump closes it
+            // and goes from the row it showed.
+            if matches!(a, Action::Back) {
+                return Vec::new();
+            }
+            if let Some(Popup::Text(_)) = state.popups.last() {
+                if matches!(a, Action::Top) || state.popups.len() > 1 {
+                    return update(state, a);
+                }
+                state.popups.pop();
+            }
+            return jump::goto_key(state, &a);
+        }
+        // Any other key cancels the prefix and does what it always does.
+    }
+    if let Some(a) = focus::resolve_key(state, &chord) {
+        return update(state, a);
+    }
+    if chord.alt {
+        let mut effects = update(state, Action::Key(KeyChord::plain(Key::Esc)));
+        effects.extend(update(
+            state,
+            Action::Key(KeyChord {
+                alt: false,
+                ..chord
+            }),
+        ));
+        return effects;
+    }
+    unchanged(state)
+}
+
 /// An action for the shown pane (no popup is open).
 fn pane(state: &mut AppState, action: &Action) -> Vec<Effect> {
     if focus::editing_filter(state) {
@@ -99,11 +143,29 @@ fn pane(state: &mut AppState, action: &Action) -> Vec<Effect> {
         Action::Back => nav::back(state),
         Action::Select => match state.pane {
             PaneId::Connections => nav::open_detail(state),
+            PaneId::People if state.people.profile.is_some() => view::open_selected(state),
             PaneId::People => profile::open(state),
-            PaneId::Precedence => precedence::show_entry(state),
             PaneId::Syncs => sync::open_report(state),
-            PaneId::Sources => unchanged(state),
+            PaneId::Precedence | PaneId::Sources => view::open_selected(state),
         },
+        Action::ViewFull => view::open_selected(state),
+        Action::Messages => view::messages(state),
+        Action::Session => view::session(state),
+        Action::Yank => yank::selected(state, false),
+        Action::YankFull => yank::selected(state, true),
+        Action::GotoPrefix => {
+            state.goto_pending = true;
+            Vec::new()
+        }
+        Action::GotoConnection | Action::GotoSource | Action::GotoPrecedence => {
+            jump::goto_key(state, action)
+        }
+        Action::JumpBack => jump::back(state),
+        Action::SortNext => columns::sort(state, 1),
+        Action::SortPrev => columns::sort(state, -1),
+        Action::SortReverse => columns::reverse(state),
+        Action::ScrollRight => columns::scroll(state, 1),
+        Action::ScrollLeft => columns::scroll(state, -1),
         Action::Palette => palette::open(state),
         Action::Filter => filter::start(state),
         Action::NewConnection => setup::open(state),
@@ -132,8 +194,18 @@ fn popup(state: &mut AppState, action: Action) -> Vec<Effect> {
     };
     // Popups the handler opens (a read-only refusal, a result) go above this one.
     let at = state.popups.len();
+    // Any popup's text can be opened whole, above it.
+    if matches!(action, Action::ViewFull) && !matches!(popup, Popup::Text(_)) {
+        let text = view::of_popup(state, &popup);
+        state.popups.push(popup);
+        if let Some(t) = text {
+            state.popups.push(Popup::Text(t));
+        }
+        return Vec::new();
+    }
     let (keep, effects) = match popup {
         Popup::Help { scroll } => nav::help_key(scroll, &action),
+        Popup::Text(v) => view::key(state, v, &action),
         Popup::Message(m) => nav::message_key(m, &action),
         Popup::DeviceCode(p) => nav::device_code_key(p, &action),
         Popup::SignInNeeded => profile::sign_in_notice_key(&action),
@@ -177,24 +249,38 @@ fn job(state: &mut AppState, label: &str, work: Work) -> Effect {
     Effect::Job { id, work }
 }
 
-/// Says something in the footer.
+/// Says something in the footer (and keeps it in the message log).
 fn status(state: &mut AppState, text: impl Into<String>) {
-    state.status = Some(Status {
-        text: text.into(),
-        error: false,
-    });
+    say(state, text.into(), false);
 }
 
-/// Says what went wrong in the footer.
+/// Says what went wrong in the footer (and keeps it in the message log).
 fn status_error(state: &mut AppState, text: impl Into<String>) {
-    state.status = Some(Status {
-        text: text.into(),
-        error: true,
-    });
+    say(state, text.into(), true);
 }
 
-/// Opens a message box.
+fn say(state: &mut AppState, text: String, error: bool) {
+    if state.log.len() >= LOG_KEPT {
+        state.log.remove(0);
+    }
+    state.log.push(Logged {
+        at: state.clock.now(),
+        text: text.clone(),
+        error,
+    });
+    state.status = Some(Status { text, error });
+}
+
+/// Opens a message box (its text is kept in the message log too).
 fn message(state: &mut AppState, title: &str, lines: Vec<String>, error: bool) {
+    if state.log.len() >= LOG_KEPT {
+        state.log.remove(0);
+    }
+    state.log.push(Logged {
+        at: state.clock.now(),
+        text: format!("{title}: {}", lines.join(" ")),
+        error,
+    });
     state.popups.push(Popup::Message(Message {
         title: title.to_owned(),
         lines,

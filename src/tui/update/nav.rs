@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{PopupOutcome, job, precedence, status, status_error, unchanged};
+use super::{PopupOutcome, job, jump, precedence, status, status_error, unchanged};
 use crate::auth::claims::TokenInfo;
 use crate::auth::device_code::DeviceCodePrompt;
 use crate::ops::doctor::diagnose;
@@ -70,13 +70,6 @@ pub(super) fn confirm_quit_key(
     }
 }
 
-/// Time passed: spinners turn while jobs run.
-pub(super) fn tick(state: &mut AppState) -> Vec<Effect> {
-    state.frame = state.frame.wrapping_add(1);
-    state.dirty = state.busy();
-    Vec::new()
-}
-
 pub(super) fn resize(state: &mut AppState, w: u16, h: u16) -> Vec<Effect> {
     state.size = (w, h);
     clamp_lists(state);
@@ -106,9 +99,27 @@ pub(super) fn mouse(state: &mut AppState, m: MouseInput) -> Vec<Effect> {
         MouseInput::Scroll(d) if d > 0 => super::update(state, Action::Down),
         MouseInput::Scroll(_) => super::update(state, Action::Up),
         MouseInput::Click(col, row) => {
-            if state.popups.is_empty() {
-                if let Some(p) = layout::tab_at(col, row) {
-                    return super::update(state, Action::GoTo(p));
+            if !state.popups.is_empty() || super::focus::editing_filter(state) {
+                return unchanged(state);
+            }
+            if let Some(p) = layout::tab_at(col, row) {
+                return super::update(state, Action::GoTo(p));
+            }
+            // A click on a list row selects it.
+            let pane = state.pane;
+            let in_detail = state.connections.detail.is_some() && pane == PaneId::Connections;
+            let in_profile = state.people.profile.is_some() && pane == PaneId::People;
+            if in_detail || in_profile {
+                return unchanged(state);
+            }
+            let first = layout::first_row(pane);
+            let height = state.list_height();
+            if row >= first && usize::from(row - first) < height {
+                let i = state.list_mut(pane).offset + usize::from(row - first);
+                if i < state.list_len(pane) {
+                    let len = state.list_len(pane);
+                    state.list_mut(pane).select(i, len, height);
+                    return Vec::new();
                 }
             }
             unchanged(state)
@@ -169,8 +180,12 @@ pub(super) fn refresh(state: &mut AppState) -> Vec<Effect> {
         effects.push(job(state, s::JOB_TENANT, Work::LoadSnapshot));
     }
     if !state.people.users.is_loading() {
+        // The list is read again from scratch; the cursor comes back to the same person.
+        state.people.reselect = jump::selected_id(state, PaneId::People).map(Into::into);
+        let query = state.people.search.input.text.clone();
         state.people.users = LoadState::Loading;
         state.people.index = PeopleIndex::new();
+        state.people.index.search(&query);
         state.people.list = Cursor::default();
         effects.push(job(state, s::JOB_USERS, Work::LoadUsers));
     }
@@ -196,6 +211,17 @@ pub(super) fn snapshot_loaded(
             return Vec::new();
         }
     };
+    state.read.snapshot = Some(state.clock.now());
+    // A re-read keeps each list's cursor on the object it was on, wherever it moved to.
+    let kept: Vec<(PaneId, String)> = [
+        PaneId::Connections,
+        PaneId::Sources,
+        PaneId::Precedence,
+        PaneId::Syncs,
+    ]
+    .into_iter()
+    .filter_map(|p| jump::selected_id(state, p).map(|id| (p, id)))
+    .collect();
     let connectors_changed = state.snap().is_none_or(|old| {
         let ids = |s: &Snapshot| {
             s.connections
@@ -218,6 +244,9 @@ pub(super) fn snapshot_loaded(
         state.precedence.inputs = LoadState::Idle;
     }
     super::filter::refilter(state);
+    for (pane, id) in kept {
+        jump::select_id(state, pane, &id);
+    }
     if state.pane == PaneId::Precedence {
         return precedence::ensure_impact_inputs(state)
             .into_iter()
@@ -238,7 +267,16 @@ pub(super) fn prev_pane(state: &mut AppState) -> Vec<Effect> {
     go_to(state, PaneId::ALL[(state.pane.index() + n - 1) % n])
 }
 
+/// Shows a pane, remembering the place left (Backspace comes back to it).
 pub(super) fn go_to(state: &mut AppState, pane: PaneId) -> Vec<Effect> {
+    if pane != state.pane {
+        jump::remember(state);
+    }
+    show(state, pane)
+}
+
+/// Shows a pane.
+pub(super) fn show(state: &mut AppState, pane: PaneId) -> Vec<Effect> {
     state.pane = pane;
     state.status = None;
     let mut effects = Vec::new();
@@ -263,13 +301,13 @@ pub(super) fn navigate(state: &mut AppState, delta: isize) -> Vec<Effect> {
         *d = d.saturating_add_signed(delta).min(500);
         return Vec::new();
     }
+    // A message about the row left behind would now read as about this one.
+    state.status = None;
     if state.pane == PaneId::People {
         if let Some(p) = &mut state.people.profile {
-            let rows = p.view.loaded().map_or(0, |v| v.line_count());
-            p.scroll = p
-                .scroll
-                .saturating_add_signed(delta)
-                .min(rows.saturating_sub(1));
+            let rows = p.view.loaded().map_or(0, |v| v.rows.len());
+            let height = layout::profile_rows(state.size);
+            p.cursor.move_by(delta, rows, height);
             return Vec::new();
         }
     }

@@ -57,6 +57,10 @@ pub(super) fn rank_key(
             input.text.pop();
             (Some(Popup::MoveTo(input)), Vec::new())
         }
+        Action::ClearInput => {
+            input.text.clear();
+            (Some(Popup::MoveTo(input)), Vec::new())
+        }
         Action::Submit => match input.text.parse::<usize>() {
             Ok(rank) if rank >= 1 && rank <= state.shown_list().len() => {
                 (None, stage_move(state, Move::To(rank)))
@@ -69,15 +73,6 @@ pub(super) fn rank_key(
         Action::Back => (None, Vec::new()),
         _ => (Some(Popup::MoveTo(input)), Vec::new()),
     }
-}
-
-/// Shows the selected entry's URL in the footer.
-pub(super) fn show_entry(state: &mut AppState) -> Vec<Effect> {
-    let list = state.shown_list();
-    if let Some(e) = list.entries().get(state.precedence.list.selected) {
-        status(state, e.as_str().to_owned());
-    }
-    Vec::new()
 }
 
 fn stage_move(state: &mut AppState, how: Move) -> Vec<Effect> {

@@ -188,6 +188,8 @@ fn start(state: &mut AppState, id: &str, file: Option<(PathBuf, Option<PathBuf>)
             throttled: 0,
             cancelling: false,
             report: None,
+            started: state.clock.now(),
+            ended: None,
         },
     );
     status(state, s::sync_started(id));
@@ -225,9 +227,11 @@ pub(super) fn finished(
         Ok(r) => s::sync_finished(connection, r.put, r.invalid + r.unmatched, r.failed),
         Err(e) => s::sync_failed(connection, e),
     };
+    let now = state.clock.now();
     if let Some(run) = state.syncs.runs.get_mut(connection) {
         run.phase = Phase::Done;
         run.report = Some(result.map(|r| *r));
+        run.ended = Some(now);
     }
     status(state, text);
     vec![job(state, s::JOB_TENANT, Work::LoadSnapshot)]

@@ -2,4 +2,5 @@
 
 mod answers;
 mod commands;
+mod help;
 mod signin;

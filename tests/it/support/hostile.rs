@@ -32,7 +32,7 @@ use serde_json::Value;
 /// minutes this used to take. The README's table shows the real overshoot.
 pub const SLACK: Duration = Duration::from_secs(15);
 
-/// The width CLI tables are cut to when stdout is not a terminal.
+/// A terminal's usual width; a table into a pipe is not cut to it.
 pub const TABLE_WIDTH: usize = 80;
 
 // ---------------------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ fn nameless_urls(handle: &EmulatorHandle) -> Vec<String> {
 
 fn select_connection(app: &mut App, id: &str) {
     key(app, "1");
-    key(app, "g");
+    key(app, "home");
     let pos = app
         .state
         .connections
@@ -676,7 +676,7 @@ async fn a_sync_started_from_the_pane_puts_the_items_and_reports_bad_rows() {
         !before.to_string().contains("\\\"Account Executive"),
         "{before}"
     );
-    keys(&mut app, "5 g s");
+    keys(&mut app, "5 home s");
     let finished = app
         .run_until(WAIT, |s| {
             s.syncs
@@ -717,4 +717,142 @@ async fn a_sync_started_from_the_pane_puts_the_items_and_reports_bad_rows() {
         app.state.popups.last(),
         Some(Popup::SyncReport { .. })
     ));
+}
+
+/// A console whose clock only moves when the test moves it.
+async fn timed_app() -> (App, EmulatorHandle, peoplectl::tui::clock::Clock) {
+    let (mut app, handle) = demo_app(false).await;
+    let clock = peoplectl::tui::clock::Clock::manual();
+    app.state.clock = clock.clone();
+    // Read again under the test's clock, so "read at" starts at its zero.
+    key(&mut app, "r");
+    assert!(app.run_until(WAIT, |s| s.jobs.is_empty()).await);
+    (app, handle, clock)
+}
+
+#[tokio::test]
+async fn an_automatic_refresh_shows_a_change_made_elsewhere_and_keeps_the_cursor_on_its_object() {
+    let (mut app, handle, clock) = timed_app().await;
+    select_connection(&mut app, "talentlegacy");
+    let before = app.state.connections.list.selected;
+    // Another admin (the CLI, say) creates a connection that lists before it.
+    let other = client_for_emulator(&handle).expect("client");
+    other
+        .create_connection(&peoplectl::graph::connections::NewConnection {
+            id: "aaworkday".into(),
+            name: "A Workday".into(),
+            description: "made elsewhere".into(),
+            content_category: Some("people".into()),
+        })
+        .await
+        .expect("created");
+    app.dispatch(Action::Tick);
+    assert!(app.idle(), "not due yet: nothing is read");
+    clock.advance(Duration::from_secs(31));
+    app.dispatch(Action::Tick);
+    assert!(!app.idle(), "due: the tenant is read again");
+    let shown = app
+        .run_until(WAIT, |s| {
+            s.jobs.is_empty() && s.connections.rows.iter().any(|r| r.id == "aaworkday")
+        })
+        .await;
+    assert!(shown, "the change is shown without pressing r");
+    assert_eq!(
+        app.state.selected_connection().map(|r| r.id.as_str()),
+        Some("talentlegacy"),
+        "the cursor stayed on its object"
+    );
+    assert_ne!(
+        app.state.connections.list.selected, before,
+        "which moved down a row"
+    );
+    assert_eq!(app.state.age(), "read just now");
+}
+
+#[tokio::test]
+async fn from_a_profile_value_to_its_source_and_back_then_yank_its_value() {
+    let (mut app, _handle) = demo_app(false).await;
+    let alex = explain(&mut app, "alex wilber").await;
+    let title = alex
+        .rows
+        .iter()
+        .position(|r| r.label == "jobTitle")
+        .expect("jobTitle");
+    for _ in 0..title {
+        key(&mut app, "j");
+    }
+    keys(&mut app, "g s");
+    assert_eq!(app.state.pane, PaneId::Sources);
+    assert_eq!(
+        app.state.selected_source().map(|r| r.source_id.as_str()),
+        Some("contosohr"),
+        "the winning source of jobTitle"
+    );
+    keys(&mut app, "g c");
+    assert_eq!(app.state.pane, PaneId::Connections);
+    assert_eq!(
+        app.state.selected_connection().map(|r| r.id.as_str()),
+        Some("contosohr")
+    );
+    keys(&mut app, "backspace backspace");
+    assert_eq!(app.state.pane, PaneId::People);
+    let profile = app
+        .state
+        .people
+        .profile
+        .as_ref()
+        .expect("the profile again");
+    assert_eq!(profile.cursor.selected, title, "on the same property");
+    // y copies the value under the cursor, sanitised, as one OSC 52 sequence.
+    let effects = app.dispatch(Action::Key(KeyChord::char('y')));
+    let copied = effects
+        .iter()
+        .find_map(|e| match e {
+            peoplectl::tui::effect::Effect::Yank(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("a yank");
+    assert_eq!(copied, "Senior Software Engineer");
+    assert_eq!(
+        peoplectl::tui::terminal::osc52(&copied),
+        "\x1b]52;c;U2VuaW9yIFNvZnR3YXJlIEVuZ2luZWVy\x07"
+    );
+}
+
+#[tokio::test]
+async fn the_people_list_sorts_by_entra_title_and_keeps_the_cursor() {
+    let (mut app, _handle) = demo_app(false).await;
+    keys(&mut app, "4 /");
+    type_text(&mut app, "alex wilber");
+    keys(&mut app, "enter esc");
+    // Enter opened the profile; esc closed it, keeping the search.
+    let alex = app.state.people.list.selected;
+    let upn = |s: &AppState, n: usize| {
+        s.people
+            .index
+            .matched(n)
+            .map(|u| u.user_principal_name.to_string())
+    };
+    assert_eq!(
+        upn(&app.state, alex).as_deref(),
+        Some("alex.wilber@contoso.com")
+    );
+    keys(&mut app, "esc");
+    let at = |s: &AppState| upn(s, s.people.list.selected);
+    let before = at(&app.state);
+    keys(&mut app, "> > >");
+    assert_eq!(
+        app.state.view(PaneId::People).sort,
+        Some((2, false)),
+        "by ENTRA TITLE"
+    );
+    assert_eq!(at(&app.state), before, "the cursor stayed on the person");
+    let titles: Vec<String> = (0..app.state.people.index.match_count())
+        .filter_map(|n| app.state.people.index.matched(n))
+        .filter_map(|u| u.job_title.as_deref().map(str::to_lowercase))
+        .collect();
+    assert!(
+        titles.windows(2).all(|w| w[0] <= w[1]),
+        "sorted: {titles:?}"
+    );
 }

@@ -1,4 +1,5 @@
-//! Every pane, popup and wizard step at 80x24 and 160x48 (insta), plus style assertions.
+//! Every pane, popup and wizard step at 80x24 and 160x48 (insta), the views of a daily tool
+//! at 60x20 too, plus style assertions.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use peoplectl::ops::{StepReport, StepStatus};
 use peoplectl::people::precedence::PrecedenceList;
 use peoplectl::tui::action::{Action, ApplyFailure};
 use peoplectl::tui::app::App;
+use peoplectl::tui::clock::Clock;
 use peoplectl::tui::keymap::{KeyChord, Keymap};
 use peoplectl::tui::state::{
     AppState, ImpactState, LoadState, Popup, RegisterStage, RemovalStep, SessionInfo, SetupStage,
@@ -22,6 +24,8 @@ use ratatui::style::{Color, Modifier};
 
 const WAIT: Duration = Duration::from_secs(60);
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+/// The views made for daily use over SSH are checked at a small terminal too.
+const SIZES3: [(u16, u16); 3] = [(60, 20), (80, 24), (160, 48)];
 
 async fn demo_app(read_only: bool) -> (App, EmulatorHandle) {
     let handle = emulator::start(EmulatorConfig {
@@ -51,6 +55,8 @@ async fn demo_app(read_only: bool) -> (App, EmulatorHandle) {
         Theme::default(),
         (80, 24),
     );
+    // "read 3 s ago" would differ from run to run: time stands still unless a test moves it.
+    app.state.clock = Clock::manual();
     app.start();
     assert!(
         app.run_until(WAIT, |s| {
@@ -96,11 +102,20 @@ fn snap_tight(name: &str, state: &AppState) {
 
 /// Snapshots the state at both sizes.
 fn snap(name: &str, state: &AppState) {
+    snap_at(name, state, &SIZES);
+}
+
+/// Snapshots the state at 60x20, 80x24 and 160x48.
+fn snap3(name: &str, state: &AppState) {
+    snap_at(name, state, &SIZES3);
+}
+
+fn snap_at(name: &str, state: &AppState, sizes: &[(u16, u16)]) {
     assert!(
         state.jobs.is_empty(),
         "{name}: spinners would make it flaky"
     );
-    for (w, h) in SIZES {
+    for &(w, h) in sizes {
         // Files are named for the screen alone (`people@80x24.snap`), not for this module's path.
         insta::with_settings!({ prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(format!("{name}@{w}x{h}"), text(&buffer(state, w, h)));
@@ -141,7 +156,7 @@ async fn settle(app: &mut App) {
 }
 
 fn select_connection(app: &mut App, id: &str) {
-    keys(app, "1 g");
+    keys(app, "1 home");
     let pos = app
         .state
         .connections
@@ -203,8 +218,68 @@ async fn profiles() {
             snap("popup_sign_in_needed", &app.state);
             key(&mut app, "esc");
         }
-        snap(name, &app.state);
+        snap3(name, &app.state);
     }
+    // The cursor on the second phone number, then its detail: every source in rank order.
+    keys(&mut app, "4 esc esc /");
+    key(&mut app, "ctrl-u");
+    type_text(&mut app, "alex wilber");
+    key(&mut app, "enter");
+    settle(&mut app).await;
+    let view = app
+        .state
+        .people
+        .profile
+        .as_ref()
+        .and_then(|p| p.view.loaded().cloned())
+        .expect("profile");
+    let phone = view
+        .rows
+        .iter()
+        .position(|r| r.label == "phones" && r.item.is_some_and(|(i, _)| i == 1))
+        .expect("a second phone");
+    for _ in 0..phone {
+        key(&mut app, "j");
+    }
+    snap3("profile_cursor_on_a_phone", &app.state);
+    key(&mut app, "enter");
+    snap3("profile_property_detail", &app.state);
+    keys(&mut app, "esc home");
+    key(&mut app, "enter");
+    snap3("profile_property_detail_job_title", &app.state);
+}
+
+#[tokio::test]
+async fn daily_views() {
+    let (mut app, _h) = demo_app(false).await;
+    // A row whole, the palette's objects, sorted and scrolled columns, the message log and
+    // the session.
+    select_connection(&mut app, "talentlegacy");
+    key(&mut app, "v");
+    snap3("view_connection_in_full", &app.state);
+    keys(&mut app, "esc 2 j v");
+    snap3("view_source_in_full", &app.state);
+    keys(&mut app, "esc 3");
+    settle(&mut app).await;
+    keys(&mut app, "G enter");
+    snap3("view_precedence_entry_in_full", &app.state);
+    keys(&mut app, "esc 1 :");
+    type_text(&mut app, "connection tal");
+    snap3("palette_connection_tal", &app.state);
+    key(&mut app, "ctrl-u");
+    type_text(&mut app, "doctor");
+    snap3("palette_doctor", &app.state);
+    key(&mut app, "ctrl-u");
+    type_text(&mut app, "people alex");
+    snap3("palette_people_alex", &app.state);
+    keys(&mut app, "esc 1 > > S right");
+    snap3("connections_sorted_by_name_descending_scrolled", &app.state);
+    keys(&mut app, "i");
+    snap3("view_session", &app.state);
+    keys(&mut app, "esc L");
+    snap3("view_messages", &app.state);
+    keys(&mut app, "esc g");
+    snap3("goto_pending", &app.state);
 }
 
 #[tokio::test]
@@ -450,9 +525,35 @@ async fn syncs() {
     snap("syncs_idle", &app.state);
     key(&mut app, "s");
     settle(&mut app).await;
-    snap("syncs_done", &app.state);
+    // How long the run took is real time; fix it so the picture stays the same.
+    if let Some(Some(Ok(report))) = app
+        .state
+        .syncs
+        .runs
+        .get_mut("contosohr")
+        .map(|r| r.report.as_mut())
+    {
+        report.seconds = 12.3;
+    }
+    snap3("syncs_done", &app.state);
     key(&mut app, "enter");
-    snap("sync_report", &app.state);
+    snap3("sync_report", &app.state);
+    // The run whole: its timing, counts and every row error (its paths are temp dirs, so
+    // this one is checked by content, not by picture).
+    keys(&mut app, "esc v");
+    let Some(Popup::Text(v)) = app.state.popups.last() else {
+        panic!("the run in full");
+    };
+    let all: Vec<&str> = v.lines.iter().map(|l| l.text.as_str()).collect();
+    let all = all.join("\n");
+    for expected in [
+        "took             12.3 s",
+        "hr-export.csv",
+        "line 59 (Email)",
+        "line 303",
+    ] {
+        assert!(all.contains(expected), "{expected} in:\n{all}");
+    }
 }
 
 #[tokio::test]

@@ -29,3 +29,29 @@ fn arrows_move_in_the_filtered_list_while_typing() {
     assert_eq!(s.sources.list.selected, 1);
     assert_eq!(s.sources.filter.input.text, "t", "arrows are not typed");
 }
+
+#[test]
+fn search_fields_stop_at_their_limit_and_keep_what_was_typed() {
+    use crate::tui::state::{Popup, TextInput};
+    let mut s = state(false);
+    key(&mut s, "/");
+    let long = "t".repeat(TextInput::MAX_QUERY + 10);
+    type_text(&mut s, &long);
+    assert_eq!(
+        s.connections.filter.input.text,
+        long[..TextInput::MAX_QUERY],
+        "the rest is refused, not wrapped around"
+    );
+    key(&mut s, "backspace");
+    assert_eq!(
+        s.connections.filter.input.text.chars().count(),
+        TextInput::MAX_QUERY - 1
+    );
+    key(&mut s, "esc");
+    key(&mut s, ":");
+    type_text(&mut s, &"é".repeat(TextInput::MAX_QUERY + 1));
+    let Some(Popup::Palette(p)) = s.popups.last() else {
+        panic!("palette");
+    };
+    assert_eq!(p.input.text.chars().count(), TextInput::MAX_QUERY);
+}

@@ -1,13 +1,16 @@
 //! Pure tests of `update`, by feature: keys in, state and effects out, no emulator.
 
 mod filter;
+mod jump;
 mod nav;
 mod precedence;
 mod problems;
 mod profile;
+mod refresh;
 mod removal;
 mod setup;
 mod sync;
+mod view;
 
 use std::sync::Arc;
 
@@ -121,7 +124,7 @@ fn works(effects: &[Effect]) -> Vec<&Work> {
         .iter()
         .filter_map(|e| match e {
             Effect::Job { work, .. } => Some(work),
-            Effect::SetMouse(_) | Effect::CancelSync(_) => None,
+            _ => None,
         })
         .collect()
 }

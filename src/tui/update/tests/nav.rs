@@ -89,3 +89,27 @@ fn a_device_code_prompt_shows_until_the_sign_in_completes() {
     );
     assert!(s.popups.is_empty(), "signed in: the code is gone");
 }
+
+#[test]
+fn the_footer_keeps_the_panes_write_actions_at_60_columns() {
+    let mut s = state(false);
+    let hints = |s: &crate::tui::state::AppState, w: usize| -> Vec<String> {
+        crate::tui::ui::footer_hints(s, w)
+            .into_iter()
+            .map(|(k, d)| format!("{k} {d}"))
+            .collect()
+    };
+    let wide = hints(&s, 160);
+    assert!(wide.contains(&"q quit".to_owned()) && wide.contains(&"? help".to_owned()));
+    let narrow = hints(&s, 60);
+    for h in ["n new", "R register", "s sync", "d remove", "? more"] {
+        assert!(narrow.contains(&h.to_owned()), "{h} in {narrow:?}");
+    }
+    let used: usize = narrow.iter().map(|h| h.chars().count() + 2).sum::<usize>() + 1;
+    assert!(used <= 60, "{narrow:?}");
+    key(&mut s, "3");
+    let narrow = hints(&s, 60);
+    for h in ["K up", "J down", "a apply", "u discard"] {
+        assert!(narrow.contains(&h.to_owned()), "{h} in {narrow:?}");
+    }
+}

@@ -119,7 +119,7 @@ fn the_apply_dialog_shows_a_list_that_changed_in_graph_and_does_not_write() {
     };
     assert_eq!(c.actual, moved);
     // A second removal is refused while one is staged (the two would mix).
-    keys(&mut s, "esc g d");
+    keys(&mut s, "esc home d");
     assert!(
         s.status.as_ref().is_some_and(|st| st.error),
         "{:?}",
