@@ -308,9 +308,9 @@ pub fn span(d: Duration) -> String {
     match m {
         0 => "under a minute".to_owned(),
         1..=59 => format!("{m} min"),
-        60..=1439 if m % 60 == 0 => format!("{} h", m / 60),
+        60..=1439 if m.is_multiple_of(60) => format!("{} h", m / 60),
         60..=1439 => format!("{} h {} min", m / 60, m % 60),
-        _ if (m / 60) % 24 == 0 => format!("{} d", m / 1440),
+        _ if (m / 60).is_multiple_of(24) => format!("{} d", m / 1440),
         _ => format!("{} d {} h", m / 1440, (m / 60) % 24),
     }
 }
