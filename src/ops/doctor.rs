@@ -1,5 +1,5 @@
-//! Cross-checks of the three lists: every way they can disagree, with a severity and the exact
-//! command that fixes it.
+//! Cross-checks of the three lists, and stuck work (`stuck.rs`): every way they can disagree or
+//! hang, with a severity and the exact command that fixes it.
 
 use serde::Serialize;
 
