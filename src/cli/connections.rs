@@ -194,8 +194,16 @@ async fn create(session: &Session, args: CreateArgs) -> Result<Exit, CliError> {
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let chatty = !session.printer.json();
+    let (log, created) = (session.work_log(), id.as_str().to_owned());
     let printer = tokio::spawn(async move {
         while let Some(event) = rx.recv().await {
+            if crate::ops::stuck::is_creation(&event) {
+                if let Err(e) = crate::ops::stuck::note_created(&log, &created) {
+                    say!(
+                        "peoplectl: {e} (the connection stands; `peoplectl doctor` will not know when it was created)"
+                    );
+                }
+            }
             if let (true, crate::ops::Event::Step { step, detail, .. }) = (chatty, &event) {
                 say!("  {step}: {}", shown(detail));
             }

@@ -302,6 +302,15 @@ pub fn created_connection(steps: &[super::StepReport]) -> bool {
         .any(|s| s.step == "connection" && s.status == super::StepStatus::Done)
 }
 
+/// True when this setup progress event says the connection was just created: the front ends
+/// note the creation then, not after the schema wait (which may take 20 minutes, or fail).
+pub fn is_creation(event: &super::Event) -> bool {
+    matches!(
+        event,
+        super::Event::Step { step, status: super::StepStatus::Done, .. } if step == "connection"
+    )
+}
+
 /// "12 min", "3 h 5 min", "2 d 4 h".
 pub fn span(d: Duration) -> String {
     let m = d.as_secs() / 60;
@@ -340,10 +349,18 @@ pub fn check_draft(view: &ConnectionView, work: Option<&Work>) -> Problem {
     }
     if let Some(running) = last.filter(|op| op.status == OperationStatus::Inprogress) {
         let since = work.and_then(|w| {
-            let at = w
+            // Seen running since then; and when peoplectl created the connection and this is
+            // its only operation, peoplectl's setup started it right after creating it.
+            let seen = w.log.operation_since(id, &running.id);
+            let created = w
                 .log
-                .operation_since(id, &running.id)
-                .or_else(|| w.log.draft_since(id).map(|(at, _)| at))?;
+                .draft_since(id)
+                .filter(|(_, ours)| *ours && view.operations.len() == 1)
+                .map(|(at, _)| at);
+            let at = match (seen, created) {
+                (Some(a), Some(b)) => a.min(b),
+                (a, b) => a.or(b)?,
+            };
             Some(age(w.now, at))
         });
         return match since {
@@ -575,6 +592,36 @@ mod tests {
             check_draft(&retried, Some(&work)).code,
             "schemaProvisioning"
         );
+    }
+
+    #[test]
+    fn the_first_operation_of_a_connection_peoplectl_created_runs_from_its_creation() {
+        let mut log = WorkLog::default();
+        log.record_created("hr", T0);
+        let one = view(
+            "hr",
+            ConnectionState::Draft,
+            &[("op1", OperationStatus::Inprogress)],
+        );
+        // First seen running only half an hour later (no doctor ran meanwhile).
+        log.observe(&snapshot(vec![one.clone()]), T0 + minutes(30));
+        let work = Work {
+            log: log.clone(),
+            now: T0 + minutes(31),
+        };
+        let p = check_draft(&one, Some(&work));
+        assert_eq!(p.code, "schemaOperationStuck");
+        assert!(p.message.contains("at least 31 min"), "{}", p.message);
+        // A second operation was not necessarily started at creation: timed from its sighting.
+        let two = view(
+            "hr",
+            ConnectionState::Draft,
+            &[
+                ("op0", OperationStatus::Failed),
+                ("op1", OperationStatus::Inprogress),
+            ],
+        );
+        assert_eq!(check_draft(&two, Some(&work)).code, "schemaProvisioning");
     }
 
     #[test]

@@ -236,11 +236,22 @@ async fn forwarding<T, F: Future<Output = T>>(
     wrap: fn(Event) -> Action,
     run: impl FnOnce(Progress) -> F,
 ) -> T {
+    forwarding_observed(tx, wrap, |_| {}, run).await
+}
+
+/// [`forwarding`], with `observe` seeing each event first (as it happens, not at the end).
+async fn forwarding_observed<T, F: Future<Output = T>>(
+    tx: &UnboundedSender<Action>,
+    wrap: fn(Event) -> Action,
+    observe: impl Fn(&Event) + Send + 'static,
+    run: impl FnOnce(Progress) -> F,
+) -> T {
     let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
     let forward = {
         let tx = tx.clone();
         tokio::spawn(async move {
             while let Some(event) = erx.recv().await {
+                observe(&event);
                 let _ = tx.send(wrap(event));
             }
         })
@@ -256,15 +267,6 @@ async fn forwarding<T, F: Future<Output = T>>(
 fn note_removal(path: &std::path::Path, report: &crate::ops::remove::RemoveReport) {
     if stuck::deleted_connection(&report.steps) {
         if let Err(e) = stuck::note_deleted(path, &report.connection) {
-            tracing::warn!(error = %e, "the work log could not be kept");
-        }
-    }
-}
-
-/// Notes in the work log a connection this setup created.
-fn note_setup(path: &std::path::Path, id: &str, steps: &[crate::ops::StepReport]) {
-    if stuck::created_connection(steps) {
-        if let Err(e) = stuck::note_created(path, id) {
             tracing::warn!(error = %e, "the work log could not be kept");
         }
     }
@@ -405,14 +407,20 @@ async fn perform(
         )),
         Work::Setup(request) => {
             let id = request.id.as_str().to_owned();
-            let result = forwarding(tx, Action::SetupProgress, |p| async move {
+            let log = work_log.map(std::path::Path::to_path_buf);
+            let note = move |event: &Event| {
+                if let Some(path) = log.as_deref().filter(|_| stuck::is_creation(event)) {
+                    // The log only informs `doctor`: a failure to write it is logged.
+                    if let Err(e) = stuck::note_created(path, &id) {
+                        tracing::warn!(error = %e, "the work log could not be kept");
+                    }
+                }
+            };
+            let result = forwarding_observed(tx, Action::SetupProgress, note, |p| async move {
                 execute_setup(client, &request, &p).await
             })
             .await
             .map_err(|e| ops_message(&e));
-            if let (Some(path), Ok(steps)) = (work_log, &result) {
-                note_setup(path, &id, steps);
-            }
             send(Action::SetupFinished(result));
         }
         // Run by `run_sync`, which holds the cancellation token.

@@ -180,6 +180,13 @@ async fn doctor_finds_a_draft_long_after_creation() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let noted = WorkLog::load(&cli.work_log())
+        .unwrap()
+        .draft_since("hrdraft");
+    assert!(
+        noted.is_some_and(|(_, ours)| ours),
+        "the creation is noted as peoplectl's"
+    );
     let (_, young) = cli.findings("hrdraft").await;
     assert!(
         young.iter().all(|p| p["code"] != "draftStuck"),
