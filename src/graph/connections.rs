@@ -97,10 +97,11 @@ pub struct ConnectionPatch {
     pub description: Option<String>,
 }
 
-/// A connection schema.
+/// A connection schema as Graph sends and takes it (`people::schema::Schema` is what it means
+/// for profiles).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct Schema {
+pub struct WireSchema {
     #[serde(default = "external_item_base_type")]
     pub base_type: String,
     #[serde(default, deserialize_with = "null_as_empty")]
@@ -349,7 +350,7 @@ impl GraphClient {
     pub async fn patch_schema(
         &self,
         id: &str,
-        schema: &Schema,
+        schema: &WireSchema,
     ) -> Result<OperationRef, GraphError> {
         let call = Call::new(
             format!("register schema of connection '{id}'"),
@@ -381,7 +382,7 @@ impl GraphClient {
 
     /// Reads a connection's schema. Asks for evolvable enum members, or Graph would mask every
     /// `person*` label (they come after `unknownFutureValue`) as `unknownFutureValue`.
-    pub async fn get_schema(&self, id: &str) -> Result<Schema, GraphError> {
+    pub async fn get_schema(&self, id: &str) -> Result<WireSchema, GraphError> {
         let call = Call::new(
             format!("get schema of connection '{id}'"),
             Method::GET,

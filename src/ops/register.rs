@@ -9,7 +9,7 @@ use super::lock::precedence_lock;
 use super::reorder::write_list;
 use super::snapshot::{PrecedenceSetting, read_precedence};
 use super::{OpsError, Progress, StepReport, StepStatus};
-use crate::graph::connections::{ConnectionState, ExternalConnection, Schema};
+use crate::graph::connections::{ConnectionState, ExternalConnection, WireSchema};
 use crate::graph::sources::NewProfileSource;
 use crate::graph::{ApiVersion, GraphClient};
 use crate::people::ids::SourceId;
@@ -76,7 +76,7 @@ impl RegisterPlan {
 
 /// Why a connection cannot feed profiles: not a people connection, no `personAccount`
 /// property, not `ready`. Empty when it can.
-pub fn guard(connection: &ExternalConnection, schema: Option<&Schema>) -> Vec<String> {
+pub fn guard(connection: &ExternalConnection, schema: Option<&WireSchema>) -> Vec<String> {
     let id = &connection.id;
     let mut reasons = Vec::new();
     if !connection.is_people() {
@@ -369,7 +369,7 @@ mod tests {
         }
     }
 
-    fn schema(label: &str) -> Schema {
+    fn schema(label: &str) -> WireSchema {
         serde_json::from_value(serde_json::json!({
             "baseType": "microsoft.graph.externalItem",
             "properties": [{"name": "acct", "type": "string", "labels": [label]}]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{Event, OpsError, Progress, StepReport, StepStatus};
-use crate::graph::connections::{ConnectionState, NewConnection, OperationStatus, Schema};
+use crate::graph::connections::{ConnectionState, NewConnection, OperationStatus, WireSchema};
 use crate::graph::{ApiVersion, GraphClient};
 use crate::people::entities::EntityKind;
 use crate::people::ids::ConnectionId;
@@ -72,7 +72,7 @@ pub const DEFAULT_KINDS: [EntityKind; 8] = [
 ];
 
 /// The schema a choice registers.
-pub fn schema_for(choice: SchemaChoice) -> Result<Option<Schema>, OpsError> {
+pub fn schema_for(choice: SchemaChoice) -> Result<Option<WireSchema>, OpsError> {
     let contract = match choice {
         SchemaChoice::Labels => Contract::Labels,
         SchemaChoice::Preview => Contract::Preview,
@@ -240,7 +240,7 @@ pub async fn execute_setup(
 }
 
 /// True when `current` already has every property of `wanted` with the same type and labels.
-fn has_all(current: &Schema, wanted: &Schema) -> bool {
+fn has_all(current: &WireSchema, wanted: &WireSchema) -> bool {
     wanted.properties.iter().all(|w| {
         current.properties.iter().any(|c| {
             c.name.eq_ignore_ascii_case(&w.name)

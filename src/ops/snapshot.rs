@@ -3,7 +3,8 @@
 use futures::{StreamExt, TryFutureExt};
 
 use crate::graph::connections::{
-    ConnectionOperation, ConnectionState, ExternalConnection, OperationStatus, PublicError, Schema,
+    ConnectionOperation, ConnectionState, ExternalConnection, OperationStatus, PublicError,
+    WireSchema,
 };
 use crate::graph::settings::ProfilePropertySetting;
 use crate::graph::sources::ProfileSource;
@@ -20,7 +21,7 @@ const SCHEMA_READS: usize = 8;
 pub struct ConnectionView {
     pub connection: ExternalConnection,
     /// The schema, when one is registered and readable.
-    pub schema: Option<Schema>,
+    pub schema: Option<WireSchema>,
     /// Why the schema could not be read, when it could not.
     pub schema_error: Option<String>,
     pub contract: Contract,
@@ -192,7 +193,7 @@ async fn read_view(client: &GraphClient, connection: ExternalConnection) -> Conn
 
 /// A wire schema as the rules engine's own type (it never sees wire DTOs), crossing over as
 /// JSON: both follow Graph's shape.
-pub fn engine_schema(schema: &Schema) -> Option<people_schema::Schema> {
+pub fn engine_schema(schema: &WireSchema) -> Option<people_schema::Schema> {
     serde_json::to_value(schema)
         .ok()
         .and_then(|v| serde_json::from_value(v).ok())

@@ -82,26 +82,33 @@ pub fn list_rows<'a, 't>(
     if let Some(text) = empty {
         lines.push(Line::styled(text, theme.style(Role::Dim)));
     }
-    let selected = theme.style(Role::Selected);
     for r in rows {
-        let cells = r
-            .cells
-            .into_iter()
-            .map(|(text, role)| {
-                let style = theme.style(role);
-                (
-                    text,
-                    if r.selected {
-                        style.patch(selected)
-                    } else {
-                        style
-                    },
-                )
-            })
-            .collect();
-        lines.push(row(cells, widths, theme));
+        lines.push(row(styled(r.cells, r.selected, *theme), widths, theme));
     }
     lines
+}
+
+/// Cells with their roles' styles, the selection's laid over them on the selected row.
+fn styled<'t>(
+    cells: impl IntoIterator<Item = (Cow<'t, str>, Role)>,
+    selected: bool,
+    theme: Theme,
+) -> Vec<(Cow<'t, str>, Style)> {
+    let highlight = theme.style(Role::Selected);
+    cells
+        .into_iter()
+        .map(|(text, role)| {
+            let style = theme.style(role);
+            (
+                text,
+                if selected {
+                    style.patch(highlight)
+                } else {
+                    style
+                },
+            )
+        })
+        .collect()
 }
 
 /// A list pane's table at a width: the columns shown after a sideways scroll, their headings
@@ -149,27 +156,14 @@ impl PaneTable {
         if let Some(text) = empty {
             lines.push(Line::styled(text, theme.style(Role::Dim)));
         }
-        let selected = theme.style(Role::Selected);
         for r in rows {
             let mut cells: Vec<Option<(Cow<'t, str>, Role)>> =
                 r.cells.into_iter().map(Some).collect();
             let picked = self
                 .window
                 .iter()
-                .filter_map(|&i| cells.get_mut(i).and_then(Option::take))
-                .map(|(text, role)| {
-                    let style = theme.style(role);
-                    (
-                        text,
-                        if r.selected {
-                            style.patch(selected)
-                        } else {
-                            style
-                        },
-                    )
-                })
-                .collect();
-            lines.push(row(picked, &self.widths, theme));
+                .filter_map(|&i| cells.get_mut(i).and_then(Option::take));
+            lines.push(row(styled(picked, r.selected, *theme), &self.widths, theme));
         }
         lines
     }

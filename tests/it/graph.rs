@@ -11,7 +11,7 @@ use peoplectl::emulator::SeedKind;
 use peoplectl::graph::batch::BatchRequest;
 use peoplectl::graph::client::{Call, GraphClient};
 use peoplectl::graph::connections::{
-    ConnectionPatch, ConnectionState, NewConnection, OperationStatus, Schema, SchemaProperty,
+    ConnectionPatch, ConnectionState, NewConnection, OperationStatus, SchemaProperty, WireSchema,
 };
 use peoplectl::graph::items::{Acl, ExternalItem, ItemContent};
 use peoplectl::graph::retry::RetryPolicy;
@@ -29,8 +29,8 @@ fn fast_retries(client: &GraphClient) -> GraphClient {
     })
 }
 
-fn people_schema() -> Schema {
-    Schema {
+fn people_schema() -> WireSchema {
+    WireSchema {
         base_type: "microsoft.graph.externalItem".into(),
         properties: vec![
             SchemaProperty {
