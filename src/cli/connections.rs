@@ -194,8 +194,16 @@ async fn create(session: &Session, args: CreateArgs) -> Result<Exit, CliError> {
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let chatty = !session.printer.json();
+    let (log, created) = (session.work_log(), id.as_str().to_owned());
     let printer = tokio::spawn(async move {
         while let Some(event) = rx.recv().await {
+            if crate::ops::stuck::is_creation(&event) {
+                if let Err(e) = crate::ops::stuck::note_created(&log, &created) {
+                    say!(
+                        "peoplectl: {e} (the connection stands; `peoplectl doctor` will not know when it was created)"
+                    );
+                }
+            }
             if let (true, crate::ops::Event::Step { step, detail, .. }) = (chatty, &event) {
                 say!("  {step}: {}", shown(detail));
             }
@@ -209,6 +217,13 @@ async fn create(session: &Session, args: CreateArgs) -> Result<Exit, CliError> {
     .await;
     let _ = printer.await;
     let steps = result?;
+    if crate::ops::stuck::created_connection(&steps) {
+        if let Err(e) = crate::ops::stuck::note_created(&session.work_log(), id.as_str()) {
+            say!(
+                "peoplectl: {e} (the connection stands; `peoplectl doctor` will not know when it was created)"
+            );
+        }
+    }
     super::sources::print_steps(session, id.as_str(), false, &steps, None)?;
     Ok(Exit::Ok)
 }
@@ -226,6 +241,9 @@ async fn delete(session: &Session, id: &str) -> Result<Exit, CliError> {
         )));
     }
     session.client.delete_connection(id).await?;
+    if let Err(e) = crate::ops::stuck::note_deleted(&session.work_log(), id) {
+        say!("peoplectl: {e} (the deletion stands; `peoplectl doctor` will not know it was ours)");
+    }
     session.printer.result(
         &serde_json::json!({"connection": id, "deleted": true}),
         || format!("Connection '{id}' deleted.\n"),

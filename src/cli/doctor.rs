@@ -1,12 +1,16 @@
-//! `peoplectl doctor`: every disagreement between the three lists, with the command that fixes it.
+//! `peoplectl doctor`: every disagreement between the three lists and all stuck work, with the
+//! command that fixes each.
 
 use serde::Serialize;
 
+use super::output::say;
 use super::table::{Table, terminal_width};
 use super::{CliError, Exit, Printer, Session};
 use crate::ops::doctor::{Problem, diagnose};
 use crate::ops::snapshot::read_snapshot;
+use crate::ops::stuck;
 use crate::text::{shown, wrap_indented};
+use time::OffsetDateTime;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -14,7 +18,14 @@ struct Report<'a> {
 }
 
 pub(super) async fn run(session: &Session) -> Result<Exit, CliError> {
-    let snapshot = read_snapshot(&session.client).await?;
+    let mut snapshot = read_snapshot(&session.client).await?;
+    if let Some(e) = stuck::attach(
+        &mut snapshot,
+        &session.work_log(),
+        OffsetDateTime::now_utc(),
+    ) {
+        say!("peoplectl: {e}; stuck work is judged without peoplectl's record of it");
+    }
     let problems = diagnose(&snapshot);
     session.printer.result(
         &Report {
@@ -22,7 +33,7 @@ pub(super) async fn run(session: &Session) -> Result<Exit, CliError> {
         },
         || {
             if problems.is_empty() {
-                return "No problems: connections, profile sources and precedence agree.\n".into();
+                return "No problems: connections, profile sources and precedence agree, and no work is stuck.\n".into();
             }
             let width = terminal_width();
             let mut out = String::new();

@@ -489,6 +489,12 @@ pub struct Session {
 }
 
 impl Session {
+    /// peoplectl's record of work in flight for this context (`ops::stuck`).
+    pub fn work_log(&self) -> std::path::PathBuf {
+        let context = self.context.as_ref().map_or("default", |(name, _)| name);
+        crate::ops::stuck::WorkLog::path(&self.data_dir, context)
+    }
+
     /// Fails with exit 4 when `--read-only` forbids a write.
     pub fn check_writable(&self, what: &str) -> Result<(), CliError> {
         if self.read_only {

@@ -10,6 +10,7 @@ use super::sources::print_steps;
 use super::{CliError, Exit, Session};
 use crate::ops::impact::ImpactSummary;
 use crate::ops::remove::{Scope, execute_remove, plan_with_impact};
+use crate::ops::stuck;
 use crate::ops::{Event, Progress, StepStatus};
 use crate::text::shown;
 
@@ -113,6 +114,13 @@ async fn remove(
     });
     let (report, error) = execute_remove(&session.client, id, scope, &Progress::channel(tx)).await;
     let _ = printer.await;
+    if stuck::deleted_connection(&report.steps) {
+        if let Err(e) = stuck::note_deleted(&session.work_log(), id) {
+            say!(
+                "peoplectl: {e} (the removal stands; `peoplectl doctor` will not know it was ours)"
+            );
+        }
+    }
     print_steps(session, id, false, &report.steps, plan.impact.as_ref())?;
     match error {
         None => Ok(Exit::Ok),

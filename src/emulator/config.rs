@@ -67,6 +67,11 @@ pub struct EmulatorConfig {
     /// How long a deleted connection's data keeps showing on profiles (the documented "delays
     /// can be expected").
     pub deleted_connection_linger_ms: u64,
+    /// How long `GET /external/connections` (and GET by id) still serve a deleted connection:
+    /// Microsoft says a deleted connector is removed "but delays can be expected" and whether
+    /// deletion is asynchronous on the API side is UNCONFIRMED (graph-api §1.3). 0 (gone at
+    /// once) unless set.
+    pub deleted_connection_listed_ms: u64,
 }
 
 /// The propagation delay of `--demo` and `peoplectl emulator`: long enough to see data pending,
@@ -97,6 +102,7 @@ impl Default for EmulatorConfig {
             page_size: None,
             propagation_delay_ms: 0,
             deleted_connection_linger_ms: 0,
+            deleted_connection_listed_ms: 0,
         }
     }
 }
@@ -149,6 +155,9 @@ pub struct EmulatorArgs {
     /// How long a deleted connection's data keeps showing on profiles.
     #[arg(long, default_value_t = DEMO_PROPAGATION_DELAY_MS, value_name = "MS")]
     pub deletion_linger_ms: u64,
+    /// How long the connections list still shows a deleted connection.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub deletion_listed_ms: u64,
 }
 
 impl From<EmulatorArgs> for EmulatorConfig {
@@ -168,6 +177,7 @@ impl From<EmulatorArgs> for EmulatorConfig {
             page_size: args.page_size,
             propagation_delay_ms: args.propagation_delay_ms,
             deleted_connection_linger_ms: args.deletion_linger_ms,
+            deleted_connection_listed_ms: args.deletion_listed_ms,
             ..Self {
                 seed: SeedKind::Demo,
                 ..Self::default()

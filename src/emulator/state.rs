@@ -108,6 +108,8 @@ pub(crate) struct State {
     pub profile_edits: BTreeMap<String, Vec<super::profile::ProfileEdit>>,
     /// Deleted connections whose data profiles still show, each until its instant.
     pub departed: Vec<(Connection, Instant)>,
+    /// Deleted connections Graph still lists, each until its instant (without their items).
+    pub unlisting: Vec<(Connection, Instant)>,
 }
 
 impl State {
@@ -120,6 +122,31 @@ impl State {
                 .filter(move |(_, until)| *until > now)
                 .map(|(c, _)| c),
         )
+    }
+
+    /// A deleted connection the list still shows at `now`, unless one of that id exists again.
+    pub fn still_listed(&self, id: &str, now: Instant) -> Option<&Connection> {
+        if self.connection(id).is_some() {
+            return None;
+        }
+        self.unlisting
+            .iter()
+            .find(|(c, until)| *until > now && c.id.eq_ignore_ascii_case(id))
+            .map(|(c, _)| c)
+    }
+
+    /// Every connection `GET /external/connections` shows at `now`: the existing ones and the
+    /// deleted ones still listed, in id order.
+    pub fn listed_connections(&self, now: Instant) -> Vec<&Connection> {
+        let mut listed: Vec<&Connection> = self.connections.values().collect();
+        listed.extend(
+            self.unlisting
+                .iter()
+                .filter(|(c, until)| *until > now && self.connection(&c.id).is_none())
+                .map(|(c, _)| c),
+        );
+        listed.sort_by_key(|c| c.id.to_ascii_lowercase());
+        listed
     }
 
     pub fn connection(&self, id: &str) -> Option<&Connection> {

@@ -1,9 +1,10 @@
-//! Cross-checks of the three lists: every way they can disagree, with a severity and the exact
-//! command that fixes it.
+//! Cross-checks of the three lists, and stuck work (`stuck.rs`): every way they can disagree or
+//! hang, with a severity and the exact command that fixes it.
 
 use serde::Serialize;
 
 use super::snapshot::Snapshot;
+use super::stuck;
 use crate::graph::connections::ConnectionState;
 use crate::people::ids::SourceId;
 use crate::people::precedence::Problem as ListProblem;
@@ -91,7 +92,11 @@ impl FixAction {
 fn action_for(p: &Problem, snapshot: &Snapshot) -> FixAction {
     let list = snapshot.list();
     match p.code {
-        "schemaNotReady" | "schemaUnreadable" => FixAction::ShowConnection(p.subject.clone()),
+        "schemaNotReady"
+        | "schemaUnreadable"
+        | "schemaProvisioning"
+        | "schemaOperationStuck"
+        | "draftStuck" => FixAction::ShowConnection(p.subject.clone()),
         "notRegistered" | "notRanked" => FixAction::Register(p.subject.clone()),
         "orphanSource" => FixAction::RemoveSource(p.subject.clone()),
         "entraMissing" => FixAction::AddEntra,
@@ -124,6 +129,7 @@ fn action_for(p: &Problem, snapshot: &Snapshot) -> FixAction {
 pub fn diagnose(snapshot: &Snapshot) -> Vec<Problem> {
     let mut problems = Vec::new();
     check_connections(snapshot, &mut problems);
+    stuck::check(snapshot, &mut problems);
     check_sources(snapshot, &mut problems);
     check_precedence(snapshot, &mut problems);
     problems.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.subject.cmp(&b.subject)));
@@ -137,26 +143,17 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
     for view in &snapshot.connections {
         let c = &view.connection;
         let id = c.id.as_str();
+        if deleted_by_us(snapshot, id) {
+            // Being deleted: `stuck::check` says so, and nothing else about it matters now.
+            continue;
+        }
         let registered = snapshot.source(id).is_some();
         let people = view.is_people() || registered;
         if !people {
             continue;
         }
         if c.state == ConnectionState::Draft && view.schema.is_none() {
-            let why = view.failed_operation.as_ref().map_or_else(
-                || "its schema was never registered or its schema operation failed".to_owned(),
-                |e| format!("its schema operation failed: {}", e.summary()),
-            );
-            out.push(Problem {
-                action: FixAction::Command,
-                code: "schemaNotReady",
-                severity: Severity::Error,
-                subject: id.to_owned(),
-                message: format!(
-                    "connection '{id}' is still a draft, so it cannot take items: {why}"
-                ),
-                fix: recreate(id, &c.name, None),
-            });
+            out.push(stuck::check_draft(view, snapshot.work.as_ref()));
         }
         if let Some(err) = &view.schema_error {
             out.push(Problem {
@@ -258,6 +255,14 @@ fn check_connections(snapshot: &Snapshot, out: &mut Vec<Problem>) {
             });
         }
     }
+}
+
+/// True when peoplectl deleted this connection (Graph may list it for a while).
+fn deleted_by_us(snapshot: &Snapshot, id: &str) -> bool {
+    snapshot
+        .work
+        .as_ref()
+        .is_some_and(|w| w.log.deleted_at(id).is_some())
 }
 
 fn check_sources(snapshot: &Snapshot, out: &mut Vec<Problem>) {
@@ -383,7 +388,7 @@ fn ids_with_entra(snapshot: &Snapshot) -> String {
 
 /// The command that creates connection `id` anew with a labelled schema; with `then_remove`,
 /// a note to move the data and remove that old connection.
-fn recreate(id: &str, name: &str, then_remove: Option<&str>) -> String {
+pub(super) fn recreate(id: &str, name: &str, then_remove: Option<&str>) -> String {
     let mut c = CommandLine::peoplectl(["connections", "create"])
         .operand(id)
         .option("--name", name)

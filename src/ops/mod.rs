@@ -10,6 +10,7 @@ pub mod remove;
 pub mod reorder;
 pub mod setup;
 pub mod snapshot;
+pub mod stuck;
 pub mod views;
 
 use serde::Serialize;

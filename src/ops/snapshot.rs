@@ -3,7 +3,8 @@
 use futures::{StreamExt, TryFutureExt};
 
 use crate::graph::connections::{
-    ConnectionState, ExternalConnection, OperationStatus, PublicError, WireSchema,
+    ConnectionOperation, ConnectionState, ExternalConnection, OperationStatus, PublicError,
+    WireSchema,
 };
 use crate::graph::settings::ProfilePropertySetting;
 use crate::graph::sources::ProfileSource;
@@ -29,6 +30,9 @@ pub struct ConnectionView {
     /// The error of the last schema operation, when it failed (read for drafts only: a
     /// draft is where a failed operation leaves a connection).
     pub failed_operation: Option<PublicError>,
+    /// The schema operations, oldest first (read for drafts only, and only where Graph lists
+    /// them): a running or failed one is what keeps a draft a draft.
+    pub operations: Vec<ConnectionOperation>,
 }
 
 impl ConnectionView {
@@ -62,12 +66,22 @@ pub struct Snapshot {
     pub sources: Vec<ProfileSource>,
     /// `None` when the tenant has no nameless setting yet.
     pub precedence: Option<PrecedenceSetting>,
+    /// peoplectl's record of work in flight and the time the snapshot is judged at, when
+    /// attached ([`super::stuck::attach`]): what tells stuck work from work in progress.
+    pub work: Option<super::stuck::Work>,
 }
 
 impl Snapshot {
     /// The connection with this id.
     pub fn connection(&self, id: &str) -> Option<&ConnectionView> {
         self.connections.iter().find(|c| c.connection.id == id)
+    }
+
+    /// The connection with this id, compared case-insensitively as Graph compares them.
+    pub fn connection_any_case(&self, id: &str) -> Option<&ConnectionView> {
+        self.connections
+            .iter()
+            .find(|c| c.connection.id.eq_ignore_ascii_case(id))
     }
 
     /// The profile source with this source id (case-insensitively, as Graph keys compare).
@@ -122,6 +136,7 @@ pub async fn read_snapshot(client: &GraphClient) -> Result<Snapshot, GraphError>
         connections,
         sources,
         precedence,
+        work: None,
     })
 }
 
@@ -138,13 +153,10 @@ pub async fn read_precedence(
 async fn read_view(client: &GraphClient, connection: ExternalConnection) -> ConnectionView {
     // A draft connection has no schema yet; asking would only produce an error to hide.
     // Its operations say why: the last one failed, or none was ever started.
-    let mut failed_operation = None;
+    let mut operations = Vec::new();
     let (schema, schema_error) = if connection.state == ConnectionState::Draft {
         if let Ok(Some(ops)) = client.list_operations(&connection.id).await {
-            failed_operation = ops
-                .last()
-                .filter(|op| op.status == OperationStatus::Failed)
-                .map(|op| op.error.clone().unwrap_or_default());
+            operations = ops;
         }
         (None, None)
     } else {
@@ -157,6 +169,10 @@ async fn read_view(client: &GraphClient, connection: ExternalConnection) -> Conn
     let contract = engine_schema
         .as_ref()
         .map_or(Contract::None, people_schema::detect);
+    let failed_operation = operations
+        .last()
+        .filter(|op| op.status == OperationStatus::Failed)
+        .map(|op| op.error.clone().unwrap_or_default());
     let schema_problems = match (&engine_schema, contract) {
         (Some(s), Contract::Labels) => people_schema::validate(s, contract)
             .iter()
@@ -171,6 +187,7 @@ async fn read_view(client: &GraphClient, connection: ExternalConnection) -> Conn
         contract,
         schema_problems,
         failed_operation,
+        operations,
     }
 }
 

@@ -37,7 +37,11 @@ impl App {
         size: (u16, u16),
     ) -> Self {
         let (tx, rx) = unbounded_channel();
-        let runner = Runner::new(client, tx.clone(), info.read_only);
+        let work_log = info
+            .data_dir
+            .as_deref()
+            .map(|dir| crate::ops::stuck::WorkLog::path(dir, &info.context));
+        let runner = Runner::new(client, tx.clone(), info.read_only).with_work_log(work_log);
         Self {
             state: AppState::new(info, keymap, theme, size),
             runner,

@@ -20,6 +20,7 @@ use crate::ops::remove::{IMPACT_USERS, Scope, execute_remove, plan_with_impact};
 use crate::ops::reorder::{ReorderPlan, apply};
 use crate::ops::setup::{SetupRequest, execute_setup};
 use crate::ops::snapshot::{Snapshot, read_precedence, read_snapshot};
+use crate::ops::stuck;
 use crate::ops::{Event, OpsError, Progress};
 use crate::people::precedence::PrecedenceList;
 use crate::sync::CancellationToken;
@@ -114,6 +115,8 @@ pub struct Runner {
     client: GraphClient,
     tx: UnboundedSender<Action>,
     read_only: bool,
+    /// peoplectl's record of work in flight (`ops::stuck`), when the session has a data dir.
+    work_log: Option<Arc<std::path::Path>>,
     /// Cancellation of running syncs, by connection.
     syncs: Arc<std::sync::Mutex<std::collections::HashMap<String, CancellationToken>>>,
 }
@@ -129,8 +132,17 @@ impl Runner {
             client,
             tx,
             read_only,
+            work_log: None,
             syncs: Arc::default(),
         }
+    }
+
+    /// Keeps peoplectl's record of work in flight at `path`: snapshots are judged with it
+    /// (stuck work) and connections set up or removed here are noted in it.
+    #[must_use]
+    pub fn with_work_log(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.work_log = path.map(Arc::from);
+        self
     }
 
     /// Asks the running sync of `connection` to stop.
@@ -155,11 +167,12 @@ impl Runner {
             return;
         }
         let syncs = self.syncs.clone();
+        let work_log = self.work_log.clone();
         tokio::spawn(async move {
             if let Work::Sync(options) = work {
                 run_sync(&client, &options, &tx, &syncs).await;
             } else {
-                perform(&client, work, &tx).await;
+                perform(&client, work, &tx, work_log.as_deref()).await;
             }
             let _ = tx.send(Action::JobFinished(id));
         });
@@ -223,11 +236,22 @@ async fn forwarding<T, F: Future<Output = T>>(
     wrap: fn(Event) -> Action,
     run: impl FnOnce(Progress) -> F,
 ) -> T {
+    forwarding_observed(tx, wrap, |_| {}, run).await
+}
+
+/// [`forwarding`], with `observe` seeing each event first (as it happens, not at the end).
+async fn forwarding_observed<T, F: Future<Output = T>>(
+    tx: &UnboundedSender<Action>,
+    wrap: fn(Event) -> Action,
+    observe: impl Fn(&Event) + Send + 'static,
+    run: impl FnOnce(Progress) -> F,
+) -> T {
     let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
     let forward = {
         let tx = tx.clone();
         tokio::spawn(async move {
             while let Some(event) = erx.recv().await {
+                observe(&event);
                 let _ = tx.send(wrap(event));
             }
         })
@@ -238,11 +262,26 @@ async fn forwarding<T, F: Future<Output = T>>(
     result
 }
 
+/// Notes in the work log a connection this removal deleted (the log only informs `doctor`, so
+/// a failure to write it is logged, not shown).
+fn note_removal(path: &std::path::Path, report: &crate::ops::remove::RemoveReport) {
+    if stuck::deleted_connection(&report.steps) {
+        if let Err(e) = stuck::note_deleted(path, &report.connection) {
+            tracing::warn!(error = %e, "the work log could not be kept");
+        }
+    }
+}
+
 fn ops_message(e: &OpsError) -> String {
     e.to_string()
 }
 
-async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>) {
+async fn perform(
+    client: &GraphClient,
+    work: Work,
+    tx: &UnboundedSender<Action>,
+    work_log: Option<&std::path::Path>,
+) {
     let send = |a: Action| {
         let _ = tx.send(a);
     };
@@ -251,7 +290,18 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
         Work::LoadSnapshot => send(Action::SnapshotLoaded(
             read_snapshot(client)
                 .await
-                .map(Arc::new)
+                .map(|mut snapshot| {
+                    if let Some(path) = work_log {
+                        // Without the record, stuck work is judged without ages: the
+                        // snapshot still counts, so the error is only logged.
+                        if let Some(e) =
+                            stuck::attach(&mut snapshot, path, time::OffsetDateTime::now_utc())
+                        {
+                            tracing::warn!(error = %e, "the work log could not be kept");
+                        }
+                    }
+                    Arc::new(snapshot)
+                })
                 .map_err(|e| e.to_string()),
         )),
         Work::LoadUsers => {
@@ -336,6 +386,9 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
                 execute_remove(client, &id, scope, &p).await
             })
             .await;
+            if let Some(path) = work_log {
+                note_removal(path, &report);
+            }
             send(Action::RemoveFinished {
                 report: Box::new(report),
                 error: error.map(|e| ops_message(&e)),
@@ -353,7 +406,17 @@ async fn perform(client: &GraphClient, work: Work, tx: &UnboundedSender<Action>)
                 .map_err(|e| ops_message(&e)),
         )),
         Work::Setup(request) => {
-            let result = forwarding(tx, Action::SetupProgress, |p| async move {
+            let id = request.id.as_str().to_owned();
+            let log = work_log.map(std::path::Path::to_path_buf);
+            let note = move |event: &Event| {
+                if let Some(path) = log.as_deref().filter(|_| stuck::is_creation(event)) {
+                    // The log only informs `doctor`: a failure to write it is logged.
+                    if let Err(e) = stuck::note_created(path, &id) {
+                        tracing::warn!(error = %e, "the work log could not be kept");
+                    }
+                }
+            };
+            let result = forwarding_observed(tx, Action::SetupProgress, note, |p| async move {
                 execute_setup(client, &request, &p).await
             })
             .await

@@ -52,6 +52,7 @@ fn snapshot(text: &str) -> Snapshot {
             message: Some(text.into()),
             target: Some(text.into()),
         }),
+        operations: Vec::new(),
     };
     let source = |id: &str| ProfileSource {
         id: None,
@@ -69,6 +70,7 @@ fn snapshot(text: &str) -> Snapshot {
             id: "s1".into(),
             list: PrecedenceList::from_urls([url(&evil_id), url("orphan\x1b[2J"), text.to_owned()]),
         }),
+        work: None,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The admin workflows against the in-process emulator: snapshot and doctor, setup, register,
 //! reorder with a concurrent change, resumable removal with a fault at every step, explain.
 
+mod stuck;
+
 use crate::support;
 
 use peoplectl::emulator::SeedKind;

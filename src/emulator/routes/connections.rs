@@ -220,11 +220,12 @@ pub(crate) fn collection(ctx: &Ctx<'_>) -> ReplyResult<Reply> {
         Method::GET => {
             ctx.require(perms::CONNECTION_READ, false)?;
             allow_options(ctx, &["select", "top", "skiptoken"])?;
+            let now = ctx.app.clock.instant();
             let value: Vec<Value> = ctx
                 .app
                 .read()
-                .connections
-                .values()
+                .listed_connections(now)
+                .into_iter()
                 .map(|c| Value::Object(with_select(ctx, connection_json(c, ctx.req.beta))))
                 .collect();
             let page = page(ctx, value, "external/connections")?;
@@ -320,7 +321,11 @@ pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
         Method::GET => {
             ctx.require(perms::CONNECTION_READ, false)?;
             let state = ctx.app.read();
-            let connection = state.connection(id).ok_or_else(|| not_found(id))?;
+            let now = ctx.app.clock.instant();
+            let connection = state
+                .connection(id)
+                .or_else(|| state.still_listed(id, now))
+                .ok_or_else(|| not_found(id))?;
             let mut out = Map::new();
             out.insert(
                 "@odata.context".into(),
@@ -333,11 +338,26 @@ pub(crate) fn entity(ctx: &Ctx<'_>, id: &str) -> ReplyResult<Reply> {
         Method::DELETE => {
             ctx.require(perms::CONNECTION_WRITE, false)?;
             let mut state = ctx.app.write();
+            let now = ctx.app.clock.instant();
+            state.unlisting.retain(|(_, until)| *until > now);
             let Some(removed) = state.connections.remove(&id.to_ascii_lowercase()) else {
+                // Deleting one already being deleted is accepted again (UNCONFIRMED: chose
+                // 204 over 404 while Graph still lists it).
+                if state.still_listed(id, now).is_some() {
+                    return Ok(Reply::empty(StatusCode::NO_CONTENT));
+                }
                 return Err(not_found(id));
             };
+            // The list may show it for a while yet: as it was, without its items.
+            let listed = Duration::from_millis(ctx.app.config.deleted_connection_listed_ms);
+            if !listed.is_zero() {
+                let mut ghost = removed.clone();
+                ghost.items.clear();
+                ghost.feed.clear();
+                ghost.feed_by_user.clear();
+                state.unlisting.push((ghost, now + listed));
+            }
             // Its data fades from profiles only after a while ("delays can be expected").
-            let now = ctx.app.clock.instant();
             state.departed.retain(|(_, until)| *until > now);
             let linger = Duration::from_millis(ctx.app.config.deleted_connection_linger_ms);
             if !linger.is_zero() {

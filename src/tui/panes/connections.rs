@@ -278,6 +278,16 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, id: &str) {
             format!("The schema could not be read: {}", shown(e)),
             theme.style(Role::Warning),
         )),
+        (None, None)
+            if view.operations.last().is_some_and(|op| {
+                op.status == crate::graph::connections::OperationStatus::Inprogress
+            }) =>
+        {
+            lines.push(Line::styled(
+                "Its schema is being registered (the operation is in progress); it takes items once ready.",
+                theme.style(Role::Warning),
+            ));
+        }
         (None, None) => lines.push(Line::styled(
             "No schema is registered, so the connection cannot take items.",
             theme.style(Role::Warning),

@@ -24,6 +24,14 @@ impl Cli {
         }
     }
 
+    /// The same against an emulator configured as given.
+    pub(super) async fn start_with(config: peoplectl::emulator::EmulatorConfig) -> Self {
+        Self {
+            env: support::env_with(config).await,
+            dirs: tempfile::tempdir().unwrap(),
+        }
+    }
+
     /// Runs `peoplectl ARGS` with the emulator's connection settings in the environment.
     pub(super) async fn run(&self, args: &[&str]) -> Output {
         let mut cmd = Command::cargo_bin("peoplectl").unwrap();

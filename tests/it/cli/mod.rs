@@ -4,3 +4,4 @@ mod answers;
 mod commands;
 mod help;
 mod signin;
+mod stuck;

@@ -413,3 +413,118 @@ async fn people_schema_ignores_search_attributes() {
     let op = env.register_schema("hrpeople", &people_schema()).await;
     assert_eq!(op["status"], "completed");
 }
+
+/// A schema operation stays `inprogress` for the provisioning delay on the emulator's clock
+/// (Microsoft documents 5 to 15 minutes) and carries no timestamp, as Graph's has none.
+#[tokio::test]
+async fn a_schema_operation_stays_in_progress_until_the_clock_passes_its_delay() {
+    let mut config = raw::config();
+    config.provisioning_delay_ms = 15 * 60 * 1000;
+    let env = raw::env_with(config).await;
+    env.create_connection("contosohr", Some("people")).await;
+    let got = env
+        .patch(
+            "/v1.0/external/connections/contosohr/schema",
+            &people_schema(),
+        )
+        .await;
+    assert_eq!(got.status, StatusCode::ACCEPTED, "{}", got.text);
+    let location = got.header("location").unwrap().to_owned();
+    let path = location
+        .strip_prefix(&env.emu.graph_url())
+        .unwrap()
+        .to_owned();
+    env.emu
+        .clock()
+        .advance(std::time::Duration::from_secs(14 * 60));
+    let op = env.get(&path).await.body;
+    assert_eq!(op["status"], "inprogress");
+    assert!(
+        op.as_object()
+            .unwrap()
+            .keys()
+            .all(|k| ["@odata.context", "id", "status", "error"].contains(&k.as_str())),
+        "no time on an operation, as on Graph's: {op}"
+    );
+    assert_eq!(
+        env.get("/v1.0/external/connections/contosohr").await.body["state"],
+        "draft"
+    );
+    env.emu.clock().advance(std::time::Duration::from_secs(61));
+    assert_eq!(env.get(&path).await.body["status"], "completed");
+    assert_eq!(
+        env.get("/v1.0/external/connections/contosohr").await.body["state"],
+        "ready"
+    );
+}
+
+/// With `deleted_connection_listed_ms`, a deleted connection is still listed (and readable) for
+/// that while on the emulator's clock, a second DELETE is accepted, and creating the id again
+/// replaces it; without it, a deleted connection is gone at once.
+#[tokio::test]
+async fn a_deleted_connection_can_stay_listed_for_a_while() {
+    let mut config = raw::config();
+    config.deleted_connection_listed_ms = 60 * 60 * 1000;
+    // The test's one token outlives the clock's jumps.
+    config.token_lifetime_s = 24 * 3600;
+    let env = raw::env_with(config).await;
+    env.ready_people_connection("contosohr").await;
+    env.create_connection("wiki", None).await;
+    let ids = |body: &Value| -> Vec<String> {
+        body["value"]
+            .as_array()
+            .unwrap_or_else(|| panic!("a list: {body}"))
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let deleted = env.delete("/v1.0/external/connections/contosohr").await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    env.emu
+        .clock()
+        .advance(std::time::Duration::from_secs(59 * 60));
+    let listed = env.get("/v1.0/external/connections").await;
+    assert_eq!(ids(&listed.body), ["contosohr", "wiki"]);
+    let one = env.get("/v1.0/external/connections/contosohr").await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.body["state"], "ready");
+    // Its items went with it at once.
+    env.put(
+        "/v1.0/external/connections/contosohr/items/x1",
+        &raw::people_item("admin@contoso.com", "Engineer"),
+    )
+    .await
+    .assert_error(404, "ItemNotFound");
+    assert_eq!(
+        env.delete("/v1.0/external/connections/contosohr")
+            .await
+            .status,
+        StatusCode::NO_CONTENT,
+        "deleting it again is accepted"
+    );
+    env.emu.clock().advance(std::time::Duration::from_secs(61));
+    assert_eq!(
+        ids(&env.get("/v1.0/external/connections").await.body),
+        ["wiki"]
+    );
+    env.delete("/v1.0/external/connections/contosohr")
+        .await
+        .assert_error(404, "ItemNotFound");
+
+    // Created again while the old one is still listed: the new one is what is listed.
+    env.delete("/v1.0/external/connections/wiki").await;
+    let again = env.create_connection("wiki", Some("people")).await;
+    assert_eq!(again.body["state"], "draft");
+    let listed = env.get("/v1.0/external/connections").await;
+    assert_eq!(ids(&listed.body), ["wiki"]);
+    assert_eq!(listed.body["value"][0]["contentCategory"], "people");
+
+    // The default: gone at once.
+    let quick = raw::env().await;
+    quick.create_connection("hrdata", None).await;
+    quick.delete("/v1.0/external/connections/hrdata").await;
+    assert_eq!(
+        ids(&quick.get("/v1.0/external/connections").await.body),
+        Vec::<String>::new()
+    );
+}

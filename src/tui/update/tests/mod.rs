@@ -49,6 +49,7 @@ fn connection(id: &str, name: &str) -> ConnectionView {
         contract: Contract::Labels,
         schema_problems: Vec::new(),
         failed_operation: None,
+        operations: Vec::new(),
     }
 }
 
@@ -84,6 +85,7 @@ fn snapshot() -> Snapshot {
                 "https://example.com/unknown".to_owned(),
             ]),
         }),
+        work: None,
     }
 }
 

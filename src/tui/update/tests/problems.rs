@@ -231,3 +231,39 @@ fn a_removal_review_opens_its_impact_as_a_list() {
         "back to the review"
     );
 }
+
+#[test]
+fn stuck_work_is_listed_and_enter_opens_the_connection() {
+    use crate::graph::connections::{ConnectionOperation, ConnectionState, OperationStatus};
+    use crate::ops::stuck::{Work, WorkLog};
+    use time::macros::datetime;
+
+    let t0 = datetime!(2026-12-06 02:00 UTC);
+    let mut s = state(false);
+    let mut snap = snapshot();
+    let mut draft = super::connection("hrnew", "New HR");
+    draft.connection.state = ConnectionState::Draft;
+    draft.operations = vec![ConnectionOperation {
+        id: "op1".into(),
+        status: OperationStatus::Inprogress,
+        error: None,
+    }];
+    snap.connections.push(draft);
+    let mut log = WorkLog::default();
+    log.observe(&snap, t0);
+    snap.work = Some(Work {
+        log,
+        now: t0 + time::Duration::minutes(20),
+    });
+    update(&mut s, Action::SnapshotLoaded(Ok(Arc::new(snap))));
+    let at = s
+        .problems
+        .iter()
+        .position(|p| p.code == "schemaOperationStuck" && p.subject == "hrnew")
+        .unwrap_or_else(|| panic!("{:#?}", s.problems));
+    assert_eq!(at, 0, "an error, listed first: {:#?}", s.problems);
+    key(&mut s, "!");
+    key(&mut s, "enter");
+    assert!(s.popups.is_empty(), "{:?}", s.popups);
+    assert_eq!(s.connections.detail.as_deref(), Some("hrnew"));
+}
