@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::app::App;
 use super::faults::CounterSnapshot;
 use super::model::OperationStatus;
+use super::service::Emulator;
 
 /// One connection as the emulator holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub struct SettingInfo {
 /// Read-only inspection of a running emulator.
 #[derive(Clone)]
 pub struct Inspector {
-    app: Arc<App>,
+    app: Arc<Emulator>,
 }
 
 impl std::fmt::Debug for Inspector {
@@ -64,7 +64,7 @@ impl std::fmt::Debug for Inspector {
 }
 
 impl Inspector {
-    pub(crate) fn new(app: Arc<App>) -> Self {
+    pub(crate) fn new(app: Arc<Emulator>) -> Self {
         Self { app }
     }
 

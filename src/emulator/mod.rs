@@ -6,7 +6,6 @@
 //! paths, status codes, headers and error bodies. Start it with [`start`] (tests, `--demo`) or
 //! [`run`] (`peoplectl emulator`).
 
-mod app;
 mod clock;
 mod config;
 mod directory;
@@ -20,6 +19,7 @@ mod profile;
 mod routes;
 mod seed;
 mod server;
+mod service;
 mod state;
 mod tls;
 
@@ -36,13 +36,13 @@ pub use errors::EmulatorError;
 pub use faults::{CounterSnapshot, FaultAction, FaultRule, Faults, RouteClass, RouteCounters};
 pub use inspect::{ConnectionInfo, Inspector, SettingInfo, SourceInfo, TenantMoment};
 
-use app::App;
 use directory::Directory;
 use server::{EmulatorService, MakeEmulatorService};
+use service::Emulator;
 
 /// A running emulator. Dropping it stops the server too; [`EmulatorHandle::shutdown`] waits.
 pub struct EmulatorHandle {
-    app: Arc<App>,
+    app: Arc<Emulator>,
     addr: SocketAddr,
     server: axum_server::Handle<SocketAddr>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -116,7 +116,7 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
                 .map_err(|e| EmulatorError::AppCertificate(format!("{}: {e}", path.display())))?,
         );
     }
-    let app = Arc::new(App::new(config, root, tenant, directory, state));
+    let app = Arc::new(Emulator::new(config, root, tenant, directory, state));
     app.certificates
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -348,11 +348,11 @@ impl SchemaProperty {
 
 /// A registered (or being registered) schema.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Schema {
+pub(crate) struct RegisteredSchema {
     pub properties: Vec<SchemaProperty>,
 }
 
-impl Schema {
+impl RegisteredSchema {
     pub fn property(&self, name: &str) -> Option<&SchemaProperty> {
         self.properties
             .iter()
@@ -514,9 +514,9 @@ pub(crate) struct Connection {
     /// complianceSettings, enabledContentExperiences).
     pub extra: Map<String, Value>,
     /// The last schema PATCHed (GET schema serves it, also while its operation runs).
-    pub schema: Option<Schema>,
+    pub schema: Option<RegisteredSchema>,
     /// The last schema whose operation completed (items are checked against it).
-    pub active_schema: Option<Schema>,
+    pub active_schema: Option<RegisteredSchema>,
     /// Operations in creation order.
     pub operations: Vec<Operation>,
     pub items: HashMap<String, Item>,

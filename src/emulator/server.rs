@@ -15,14 +15,14 @@ use axum::routing::{any, get, post};
 use axum::{BoxError, Extension, Router};
 use tower_service::Service;
 
-use super::app::App;
 use super::errors::{ErrorReply, RequestIds};
 use super::faults::{Decision, RouteClass};
 use super::identity;
 use super::routes::{self, GraphRequest};
+use super::service::Emulator;
 
 async fn graph(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<Emulator>>,
     Extension(ids): Extension<RequestIds>,
     request: Request,
 ) -> Response {
@@ -71,7 +71,7 @@ async fn fallback(Extension(ids): Extension<RequestIds>, request: Request) -> Re
     unknown_route(&ids, &path)
 }
 
-pub(crate) fn router(app: Arc<App>) -> Router {
+pub(crate) fn router(app: Arc<Emulator>) -> Router {
     Router::new()
         .route(
             "/{tenant}/oauth2/v2.0/token",
@@ -99,12 +99,12 @@ pub(crate) struct ConnectionDropped;
 /// The outer service: request ids, latency, injected faults, counters, then the router.
 #[derive(Clone)]
 pub(crate) struct EmulatorService {
-    app: Arc<App>,
+    app: Arc<Emulator>,
     router: Router,
 }
 
 impl EmulatorService {
-    pub fn new(app: Arc<App>) -> Self {
+    pub fn new(app: Arc<Emulator>) -> Self {
         let router = router(app.clone());
         Self { app, router }
     }

@@ -4,8 +4,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 
 use super::jwt::{TokenProblem, verify_jwt};
 use super::{GRAPH_APP_ID, GRAPH_RESOURCE};
-use crate::emulator::app::App;
 use crate::emulator::errors::ErrorReply;
+use crate::emulator::service::Emulator;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Principal {
@@ -23,7 +23,7 @@ impl Principal {
     }
 }
 
-pub(super) fn unauthorized(app: &App, problem: TokenProblem) -> ErrorReply {
+pub(super) fn unauthorized(app: &Emulator, problem: TokenProblem) -> ErrorReply {
     ErrorReply::new(
         StatusCode::UNAUTHORIZED,
         "InvalidAuthenticationToken",
@@ -39,7 +39,7 @@ pub(super) fn unauthorized(app: &App, problem: TokenProblem) -> ErrorReply {
 }
 
 /// Checks `Authorization: Bearer ...` on a Graph call.
-pub(crate) fn authenticate(app: &App, headers: &HeaderMap) -> Result<Principal, ErrorReply> {
+pub(crate) fn authenticate(app: &Emulator, headers: &HeaderMap) -> Result<Principal, ErrorReply> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

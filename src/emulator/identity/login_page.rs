@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::oauth::parse_form;
-use crate::emulator::app::App;
 use crate::emulator::errors::Reply;
+use crate::emulator::service::Emulator;
 
 pub(super) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -41,7 +41,7 @@ pub(super) fn page(title: &str, body: &str) -> String {
 
 /// `GET /devicelogin`: the code and user form.
 pub(crate) async fn device_login_page(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<Emulator>>,
     AxumQuery(query): AxumQuery<HashMap<String, String>>,
 ) -> Response {
     let code = query
@@ -81,7 +81,7 @@ pub(crate) async fn device_login_page(
 }
 
 /// `POST /devicelogin`: approve or decline as the chosen user.
-pub(crate) async fn device_login_submit(State(app): State<Arc<App>>, body: Bytes) -> Response {
+pub(crate) async fn device_login_submit(State(app): State<Arc<Emulator>>, body: Bytes) -> Response {
     let form = parse_form(&body);
     let code = form
         .get("user_code")

@@ -5,8 +5,8 @@ use sha2::{Digest, Sha256};
 
 use super::GRAPH_RESOURCE;
 use super::jwt::sign_jwt;
-use crate::emulator::app::App;
 use crate::emulator::directory::User;
+use crate::emulator::service::Emulator;
 
 pub(super) fn app_object_id(client_id: &str) -> String {
     let digest = Sha256::digest(client_id.as_bytes());
@@ -21,7 +21,7 @@ pub(super) fn app_object_id(client_id: &str) -> String {
     )
 }
 
-impl App {
+impl Emulator {
     /// An app-only access token valid for `lifetime_s` seconds (negative: already expired).
     pub(crate) fn mint_app_token(&self, lifetime_s: i64) -> String {
         let now = self.clock.unix();

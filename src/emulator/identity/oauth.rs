@@ -20,9 +20,9 @@ use super::grants::{
     DeviceCode, DeviceStatus, RefreshGrant, USER_CODE_ALPHABET, random_string, random_token,
 };
 use super::scopes::{Scopes, is_graph_resource};
-use crate::emulator::app::App;
 use crate::emulator::directory::User;
 use crate::emulator::errors::{Reply, ReplyBody, RequestIds};
+use crate::emulator::service::Emulator;
 
 pub(super) struct OAuthError {
     status: StatusCode,
@@ -50,7 +50,7 @@ impl OAuthError {
         Self::new(StatusCode::BAD_REQUEST, error, code, description)
     }
 
-    fn into_response(self, app: &App, ids: &RequestIds) -> Response {
+    fn into_response(self, app: &Emulator, ids: &RequestIds) -> Response {
         let now = app.clock.now_utc();
         let timestamp = now
             .format(format_description!(
@@ -93,7 +93,7 @@ pub(super) enum TenantMatch {
     MultiTenant,
 }
 
-pub(super) fn match_tenant(app: &App, tenant: &str) -> Option<TenantMatch> {
+pub(super) fn match_tenant(app: &Emulator, tenant: &str) -> Option<TenantMatch> {
     if tenant.eq_ignore_ascii_case(&app.tenant.id)
         || tenant.eq_ignore_ascii_case(&app.tenant.domain)
     {
@@ -149,7 +149,7 @@ pub(super) fn client_credentials(
     }
 }
 
-pub(super) fn unknown_client(client_id: &str, tenant: &App) -> OAuthError {
+pub(super) fn unknown_client(client_id: &str, tenant: &Emulator) -> OAuthError {
     OAuthError::bad(
         "unauthorized_client",
         700_016,
@@ -170,7 +170,7 @@ pub(super) fn missing_parameter(name: &str) -> OAuthError {
 
 /// `POST /{tenant}/oauth2/v2.0/token`.
 pub(crate) async fn token_endpoint(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<Emulator>>,
     Path(tenant): Path<String>,
     Extension(ids): Extension<RequestIds>,
     headers: HeaderMap,
@@ -183,7 +183,7 @@ pub(crate) async fn token_endpoint(
 }
 
 pub(super) fn token_grant(
-    app: &App,
+    app: &Emulator,
     tenant: &str,
     headers: &HeaderMap,
     body: &[u8],
@@ -314,7 +314,7 @@ pub(super) fn token_grant(
 
 /// Checks a certificate client assertion against the app's registered certificates.
 pub(super) fn check_assertion(
-    app: &App,
+    app: &Emulator,
     tenant: &str,
     form: &HashMap<String, String>,
     assertion: &str,
@@ -374,7 +374,7 @@ pub(super) fn invalid_scope(scope: &str) -> OAuthError {
     )
 }
 
-pub(super) fn user_token_response(app: &App, user: &User, scopes: &Scopes) -> Response {
+pub(super) fn user_token_response(app: &Emulator, user: &User, scopes: &Scopes) -> Response {
     let lifetime = app.lifetime();
     let mut body = json!({
         "token_type": "Bearer",
@@ -400,7 +400,7 @@ pub(super) fn user_token_response(app: &App, user: &User, scopes: &Scopes) -> Re
     oauth_json(StatusCode::OK, body)
 }
 
-pub(super) fn poll_device_code(app: &App, device_code: &str) -> Result<Response, OAuthError> {
+pub(super) fn poll_device_code(app: &Emulator, device_code: &str) -> Result<Response, OAuthError> {
     let now = app.clock.instant();
     let outcome = {
         let mut auth = app.auth_state();
@@ -471,7 +471,7 @@ pub(super) fn poll_device_code(app: &App, device_code: &str) -> Result<Response,
 
 /// `POST /{tenant}/oauth2/v2.0/devicecode`.
 pub(crate) async fn devicecode_endpoint(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<Emulator>>,
     Path(tenant): Path<String>,
     Extension(ids): Extension<RequestIds>,
     body: Bytes,
@@ -483,7 +483,7 @@ pub(crate) async fn devicecode_endpoint(
 }
 
 pub(super) fn issue_device_code(
-    app: &App,
+    app: &Emulator,
     tenant: &str,
     body: &[u8],
 ) -> Result<Response, OAuthError> {

@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::app::App;
 use super::directory::User;
 use super::errors::iso_time;
+use super::service::Emulator;
 use super::state::{ENTRA_SOURCE_ID, referenced_source_id};
 use compose::{Instance, Origin, SourceData, compose, effective_order};
 
@@ -59,7 +59,7 @@ fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<&String>) 
 }
 
 /// Entra ID's view of a user as profile entities.
-fn entra_entities(app: &App, user: &User) -> SourceData {
+fn entra_entities(app: &Emulator, user: &User) -> SourceData {
     let mut collections: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let mut push = |collection: &str, entity: Value| {
         collections
@@ -139,7 +139,7 @@ struct Inputs {
     connection_names: BTreeMap<String, String>,
 }
 
-fn inputs(app: &App, user: &User) -> Inputs {
+fn inputs(app: &Emulator, user: &User) -> Inputs {
     let mut sources = vec![entra_entities(app, user)];
     let state = app.read();
     let listed: Vec<String> = state
@@ -212,7 +212,7 @@ fn type_token(origin: Origin) -> &'static str {
 }
 
 /// The itemFacet `createdBy`/`lastModifiedBy` of an instance.
-fn identity_set(app: &App, inputs: &Inputs, lead: &(String, Origin, Vec<String>)) -> Value {
+fn identity_set(app: &Emulator, inputs: &Inputs, lead: &(String, Origin, Vec<String>)) -> Value {
     let application = match lead.1 {
         Origin::Entra => "AAD".to_owned(),
         Origin::Connector => inputs
@@ -228,7 +228,7 @@ fn identity_set(app: &App, inputs: &Inputs, lead: &(String, Origin, Vec<String>)
 /// Renders one instance in Graph's shape: itemFacet members, the entity, every declared
 /// property (null when unset).
 fn render(
-    app: &App,
+    app: &Emulator,
     user: &User,
     inputs: &Inputs,
     collection: &str,
@@ -295,7 +295,7 @@ fn render(
 }
 
 /// The user's composed profile: entities per collection, in Graph's shape.
-pub(crate) fn composed_for(app: &App, user: &User) -> BTreeMap<String, Vec<Value>> {
+pub(crate) fn composed_for(app: &Emulator, user: &User) -> BTreeMap<String, Vec<Value>> {
     let inputs = inputs(app, user);
     let composed = compose(&inputs.order, &inputs.sources);
     let mut out = BTreeMap::new();

@@ -9,10 +9,10 @@ use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 
 use super::{Ctx, GraphRequest, route};
-use crate::emulator::app::App;
 use crate::emulator::errors::{ErrorReply, Reply, ReplyBody, ReplyResult, RequestIds};
 use crate::emulator::faults::{Decision, RouteClass};
 use crate::emulator::identity;
+use crate::emulator::service::Emulator;
 
 const MAX_REQUESTS: usize = 20;
 
@@ -200,7 +200,7 @@ fn inner_response(id: &str, reply: &Reply) -> Value {
     out
 }
 
-fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
+fn run_inner(app: &Emulator, outer: &GraphRequest, inner: &Inner) -> Reply {
     let ids = RequestIds::new(
         inner
             .headers
@@ -264,7 +264,7 @@ fn run_inner(app: &App, outer: &GraphRequest, inner: &Inner) -> Reply {
 }
 
 /// `POST /{version}/$batch`.
-pub(crate) fn handle(app: &App, req: &GraphRequest) -> ReplyResult<Reply> {
+pub(crate) fn handle(app: &Emulator, req: &GraphRequest) -> ReplyResult<Reply> {
     if req.method != Method::POST {
         return Err(ErrorReply::new(
             StatusCode::METHOD_NOT_ALLOWED,

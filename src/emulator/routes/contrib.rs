@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::emulator::directory::Directory;
-use crate::emulator::model::{Contribution, PropType, Schema, profile_collection};
+use crate::emulator::model::{Contribution, PropType, RegisteredSchema, profile_collection};
 
 /// Preview-contract property names and the profile collection each feeds.
 const PREVIEW_NAMES: &[(&str, &str)] = &[
@@ -66,7 +66,7 @@ enum Contract {
     Preview,
 }
 
-fn contract(schema: &Schema, people_category: bool) -> Option<Contract> {
+fn contract(schema: &RegisteredSchema, people_category: bool) -> Option<Contract> {
     if people_category && schema.labelled("personAccount").is_some() {
         return Some(Contract::Labels);
     }
@@ -81,7 +81,7 @@ fn contract(schema: &Schema, people_category: bool) -> Option<Contract> {
 /// The contribution of an item, or `None` when the connection holds no people data or the
 /// account is missing, invalid, unknown or has no mailbox (all silently ignored, §4.3).
 pub(crate) fn derive(
-    schema: &Schema,
+    schema: &RegisteredSchema,
     properties: &Map<String, Value>,
     directory: &Directory,
     people_category: bool,

@@ -10,7 +10,7 @@ use super::connections::not_found;
 use super::{Ctx, contrib, perms};
 use crate::emulator::directory::Directory;
 use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
-use crate::emulator::model::{ConnectionState, Item, PropType, Schema};
+use crate::emulator::model::{ConnectionState, Item, PropType, RegisteredSchema};
 
 const ACL_TYPES: &[&str] = &[
     "user",
@@ -131,7 +131,7 @@ fn scalar_ok(kind: PropType, value: &Value) -> bool {
 
 fn check_properties(
     value: Option<&Value>,
-    schema: &Schema,
+    schema: &RegisteredSchema,
     connection_id: &str,
 ) -> ReplyResult<Map<String, Value>> {
     let Some(Value::Object(properties)) = value else {
@@ -228,7 +228,7 @@ fn check_properties(
 pub(crate) fn validate_item(
     item_id: &str,
     body: &Value,
-    schema: &Schema,
+    schema: &RegisteredSchema,
     connection_id: &str,
     people: bool,
     directory: &Directory,

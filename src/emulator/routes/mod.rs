@@ -16,10 +16,10 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
-use super::app::App;
 use super::errors::{ErrorReply, Reply, ReplyResult, RequestIds};
 use super::identity::{self, Principal};
 use super::odata::{self, Query};
+use super::service::Emulator;
 
 /// Permission sets (any one suffices), per graph-api §1.3, §5.3, §7.1, §8.
 pub(crate) mod perms {
@@ -133,7 +133,7 @@ impl GraphRequest {
 
 /// What a handler sees.
 pub(crate) struct Ctx<'a> {
-    pub app: &'a App,
+    pub app: &'a Emulator,
     pub principal: &'a Principal,
     pub req: &'a GraphRequest,
 }
@@ -183,7 +183,7 @@ impl Ctx<'_> {
 }
 
 /// Authenticates and answers one Graph call.
-pub(crate) fn dispatch(app: &App, ids: &RequestIds, req: &GraphRequest) -> Reply {
+pub(crate) fn dispatch(app: &Emulator, ids: &RequestIds, req: &GraphRequest) -> Reply {
     let principal = match identity::authenticate(app, &req.headers) {
         Ok(principal) => principal,
         Err(error) => return error.to_reply(ids),

@@ -11,7 +11,7 @@ use super::connections::not_found;
 use super::{Ctx, perms};
 use crate::emulator::errors::{ErrorReply, Reply, ReplyResult};
 use crate::emulator::model::{
-    ConnectionState, Operation, OperationStatus, PropType, Schema, SchemaProperty,
+    ConnectionState, Operation, OperationStatus, PropType, RegisteredSchema, SchemaProperty,
     UNSUPPORTED_PERSON_LABELS, canonical_label, label_type,
 };
 
@@ -139,8 +139,8 @@ fn parse_property(value: &Value) -> ReplyResult<SchemaProperty> {
 pub(crate) fn validate_schema(
     body: &Value,
     people: bool,
-    previous: Option<&Schema>,
-) -> ReplyResult<Schema> {
+    previous: Option<&RegisteredSchema>,
+) -> ReplyResult<RegisteredSchema> {
     let object = body
         .as_object()
         .ok_or_else(|| invalid("The schema must be a JSON object."))?;
@@ -229,7 +229,7 @@ pub(crate) fn validate_schema(
     if let Some(previous) = previous {
         check_update(previous, &properties)?;
     }
-    Ok(Schema { properties })
+    Ok(RegisteredSchema { properties })
 }
 
 fn check_people(properties: &[SchemaProperty]) -> ReplyResult<()> {
@@ -269,7 +269,7 @@ fn check_people(properties: &[SchemaProperty]) -> ReplyResult<()> {
 
 /// Removing, renaming or retyping properties is undocumented (UNCONFIRMED): treated as
 /// rejected, per graph-api §2.1; `isRefinable` cannot be added in an update.
-fn check_update(previous: &Schema, next: &[SchemaProperty]) -> ReplyResult<()> {
+fn check_update(previous: &RegisteredSchema, next: &[SchemaProperty]) -> ReplyResult<()> {
     for old in &previous.properties {
         let Some(new) = next.iter().find(|p| p.name.eq_ignore_ascii_case(&old.name)) else {
             return Err(invalid(format!(
@@ -295,7 +295,7 @@ fn check_update(previous: &Schema, next: &[SchemaProperty]) -> ReplyResult<()> {
     Ok(())
 }
 
-pub(crate) fn schema_json(schema: &Schema, beta: bool, mask: bool) -> Value {
+pub(crate) fn schema_json(schema: &RegisteredSchema, beta: bool, mask: bool) -> Value {
     // The schema is a singleton under its connection with no id of its own to serve: null, as
     // the entity key is declared (issue 16) rather than left out.
     json!({

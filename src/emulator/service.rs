@@ -15,8 +15,8 @@ use super::identity::{self, AuthState};
 use super::inspect::Journal;
 use super::state::{State as TenantState, Tenant};
 
-/// Everything the handlers share.
-pub(crate) struct App {
+/// The emulated service: everything the handlers share (the console has its own `tui::app::App`).
+pub(crate) struct Emulator {
     pub config: EmulatorConfig,
     /// `https://host:port`, no version segment.
     pub root: String,
@@ -66,7 +66,7 @@ impl Drop for StateWriteGuard<'_> {
     }
 }
 
-impl App {
+impl Emulator {
     /// When profiles show a write of `item_id` made now: the propagation delay, plus up to half
     /// of it again by a jitter fixed per item, so items of one sync go live at different times
     /// but a test can rely on the bound.
