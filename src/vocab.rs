@@ -153,6 +153,35 @@ pub const SCHEMA_MISSING: &str = "missing";
 /// No schema, and none is needed.
 pub const SCHEMA_NONE: &str = "none";
 
+/// A person's propagation state in words (the wire code is the JSON's `state`).
+pub fn propagation_state(code: &str) -> &'static str {
+    match code {
+        "live" => "live",
+        "pending" => "pending",
+        "dropped" => "dropped",
+        "stale" => "stale",
+        "notSynced" => "not synced",
+        _ => "unknown",
+    }
+}
+
+/// Why a person is not live, in words (the wire code is the JSON's `reason`).
+pub fn propagation_reason(code: &str) -> &'static str {
+    match code {
+        "unmatched" => "unmatched: no user of the tenant has the item's account",
+        "noMailbox" => "no Exchange Online mailbox: the service ignores the item",
+        "invalidEntity" => "invalid entity: the service skips values it cannot read",
+        "notInPrecedence" => "not in the precedence list: the source contributes nothing",
+        "notRegistered" => "not registered as a profile source",
+        "connectionNotReady" => "the connection serves nothing to profiles",
+        "higherSourceWins" => "a higher-ranked source wins every value: it can never show",
+        "profileNotRead" => "profile not read (needs delegated sign-in)",
+        "notOnGraph" => "the ledger says it landed, but Graph has no such item",
+        "failed" => "the last attempt failed",
+        "neverSent" => "no sync has sent it",
+        _ => "unknown",
+    }
+}
 /// "registered" as a yes/no column says it.
 pub fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }

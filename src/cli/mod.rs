@@ -9,6 +9,7 @@ mod impact;
 pub(crate) mod output;
 mod precedence;
 mod profile;
+mod propagation;
 mod remove;
 mod sources;
 mod sync;
@@ -122,6 +123,9 @@ pub enum Command {
     /// resumable. Exit 1 when items failed or the sync was stopped, 4 when the delete guard
     /// refused.
     Sync(sync::SyncArgs),
+    /// Is it live yet? Each synced person's state on Microsoft 365: live, pending, dropped (and
+    /// why), stale or not synced. Exit 0 when everyone checked is live, 3 when not.
+    Propagation(propagation::PropagationArgs),
     /// Sign in as yourself (device code), see who is signed in and what that allows, sign out.
     #[command(subcommand)]
     Auth(auth::AuthCmd),
@@ -260,6 +264,13 @@ const EXAMPLES: &[(&[&str], [&str; 2])] = &[
         [
             "peoplectl doctor",
             "peoplectl doctor -o json || echo \"problems: $?\"",
+        ],
+    ),
+    (
+        &["propagation"],
+        [
+            "peoplectl --auth device-code propagation contosohr --all",
+            "peoplectl propagation contosohr --user alex.wilber@contoso.com -o json",
         ],
     ),
     (
@@ -621,6 +632,11 @@ fn check_ids(command: &Command) -> Result<(), CliError> {
         // A connector's removal also clears orphan sources, whose ids need not be connection ids.
         Command::Remove(args) => source(&args.connection_id),
         Command::Sync(args) => args.connection_id.as_deref().map_or(Ok(()), connection),
+        Command::Propagation(args) => connection(&args.connection_id).and_then(|()| {
+            args.user
+                .as_deref()
+                .map_or(Ok(()), |u| check_user_key(u).map_err(usage))
+        }),
         _ => Ok(()),
     }
 }
@@ -660,6 +676,7 @@ async fn dispatch(session: &Session, command: Command) -> Result<Exit, CliError>
         Command::Remove(args) => remove::run(session, args).await,
         Command::Doctor => doctor::run(session).await,
         Command::Sync(args) => sync::run(session, args).await,
+        Command::Propagation(args) => propagation::run(session, args).await,
     }
 }
 
