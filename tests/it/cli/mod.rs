@@ -3,4 +3,5 @@
 mod answers;
 mod commands;
 mod help;
+mod propagation;
 mod signin;
