@@ -260,3 +260,51 @@ async fn bad_arguments_are_usage_errors_and_an_unknown_connection_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nosuchconn"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hostile_file_name_and_upn_stay_inert_in_the_table() {
+    let cli = Cli::start(SeedKind::Demo).await;
+    // The SOURCE column shows the export's file name: untrusted text.
+    let export = cli.dirs.path().join("hr\u{1b}]52;c;aGk=\u{7}\u{202e}.csv");
+    std::fs::copy(asset("hr-export.csv"), &export).unwrap();
+    let (export, mapping) = (
+        export.to_str().unwrap().to_owned(),
+        asset("hr-mapping.toml"),
+    );
+    let out = cli
+        .run(&[
+            "sync",
+            "contosohr",
+            "--input",
+            &export,
+            "--mapping",
+            &mapping,
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0));
+    let out = cli
+        .run(&["propagation", "contosohr", "--sample", "5"])
+        .await;
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("contosohr: 5 checked"), "{stdout}");
+    assert!(stdout.contains(".csv:"), "the file is named: {stdout}");
+    for raw in ['\u{1b}', '\u{7}', '\u{202e}'] {
+        assert!(
+            !stdout.contains(raw),
+            "{raw:?} reached the terminal: {stdout}"
+        );
+    }
+    // A UPN holding a right-to-left override is refused or shown inertly, never raw.
+    let out = cli
+        .run(&[
+            "propagation",
+            "contosohr",
+            "--user",
+            "eve\u{202e}moc@contoso.com",
+        ])
+        .await;
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(!String::from_utf8_lossy(stream).contains('\u{202e}'));
+    }
+}
