@@ -163,8 +163,14 @@ async fn bench(n: usize, latency: u64) {
         "| requests per person (counted; planned {}) | {per_person:.2} |",
         cx.requests_per_person()
     );
-    println!("| ledger read | {:.0} ms |", read_ledger.as_secs_f64() * 1000.0);
-    println!("| people's reads and verdicts | {:.2} s |", check_time.as_secs_f64());
+    println!(
+        "| ledger read | {:.0} ms |",
+        read_ledger.as_secs_f64() * 1000.0
+    );
+    println!(
+        "| people's reads and verdicts | {:.2} s |",
+        check_time.as_secs_f64()
+    );
     println!("| end to end | **{:.2} s** |", total.as_secs_f64());
     println!(
         "| baseline: people × latency / concurrency (one profile read each) | {baseline:.2} s |"
