@@ -468,19 +468,23 @@ pub fn classify(cx: &ConnectionContext, entry: &LedgerEntry, seen: &Observed) ->
     let Some(profile) = &seen.profile else {
         return Verdict::new(State::Pending, Some(Reason::ProfileNotRead), None);
     };
-    let mut all_shown = true;
-    for (property, value) in &expected.ours {
-        if !shows(profile, property, value) {
-            all_shown = false;
-            break;
-        }
-    }
-    if all_shown {
-        Verdict::new(State::Live, None, None)
-    } else if shows_any_from(profile, source_id, &expected.ours) {
-        Verdict::new(State::Stale, None, None)
-    } else {
-        Verdict::new(State::Pending, None, None)
+    let ours_shown = expected
+        .ours
+        .iter()
+        .all(|(property, value)| shows(profile, property, value));
+    // A value this item no longer sends (an empty title dropped) may still be on the profile.
+    let others_shown = expected
+        .others
+        .iter()
+        .all(|(property, value)| shows(profile, property, value));
+    let from_us = || shows_any_from(profile, source_id, &expected.ours);
+    match (ours_shown, others_shown) {
+        (true, true) => Verdict::new(State::Live, None, None),
+        (_, false) if from_us() => Verdict::new(State::Stale, None, None),
+        (false, _) if from_us() => Verdict::new(State::Stale, None, None),
+        (false, _) => Verdict::new(State::Pending, None, None),
+        // Another source's value not shown yet, in nothing this connection supplied: not ours.
+        (true, false) => Verdict::new(State::Live, None, None),
     }
 }
 
@@ -490,6 +494,9 @@ struct Expected {
     ours: Vec<(String, serde_json::Value)>,
     /// Properties this item has a value for that a higher source wins.
     lost: Vec<String>,
+    /// Single-valued properties another source wins, in the collections this item feeds: the
+    /// profile must show them too, or it still shows something older of this item's.
+    others: Vec<(String, serde_json::Value)>,
     /// The sources that win them.
     winners: Vec<String>,
 }
@@ -516,8 +523,10 @@ fn expected_values(
     let mut out = Expected {
         ours: Vec::new(),
         lost: Vec::new(),
+        others: Vec::new(),
         winners: Vec::new(),
     };
+    let mut others = Vec::new();
     for line in explanation.properties {
         // The account ties the item to the user; it is not data the profile card shows.
         if line.property == "account" || line.property.starts_with("account/") {
@@ -538,8 +547,15 @@ fn expected_values(
             {
                 out.winners.push(w.clone());
             }
+        } else {
+            others.push((line.property, line.value));
         }
     }
+    let fed: Vec<&str> = out.ours.iter().map(|(p, _)| collection_of(p).0).collect();
+    out.others = others
+        .into_iter()
+        .filter(|(p, _)| fed.contains(&collection_of(p).0))
+        .collect();
     out
 }
 
@@ -560,17 +576,28 @@ fn contains(actual: &serde_json::Value, expected: &serde_json::Value) -> bool {
     }
 }
 
-/// Whether the profile shows `value` for `property`.
+/// Whether the profile shows `value` for `property` (for `null`: shows no value there).
 fn shows(profile: &Profile, property: &str, value: &serde_json::Value) -> bool {
     let (collection, rest) = collection_of(property);
-    profile.entities(collection).iter().any(|e| {
-        // The user's own entries sit beside the composed ones and never carry connector data.
-        if !e.source_types.is_empty() && e.source_types.iter().all(|t| t == "user") {
-            return false;
-        }
-        let actual = rest.iter().try_fold(&e.value, |v, s| v.get(*s));
-        actual.is_some_and(|a| contains(a, value))
-    })
+    let composed = profile.entities(collection);
+    // The user's own entries sit beside the composed ones and never carry connector data.
+    let mut composed = composed
+        .iter()
+        .filter(|e| e.source_types.is_empty() || !e.source_types.iter().all(|t| t == "user"));
+    let actual = |e: &crate::graph::profile::ProfileEntity| {
+        rest.iter()
+            .try_fold(&e.value, |v, s| v.get(*s))
+            .filter(|v| !v.is_null())
+            .cloned()
+    };
+    if value.is_null() {
+        // No value: the current instance (as the explanation reads it) has none there.
+        composed
+            .find(|e| e.value.get("isCurrent") != Some(&serde_json::Value::Bool(false)))
+            .is_none_or(|e| actual(e).is_none())
+    } else {
+        composed.any(|e| actual(e).is_some_and(|a| contains(&a, value)))
+    }
 }
 
 /// Whether the profile shows anything attributed to this source in the collections it feeds.

@@ -90,42 +90,6 @@ async fn every_drop_reason_is_told_apart() {
     .unwrap();
     assert_eq!(report.put, 296);
 
-    let app = &env.client;
-    rewrite(app, "adele.vance@contoso.com", |p| {
-        let key = property_with(p, "jobTitle");
-        p.insert(key, Value::from("{not json"));
-    })
-    .await;
-    rewrite(app, "kwame.mensah@contoso.com", |p| {
-        let key = property_with(p, "userPrincipalName");
-        p.insert(
-            key,
-            Value::from(r#"{"userPrincipalName":"ghost@contoso.com"}"#),
-        );
-    })
-    .await;
-    // Ananya's item keeps only her account and a title: Entra ID, ranked first below, has one.
-    rewrite(app, "ananya.iyer@contoso.com", |p| {
-        let account = property_with(p, "userPrincipalName");
-        let position = property_with(p, "jobTitle");
-        p.retain(|k, _| *k == account || *k == position);
-        p.insert(
-            position,
-            Value::from(r#"{"detail":{"jobTitle":"Senior Data Scientist"},"isCurrent":true}"#),
-        );
-    })
-    .await;
-    let setting = app.precedence_setting().await.unwrap().unwrap();
-    let mut urls = setting.prioritized_source_urls.clone();
-    let entra = urls
-        .iter()
-        .position(|u| u.contains("4ce763dd-9214-4eff-af7c-da491cc3782d"))
-        .unwrap();
-    let moved = urls.remove(entra);
-    urls.insert(0, moved);
-    app.update_precedence(&setting.id, &urls).await.unwrap();
-    env.emu.clock().advance(DELAY * 2);
-
     let token = env
         .emu
         .mint_user_token(
@@ -163,6 +127,55 @@ async fn every_drop_reason_is_told_apart() {
             .unwrap()
         }
     };
+    // Before the delay: a new hire is pending; the check is stored, and one that landed more
+    // than a given age before the check is overdue.
+    let mateo = check(delegated.clone(), "mateo.ramirez@contoso.com").await;
+    assert_eq!(mateo.users[0].state, State::Pending);
+    let overdue = |age| propagation::overdue(&state_path, env.emu.tenant_id(), "contosohr", age);
+    let late: Vec<String> = overdue(-1).unwrap().into_iter().map(|o| o.upn).collect();
+    assert_eq!(late, ["mateo.ramirez@contoso.com"]);
+    assert!(
+        overdue(propagation::DOCUMENTED_DELAY_SECONDS)
+            .unwrap()
+            .is_empty()
+    );
+
+    let app = &env.client;
+    rewrite(app, "adele.vance@contoso.com", |p| {
+        let key = property_with(p, "jobTitle");
+        p.insert(key, Value::from("{not json"));
+    })
+    .await;
+    rewrite(app, "kwame.mensah@contoso.com", |p| {
+        let key = property_with(p, "userPrincipalName");
+        p.insert(
+            key,
+            Value::from(r#"{"userPrincipalName":"ghost@contoso.com"}"#),
+        );
+    })
+    .await;
+    // Ananya's item keeps only her account and a title: Entra ID, ranked first below, has one.
+    rewrite(app, "ananya.iyer@contoso.com", |p| {
+        let account = property_with(p, "userPrincipalName");
+        let position = property_with(p, "jobTitle");
+        p.retain(|k, _| *k == account || *k == position);
+        p.insert(
+            position,
+            Value::from(r#"{"detail":{"jobTitle":"Senior Data Scientist"},"isCurrent":true}"#),
+        );
+    })
+    .await;
+    let setting = app.precedence_setting().await.unwrap().unwrap();
+    let mut urls = setting.prioritized_source_urls.clone();
+    let entra = urls
+        .iter()
+        .position(|u| u.contains("4ce763dd-9214-4eff-af7c-da491cc3782d"))
+        .unwrap();
+    let moved = urls.remove(entra);
+    urls.insert(0, moved);
+    app.update_precedence(&setting.id, &urls).await.unwrap();
+    env.emu.clock().advance(DELAY * 2);
+
     let verdict = |r: &propagation::PropagationReport| (r.users[0].state, r.users[0].reason);
     assert_eq!(
         verdict(&check(delegated.clone(), "adele.vance@contoso.com").await),
