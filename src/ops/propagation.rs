@@ -477,15 +477,17 @@ pub fn classify(cx: &ConnectionContext, entry: &LedgerEntry, seen: &Observed) ->
         .others
         .iter()
         .all(|(property, value)| shows(profile, property, value));
-    let from_us = || shows_any_from(profile, source_id, &expected.ours);
-    match (ours_shown, others_shown) {
-        (true, true) => Verdict::new(State::Live, None, None),
-        (_, false) if from_us() => Verdict::new(State::Stale, None, None),
-        (false, _) if from_us() => Verdict::new(State::Stale, None, None),
-        (false, _) => Verdict::new(State::Pending, None, None),
+    let state = if ours_shown && others_shown {
+        State::Live
+    } else if shows_any_from(profile, source_id, &expected.ours) {
+        State::Stale
+    } else if ours_shown {
         // Another source's value not shown yet, in nothing this connection supplied: not ours.
-        (true, false) => Verdict::new(State::Live, None, None),
-    }
+        State::Live
+    } else {
+        State::Pending
+    };
+    Verdict::new(state, None, None)
 }
 
 /// What the composition says this connection's item puts on the profile.
@@ -958,22 +960,22 @@ pub fn describe(person: &PersonState, now: i64) -> String {
     };
     match person.state {
         State::Live => match (person.landed_unix, person.seen_unix) {
-            (Some(landed), Some(seen)) => format!("live {} after landing", span(seen - landed)),
-            _ => "live".to_owned(),
+            (Some(landed), Some(seen)) => format!("after {}", span(seen - landed)),
+            _ => String::new(),
         },
         State::Pending | State::Stale => {
             let age = person
                 .landed_unix
                 .map(|t| {
                     format!(
-                        "landed {} ago (documented: up to {})",
+                        "landed {} ago (of {})",
                         span(now - t),
                         span(DOCUMENTED_DELAY_SECONDS)
                     )
                 })
                 .unwrap_or_default();
             match (person.state, reason) {
-                (State::Stale, _) => format!("shows an older value; {age}"),
+                (State::Stale, _) => format!("older value shown; {age}"),
                 (_, Some(r)) => format!("{r}; {age}"),
                 _ => age,
             }
