@@ -765,10 +765,8 @@ pub async fn check(
     let mut users = Vec::with_capacity(results.len());
     for result in results {
         let (entry, upn, verdict) = result?;
-        if matches!(verdict.state, State::Live | State::Stale) || (verdict.state == State::Pending)
-        {
-            profile_needed = true;
-        }
+        // Only these are decided by reading a profile.
+        profile_needed |= matches!(verdict.state, State::Live | State::Stale | State::Pending);
         // Live since the first check that saw this very content live.
         let seen_unix = (verdict.state == State::Live).then(|| {
             previous
