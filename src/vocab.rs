@@ -153,6 +153,35 @@ pub const SCHEMA_MISSING: &str = "missing";
 /// No schema, and none is needed.
 pub const SCHEMA_NONE: &str = "none";
 
+/// A person's propagation state in words (the wire code is the JSON's `state`).
+pub fn propagation_state(code: &str) -> &'static str {
+    match code {
+        "live" => "live",
+        "pending" => "pending",
+        "dropped" => "dropped",
+        "stale" => "stale",
+        "notSynced" => "not synced",
+        _ => "unknown",
+    }
+}
+
+/// Why a person is not live, in words (the wire code is the JSON's `reason`).
+pub fn propagation_reason(code: &str) -> &'static str {
+    match code {
+        "unmatched" => "unmatched: no user has the item's account",
+        "noMailbox" => "no Exchange Online mailbox",
+        "invalidEntity" => "invalid entity JSON",
+        "notInPrecedence" => "source not in the precedence list",
+        "notRegistered" => "not registered as a profile source",
+        "connectionNotReady" => "connection serves no profiles",
+        "higherSourceWins" => "a higher source wins every value",
+        "profileNotRead" => "profile not read (app-only sign-in)",
+        "notOnGraph" => "item gone from Graph",
+        "failed" => "last attempt failed",
+        "neverSent" => "never sent",
+        _ => "unknown",
+    }
+}
 /// "registered" as a yes/no column says it.
 pub fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }

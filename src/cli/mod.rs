@@ -9,6 +9,7 @@ mod impact;
 pub(crate) mod output;
 mod precedence;
 mod profile;
+mod propagation;
 mod remove;
 mod sources;
 mod sync;
@@ -122,6 +123,9 @@ pub enum Command {
     /// resumable. Exit 1 when items failed or the sync was stopped, 4 when the delete guard
     /// refused.
     Sync(sync::SyncArgs),
+    /// Is it live yet? Each synced person's state on Microsoft 365: live, pending, dropped (and
+    /// why), stale or not synced. Exit 0 when everyone checked is live, 3 when not.
+    Propagation(propagation::PropagationArgs),
     /// Sign in as yourself (device code), see who is signed in and what that allows, sign out.
     #[command(subcommand)]
     Auth(auth::AuthCmd),
@@ -260,6 +264,13 @@ const EXAMPLES: &[(&[&str], [&str; 2])] = &[
         [
             "peoplectl doctor",
             "peoplectl doctor -o json || echo \"problems: $?\"",
+        ],
+    ),
+    (
+        &["propagation"],
+        [
+            "peoplectl --auth device-code propagation contosohr --all",
+            "peoplectl propagation contosohr --user alex.wilber@contoso.com -o json",
         ],
     ),
     (
@@ -485,7 +496,7 @@ pub struct Session {
     /// Where sync state lives.
     pub data_dir: std::path::PathBuf,
     /// Keeps the in-process emulator of `--demo` alive for the command's duration.
-    _emulator: Option<crate::emulator::EmulatorHandle>,
+    emulator: Option<crate::emulator::EmulatorHandle>,
 }
 
 impl Session {
@@ -493,6 +504,11 @@ impl Session {
     pub fn work_log(&self) -> std::path::PathBuf {
         let context = self.context.as_ref().map_or("default", |(name, _)| name);
         crate::ops::stuck::WorkLog::path(&self.data_dir, context)
+    }
+
+    /// Whether this is `--demo`'s in-process emulator (a fresh tenant per command).
+    pub fn is_demo(&self) -> bool {
+        self.emulator.is_some()
     }
 
     /// Fails with exit 4 when `--read-only` forbids a write.
@@ -627,6 +643,11 @@ fn check_ids(command: &Command) -> Result<(), CliError> {
         // A connector's removal also clears orphan sources, whose ids need not be connection ids.
         Command::Remove(args) => source(&args.connection_id),
         Command::Sync(args) => args.connection_id.as_deref().map_or(Ok(()), connection),
+        Command::Propagation(args) => connection(&args.connection_id).and_then(|()| {
+            args.user
+                .as_deref()
+                .map_or(Ok(()), |u| check_user_key(u).map_err(usage))
+        }),
         _ => Ok(()),
     }
 }
@@ -666,6 +687,7 @@ async fn dispatch(session: &Session, command: Command) -> Result<Exit, CliError>
         Command::Remove(args) => remove::run(session, args).await,
         Command::Doctor => doctor::run(session).await,
         Command::Sync(args) => sync::run(session, args).await,
+        Command::Propagation(args) => propagation::run(session, args).await,
     }
 }
 
@@ -792,7 +814,7 @@ async fn session(
                 .ca_cert_path()
                 .parent()
                 .map_or_else(|| dirs.data.join("demo"), std::path::Path::to_path_buf),
-            _emulator: Some(handle),
+            emulator: Some(handle),
         });
     }
     let resolved = args
@@ -819,7 +841,7 @@ async fn session(
         context,
         config_file: dirs.config_file(),
         data_dir: dirs.data.clone(),
-        _emulator: None,
+        emulator: None,
     })
 }
 

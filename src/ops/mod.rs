@@ -5,6 +5,7 @@ pub mod doctor;
 pub mod explain;
 pub mod impact;
 mod lock;
+pub mod propagation;
 pub mod register;
 pub mod remove;
 pub mod reorder;

@@ -48,6 +48,41 @@ pub fn item_id_for_upn(upn: &str) -> String {
     id
 }
 
+/// The (lowercased) UPN an item id was derived from by [`item_id_for_upn`], when the id can be
+/// read back: `None` for a shortened id (its tail is a digest) or one this scheme did not make.
+pub fn upn_from_item_id(item_id: &str) -> Option<String> {
+    if item_id.is_empty() {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(item_id.len());
+    let mut rest = item_id;
+    while !rest.is_empty() {
+        if let Some(tail) = rest.strip_prefix("_at_") {
+            bytes.push(b'@');
+            rest = tail;
+        } else if let Some(tail) = rest.strip_prefix("_dot_") {
+            bytes.push(b'.');
+            rest = tail;
+        } else if let Some(tail) = rest.strip_prefix("_dash_") {
+            bytes.push(b'-');
+            rest = tail;
+        } else if let Some(tail) = rest.strip_prefix("_x") {
+            let end = tail.find('_')?;
+            bytes.extend(hex::decode(&tail[..end]).ok()?);
+            rest = &tail[end + 1..];
+        } else {
+            let c = rest.chars().next()?;
+            if !matches!(c, 'a'..='z' | '0'..='9') {
+                return None;
+            }
+            bytes.push(u8::try_from(c).ok()?);
+            rest = &rest[1..];
+        }
+    }
+    let upn = String::from_utf8(bytes).ok()?;
+    (item_id_for_upn(&upn) == item_id).then_some(upn)
+}
+
 /// Why an item could not be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ItemError {
@@ -707,6 +742,27 @@ mod tests {
         ItemEmail, PositionDetail, SkillProficiency, UserAccountInformation, WorkPosition,
     };
     use crate::people::schema::build_schema;
+
+    #[test]
+    fn item_ids_read_back_into_the_upn_unless_shortened() {
+        for upn in [
+            "alexw@contoso.com",
+            "mary-jo@contoso.com",
+            "o'neil+x@contoso.com",
+            "josé@contoso.com",
+            "a_b@c.d",
+        ] {
+            assert_eq!(
+                upn_from_item_id(&item_id_for_upn(upn)).as_deref(),
+                Some(upn)
+            );
+        }
+        let long = format!("{}@contoso.com", "x".repeat(150));
+        assert_eq!(upn_from_item_id(&item_id_for_upn(&long)), None);
+        for foreign in ["Alex", "a_xzz_b", "a_x41_b", "a b", ""] {
+            assert_eq!(upn_from_item_id(foreign), None, "{foreign}");
+        }
+    }
 
     #[test]
     fn item_ids_per_the_demo_readme() {

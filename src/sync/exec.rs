@@ -23,7 +23,7 @@ use crate::graph::{GraphClient, GraphError};
 #[derive(Debug, Clone)]
 pub struct Job {
     pub item_id: String,
-    /// The input line the item comes from (for the report).
+    /// The input line the item comes from (for the report and the ledger).
     pub line: Option<u64>,
     pub action: Action,
 }
@@ -205,6 +205,7 @@ impl Executor<'_> {
                             item_id: pending.job.item_id.clone(),
                             hash: hash.clone(),
                             matched: *matched,
+                            line: pending.job.line,
                         })
                         .await
                 }

@@ -1,6 +1,7 @@
-//! The sync state store: one SQLite file per context and connection recording, per item, the
-//! content hash Graph last accepted, when, the last error, and when its person last matched a
-//! user of the tenant; written as each request lands.
+//! The sync state store and ledger: one SQLite file per context and connection recording, per
+//! item, the content hash Graph last accepted, when, where it came from (file, line, run), the
+//! last error, when its person last matched a user, and the last propagation check; plus one
+//! summary row per run. Written as each request lands.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -9,7 +10,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 /// Version of the table layout, kept in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
+
+/// Run summaries kept beyond those an item still names: one row a run, so a nightly sync keeps
+/// well over a year of history in a few dozen kilobytes.
+const RUNS_KEPT: i64 = 500;
 
 /// How long a recorded match stands: a person whose item landed (or was looked up) within this
 /// time is taken to be a user of the tenant without asking Graph again, unless the item is
@@ -62,6 +67,63 @@ pub struct ItemState {
     pub matched_at: Option<i64>,
 }
 
+/// Where an item's last accepted content came from: the ledger's view of one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub item_id: String,
+    /// Content hash Graph last accepted; `None` if it never landed.
+    pub hash: Option<String>,
+    /// Unix seconds when Graph last accepted it (when it "landed").
+    pub landed_at: Option<i64>,
+    pub last_error: Option<String>,
+    /// The input file of the run that sent it (`None` for items recorded before the ledger).
+    pub file: Option<String>,
+    /// The input line it came from.
+    pub line: Option<u64>,
+    /// The run that sent it.
+    pub run_id: Option<i64>,
+}
+
+/// What a run did, kept as one row once its items are recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunCounts {
+    pub rows: u64,
+    pub put: u64,
+    pub deleted: u64,
+    pub failed: u64,
+    pub unchanged: u64,
+    pub unmatched: u64,
+    pub invalid: u64,
+}
+
+/// One run's summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub run_id: i64,
+    /// Unix seconds.
+    pub started: i64,
+    /// Unix seconds; `None` while running, or for a run that was killed.
+    pub finished: Option<i64>,
+    pub file: String,
+    pub counts: RunCounts,
+}
+
+/// One person's result in the last propagation check (see `ops::propagation`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRecord {
+    pub item_id: String,
+    pub upn: String,
+    /// The content hash that was checked.
+    pub hash: Option<String>,
+    /// `live`, `pending`, `dropped`, `stale`, `notSynced`.
+    pub state: String,
+    pub reason: Option<String>,
+    /// Unix seconds when that content was first seen live on the profile.
+    pub seen_at: Option<i64>,
+    /// Unix seconds of the check.
+    pub checked_at: i64,
+}
+
 /// One change to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
@@ -71,6 +133,8 @@ pub enum Record {
         item_id: String,
         hash: String,
         matched: bool,
+        /// The input line it was built from (the file is the run's).
+        line: Option<u64>,
     },
     /// The person of an unchanged item was matched to a user again (nothing was written).
     Matched { item_id: String },
@@ -120,6 +184,8 @@ pub fn now_unix() -> i64 {
 pub struct StateStore {
     conn: Connection,
     path: String,
+    /// The run whose puts are being recorded (see [`StateStore::begin_run`]).
+    run: Option<i64>,
 }
 
 impl StateStore {
@@ -187,22 +253,61 @@ impl StateStore {
             )
             .map_err(sql)?;
         }
+        if (1..=2).contains(&version) {
+            // Layout 2 had no ledger: items it recorded keep no source (shown as unknown).
+            conn.execute_batch(
+                "BEGIN;
+                 ALTER TABLE items ADD COLUMN line INTEGER;
+                 ALTER TABLE items ADD COLUMN run_id INTEGER;
+                 PRAGMA user_version = 3;
+                 COMMIT;",
+            )
+            .map_err(sql)?;
+        }
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS items (
                  item_id     TEXT PRIMARY KEY NOT NULL,
                  hash        TEXT,
                  last_synced INTEGER,
                  last_error  TEXT,
-                 matched_at  INTEGER
+                 matched_at  INTEGER,
+                 line        INTEGER,
+                 run_id      INTEGER
              ) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS meta (
                  key   TEXT PRIMARY KEY NOT NULL,
                  value TEXT NOT NULL
              ) WITHOUT ROWID;
-             PRAGMA user_version = 2;",
+             CREATE TABLE IF NOT EXISTS runs (
+                 run_id    INTEGER PRIMARY KEY,
+                 started   INTEGER NOT NULL,
+                 finished  INTEGER,
+                 file      TEXT NOT NULL,
+                 rows      INTEGER NOT NULL DEFAULT 0,
+                 put       INTEGER NOT NULL DEFAULT 0,
+                 deleted   INTEGER NOT NULL DEFAULT 0,
+                 failed    INTEGER NOT NULL DEFAULT 0,
+                 unchanged INTEGER NOT NULL DEFAULT 0,
+                 unmatched INTEGER NOT NULL DEFAULT 0,
+                 invalid   INTEGER NOT NULL DEFAULT 0
+             );
+             CREATE TABLE IF NOT EXISTS checks (
+                 item_id    TEXT PRIMARY KEY NOT NULL,
+                 upn        TEXT NOT NULL,
+                 hash       TEXT,
+                 state      TEXT NOT NULL,
+                 reason     TEXT,
+                 seen_at    INTEGER,
+                 checked_at INTEGER NOT NULL
+             ) WITHOUT ROWID;
+             PRAGMA user_version = 3;",
         )
         .map_err(sql)?;
-        let store = Self { conn, path: shown };
+        let store = Self {
+            conn,
+            path: shown,
+            run: None,
+        };
         store.check_meta("tenant", tenant_id)?;
         store.check_meta("connection", connection)?;
         Ok(store)
@@ -328,6 +433,7 @@ impl StateStore {
     /// Records changes in one transaction: all of them are durable when this returns.
     pub fn apply(&mut self, records: &[Record]) -> Result<(), StateError> {
         let now = now_unix();
+        let run = self.run;
         let path = self.path.clone();
         let sql = |source| StateError::Sqlite {
             path: path.clone(),
@@ -338,12 +444,14 @@ impl StateStore {
             // A put's match time is now when the run matched its person, else kept.
             let mut put = tx
                 .prepare_cached(
-                    "INSERT INTO items (item_id, hash, last_synced, last_error, matched_at)
-                     VALUES (?1, ?2, ?3, NULL, ?4)
+                    "INSERT INTO items
+                         (item_id, hash, last_synced, last_error, matched_at, line, run_id)
+                     VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)
                      ON CONFLICT (item_id) DO UPDATE
                      SET hash = excluded.hash, last_synced = excluded.last_synced,
                          last_error = NULL,
-                         matched_at = COALESCE(excluded.matched_at, items.matched_at)",
+                         matched_at = COALESCE(excluded.matched_at, items.matched_at),
+                         line = excluded.line, run_id = excluded.run_id",
                 )
                 .map_err(sql)?;
             let mut matched = tx
@@ -365,7 +473,15 @@ impl StateStore {
                         item_id,
                         hash,
                         matched: fresh,
-                    } => put.execute(params![item_id, hash, now, fresh.then_some(now)]),
+                        line,
+                    } => put.execute(params![
+                        item_id,
+                        hash,
+                        now,
+                        fresh.then_some(now),
+                        line.and_then(|l| i64::try_from(l).ok()),
+                        run
+                    ]),
                     Record::Matched { item_id } => matched.execute(params![item_id, now]),
                     Record::Deleted { item_id } => delete.execute([item_id]),
                     Record::Failed { item_id, error } => failed.execute(params![item_id, error]),
@@ -374,6 +490,194 @@ impl StateStore {
             }
         }
         tx.commit().map_err(sql)
+    }
+
+    /// Starts a run reading `file`: puts recorded from now on name it (with their line), and
+    /// its summary is kept once [`StateStore::finish_run`] counts it.
+    pub fn begin_run(&mut self, file: &str) -> Result<i64, StateError> {
+        self.conn
+            .execute(
+                "INSERT INTO runs (started, file) VALUES (?1, ?2)",
+                params![now_unix(), file],
+            )
+            .map_err(|e| self.sql(e))?;
+        let id = self.conn.last_insert_rowid();
+        self.run = Some(id);
+        Ok(id)
+    }
+
+    /// Closes the current run with its counts, and forgets the oldest summaries no item names.
+    pub fn finish_run(&mut self, counts: &RunCounts) -> Result<(), StateError> {
+        let Some(run) = self.run.take() else {
+            return Ok(());
+        };
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.conn
+            .execute(
+                "UPDATE runs SET finished = ?2, rows = ?3, put = ?4, deleted = ?5, failed = ?6,
+                     unchanged = ?7, unmatched = ?8, invalid = ?9
+                 WHERE run_id = ?1",
+                params![
+                    run,
+                    now_unix(),
+                    n(counts.rows),
+                    n(counts.put),
+                    n(counts.deleted),
+                    n(counts.failed),
+                    n(counts.unchanged),
+                    n(counts.unmatched),
+                    n(counts.invalid)
+                ],
+            )
+            .map_err(|e| self.sql(e))?;
+        self.conn
+            .execute(
+                "DELETE FROM runs WHERE run_id <= (SELECT MAX(run_id) FROM runs) - ?1
+                   AND run_id NOT IN (SELECT run_id FROM items WHERE run_id IS NOT NULL)",
+                [RUNS_KEPT],
+            )
+            .map(drop)
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The last `limit` runs, newest first.
+    pub fn runs(&self, limit: usize) -> Result<Vec<RunSummary>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT run_id, started, finished, file, rows, put, deleted, failed, unchanged,
+                        unmatched, invalid
+                 FROM runs ORDER BY run_id DESC LIMIT ?1",
+            )
+            .map_err(|e| self.sql(e))?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        let rows = stmt
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok(RunSummary {
+                    run_id: r.get(0)?,
+                    started: r.get(1)?,
+                    finished: r.get(2)?,
+                    file: r.get(3)?,
+                    counts: RunCounts {
+                        rows: n(r.get(4)?),
+                        put: n(r.get(5)?),
+                        deleted: n(r.get(6)?),
+                        failed: n(r.get(7)?),
+                        unchanged: n(r.get(8)?),
+                        unmatched: n(r.get(9)?),
+                        invalid: n(r.get(10)?),
+                    },
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    const LEDGER_SELECT: &'static str = "SELECT i.item_id, i.hash, i.last_synced, i.last_error,
+            r.file, i.line, i.run_id
+         FROM items i LEFT JOIN runs r ON r.run_id = i.run_id";
+
+    fn ledger_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LedgerEntry> {
+        Ok(LedgerEntry {
+            item_id: r.get(0)?,
+            hash: r.get(1)?,
+            landed_at: r.get(2)?,
+            last_error: r.get(3)?,
+            file: r.get(4)?,
+            line: r
+                .get::<_, Option<i64>>(5)?
+                .and_then(|l| u64::try_from(l).ok()),
+            run_id: r.get(6)?,
+        })
+    }
+
+    /// The whole ledger, in item id order.
+    pub fn ledger(&self) -> Result<Vec<LedgerEntry>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{} ORDER BY i.item_id", Self::LEDGER_SELECT))
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], Self::ledger_row)
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// One item's ledger entry.
+    pub fn ledger_entry(&self, item_id: &str) -> Result<Option<LedgerEntry>, StateError> {
+        self.conn
+            .query_row(
+                &format!("{} WHERE i.item_id = ?1", Self::LEDGER_SELECT),
+                [item_id],
+                Self::ledger_row,
+            )
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Replaces the last propagation check with `records` (one transaction). A check of a few
+    /// people (`--user`, `--sample`) replaces only their rows.
+    pub fn save_check(&mut self, records: &[CheckRecord], whole: bool) -> Result<(), StateError> {
+        let path = self.path.clone();
+        let sql = |source| StateError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        if whole {
+            tx.execute("DELETE FROM checks", []).map_err(sql)?;
+        }
+        {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO checks (item_id, upn, hash, state, reason, seen_at, checked_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (item_id) DO UPDATE SET upn = excluded.upn,
+                         hash = excluded.hash, state = excluded.state,
+                         reason = excluded.reason, seen_at = excluded.seen_at,
+                         checked_at = excluded.checked_at",
+                )
+                .map_err(sql)?;
+            for c in records {
+                upsert
+                    .execute(params![
+                        c.item_id,
+                        c.upn,
+                        c.hash,
+                        c.state,
+                        c.reason,
+                        c.seen_at,
+                        c.checked_at
+                    ])
+                    .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// The last propagation check, in item id order.
+    pub fn checks(&self) -> Result<Vec<CheckRecord>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT item_id, upn, hash, state, reason, seen_at, checked_at FROM checks
+                 ORDER BY item_id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(CheckRecord {
+                    item_id: r.get(0)?,
+                    upn: r.get(1)?,
+                    hash: r.get(2)?,
+                    state: r.get(3)?,
+                    reason: r.get(4)?,
+                    seen_at: r.get(5)?,
+                    checked_at: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
     /// Moves the store to a writer thread that groups records into transactions.
@@ -488,6 +792,7 @@ mod tests {
             item_id: id.into(),
             hash: hash.into(),
             matched: true,
+            line: None,
         }
     }
 
@@ -571,6 +876,7 @@ mod tests {
             item_id: id.into(),
             hash: hash.into(),
             matched: false,
+            line: None,
         };
         s.apply(&[put("a", "h1"), unmatched_put("b", "h2")])
             .unwrap();
@@ -640,6 +946,151 @@ mod tests {
                 .unwrap();
             assert_eq!(version, SCHEMA_VERSION);
         }
+    }
+
+    #[test]
+    fn a_layout_two_file_gains_the_ledger_and_keeps_its_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.sqlite");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE items (item_id TEXT PRIMARY KEY NOT NULL, hash TEXT,
+                     last_synced INTEGER, last_error TEXT, matched_at INTEGER) WITHOUT ROWID;
+                 CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)
+                     WITHOUT ROWID;
+                 INSERT INTO meta VALUES ('tenant', 't'), ('connection', 'c');
+                 INSERT INTO items VALUES ('old', 'h', 1700000000, NULL, 1700000000);
+                 PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        }
+        let mut s = StateStore::open(&path, "t", "c").unwrap();
+        let old = s.ledger_entry("old").unwrap().unwrap();
+        assert_eq!(
+            (old.hash.as_deref(), old.landed_at, old.file, old.line),
+            (Some("h"), Some(1_700_000_000), None, None),
+            "items from before the ledger keep their state, with no source"
+        );
+        // And it works as a new store does.
+        s.begin_run("hr.csv").unwrap();
+        s.apply(&[Record::Put {
+            item_id: "new".into(),
+            hash: "h2".into(),
+            matched: true,
+            line: Some(7),
+        }])
+        .unwrap();
+        s.finish_run(&RunCounts {
+            rows: 1,
+            put: 1,
+            ..RunCounts::default()
+        })
+        .unwrap();
+        let new = s.ledger_entry("new").unwrap().unwrap();
+        assert_eq!((new.file.as_deref(), new.line), (Some("hr.csv"), Some(7)));
+        let version: i64 = s
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 3);
+    }
+
+    #[test]
+    fn each_put_names_its_run_and_line_and_runs_are_kept_as_summaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = StateStore::open(&dir.path().join("t.sqlite"), "t", "c").unwrap();
+        let put_at = |id: &str, hash: &str, line| Record::Put {
+            item_id: id.into(),
+            hash: hash.into(),
+            matched: true,
+            line: Some(line),
+        };
+        let first = s.begin_run("monday.csv").unwrap();
+        s.apply(&[put_at("a", "h1", 2), put_at("b", "h1", 3)])
+            .unwrap();
+        s.finish_run(&RunCounts {
+            rows: 2,
+            put: 2,
+            ..RunCounts::default()
+        })
+        .unwrap();
+        let second = s.begin_run("tuesday.csv").unwrap();
+        s.apply(&[put_at("b", "h2", 9)]).unwrap();
+        s.finish_run(&RunCounts {
+            rows: 2,
+            put: 1,
+            unchanged: 1,
+            ..RunCounts::default()
+        })
+        .unwrap();
+        let ledger = s.ledger().unwrap();
+        let where_from: Vec<_> = ledger
+            .iter()
+            .map(|e| (e.item_id.as_str(), e.file.as_deref(), e.line, e.run_id))
+            .collect();
+        assert_eq!(
+            where_from,
+            [
+                ("a", Some("monday.csv"), Some(2), Some(first)),
+                ("b", Some("tuesday.csv"), Some(9), Some(second)),
+            ]
+        );
+        let runs = s.runs(10).unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].file, "tuesday.csv");
+        assert_eq!((runs[0].counts.put, runs[0].counts.unchanged), (1, 1));
+        assert!(runs[0].finished.is_some());
+        // Old runs go once no item names them, beyond the kept history.
+        for _ in 0..RUNS_KEPT + 5 {
+            s.begin_run("x.csv").unwrap();
+            s.finish_run(&RunCounts::default()).unwrap();
+        }
+        let kept: i64 = s
+            .conn
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .unwrap();
+        assert!(kept <= RUNS_KEPT + 2, "{kept} runs kept");
+        let runs = s.runs(usize::MAX).unwrap();
+        assert!(runs.iter().any(|r| r.run_id == first), "named by item a");
+        assert!(runs.iter().any(|r| r.run_id == second), "named by item b");
+        assert_eq!(
+            s.ledger_entry("a").unwrap().unwrap().file.as_deref(),
+            Some("monday.csv")
+        );
+    }
+
+    #[test]
+    fn a_check_is_replaced_whole_or_per_person() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = StateStore::open(&dir.path().join("t.sqlite"), "t", "c").unwrap();
+        let rec = |id: &str, state: &str, at| CheckRecord {
+            item_id: id.into(),
+            upn: format!("{id}@x"),
+            hash: Some("h".into()),
+            state: state.into(),
+            reason: None,
+            seen_at: None,
+            checked_at: at,
+        };
+        s.save_check(&[rec("a", "pending", 1), rec("b", "live", 1)], true)
+            .unwrap();
+        s.save_check(&[rec("a", "live", 2)], false).unwrap();
+        let states: Vec<_> = s
+            .checks()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.item_id, c.state, c.checked_at))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("a".to_owned(), "live".to_owned(), 2),
+                ("b".to_owned(), "live".to_owned(), 1)
+            ]
+        );
+        s.save_check(&[rec("b", "stale", 3)], true).unwrap();
+        assert_eq!(s.checks().unwrap().len(), 1);
     }
 
     #[test]

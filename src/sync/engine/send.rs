@@ -20,7 +20,7 @@ use crate::sync::index::{Entry, digest, short_hash};
 use crate::sync::mapping::PersonKey;
 use crate::sync::reader::RowError;
 use crate::sync::report::{IssueKind, LookupMode, Phase, SyncEvent, bump};
-use crate::sync::state::{Record, StateSink, StateStore};
+use crate::sync::state::{Record, RunCounts, StateSink, StateStore};
 
 /// Answers to read ahead of the rows that wait for them.
 const ANSWERS_AHEAD: usize = 256;
@@ -69,7 +69,12 @@ pub(super) async fn send(
         }
         return Ok(nothing_sent);
     }
+    // The run's summary is kept whether or not anything needs sending: "the last sync found
+    // nothing to do" is history too.
+    let mut store = store;
+    store.begin_run(&cx.file)?;
     if plan.wanted.is_empty() && deletes.is_empty() {
+        store.finish_run(&run_counts(cx))?;
         return Ok(nothing_sent);
     }
 
@@ -136,13 +141,14 @@ pub(super) async fn send(
         Some(task) => task.await.map_err(|e| SyncError::Internal(e.to_string()))?,
         None => Ok(()),
     };
-    let store = writer.finish().await?;
+    let mut store = writer.finish().await?;
     let outcome = outcome?;
     produced?;
     resolved?;
     if let Some(rate) = outcome.learned_rate {
         store.set_setting(INGEST_RATE, &format!("{rate:.3}"))?;
     }
+    store.finish_run(&run_counts(cx))?;
     if pipelined {
         let counts = cx.tally.snapshot();
         events
@@ -157,6 +163,20 @@ pub(super) async fn send(
         mode,
         sending: outcome.sending.map(|d| d.as_secs_f64()),
     })
+}
+
+/// The run's summary row, from the tally.
+fn run_counts(cx: &Shared) -> RunCounts {
+    let c = cx.tally.snapshot();
+    RunCounts {
+        rows: c.rows,
+        put: c.put,
+        deleted: c.deleted,
+        failed: c.failed,
+        unchanged: c.unchanged,
+        unmatched: c.unmatched,
+        invalid: c.invalid,
+    }
 }
 
 /// Where the second pass's results go: jobs to the executor, answers from the lookups, and

@@ -3,5 +3,6 @@
 mod answers;
 mod commands;
 mod help;
+mod propagation;
 mod signin;
 mod stuck;

@@ -3,3 +3,4 @@
 mod demo;
 mod flows;
 mod lookups;
+mod propagation;
