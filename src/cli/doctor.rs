@@ -26,6 +26,15 @@ pub(super) async fn run(session: &Session) -> Result<Exit, CliError> {
     ) {
         say!("peoplectl: {e}; stuck work is judged without peoplectl's record of it");
     }
+    let context = session.context_name().to_owned();
+    let (data_dir, tenant) = (session.data_dir.clone(), session.tenant_id.clone());
+    // The last propagation checks live in the sync state files: file reads, off the runtime.
+    snapshot = tokio::task::spawn_blocking(move || {
+        stuck::attach_overdue(&mut snapshot, &data_dir, &context, &tenant);
+        snapshot
+    })
+    .await
+    .map_err(|e| CliError::Failed(e.to_string()))?;
     let problems = diagnose(&snapshot);
     session.printer.result(
         &Report {

@@ -500,10 +500,14 @@ pub struct Session {
 }
 
 impl Session {
+    /// The config context's name ("default" without one): it names the state files.
+    pub fn context_name(&self) -> &str {
+        self.context.as_ref().map_or("default", |(name, _)| name)
+    }
+
     /// peoplectl's record of work in flight for this context (`ops::stuck`).
     pub fn work_log(&self) -> std::path::PathBuf {
-        let context = self.context.as_ref().map_or("default", |(name, _)| name);
-        crate::ops::stuck::WorkLog::path(&self.data_dir, context)
+        crate::ops::stuck::WorkLog::path(&self.data_dir, self.context_name())
     }
 
     /// Whether this is `--demo`'s in-process emulator (a fresh tenant per command).

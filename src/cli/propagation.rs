@@ -53,11 +53,11 @@ pub(super) const NEEDS_DELEGATED: &str = "the profile API needs a delegated sign
     --auth device-code";
 
 pub(super) async fn run(session: &Session, args: PropagationArgs) -> Result<Exit, CliError> {
-    let context = session
-        .context
-        .as_ref()
-        .map_or_else(|| "default".to_owned(), |(name, _)| name.clone());
-    let path = state_path(&session.data_dir, &context, &args.connection_id);
+    let path = state_path(
+        &session.data_dir,
+        session.context_name(),
+        &args.connection_id,
+    );
     let report = propagation::run(
         &session.client,
         &path,

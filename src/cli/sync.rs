@@ -93,10 +93,7 @@ pub(super) async fn run(session: &Session, args: SyncArgs) -> Result<Exit, CliEr
     let mut options = SyncOptions::new(
         connection.clone(),
         session.tenant_id.clone(),
-        session
-            .context
-            .as_ref()
-            .map_or_else(|| "default".to_owned(), |(name, _)| name.clone()),
+        session.context_name().to_owned(),
         session.data_dir.clone(),
         input,
     );

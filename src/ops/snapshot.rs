@@ -69,6 +69,9 @@ pub struct Snapshot {
     /// peoplectl's record of work in flight and the time the snapshot is judged at, when
     /// attached ([`super::stuck::attach`]): what tells stuck work from work in progress.
     pub work: Option<super::stuck::Work>,
+    /// Per connection, the people its last propagation check found still not shown long after
+    /// their data landed, when attached ([`super::stuck::attach_overdue`]).
+    pub overdue: Vec<(String, Vec<super::propagation::Overdue>)>,
 }
 
 impl Snapshot {
@@ -137,6 +140,7 @@ pub async fn read_snapshot(client: &GraphClient) -> Result<Snapshot, GraphError>
         sources,
         precedence,
         work: None,
+        overdue: Vec::new(),
     })
 }
 

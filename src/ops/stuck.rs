@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::doctor::{FixAction, Problem, Severity};
+use super::propagation;
 use super::snapshot::{ConnectionView, Snapshot};
 use crate::files::{self, FileError};
 use crate::graph::connections::{ConnectionState, OperationStatus};
@@ -480,6 +481,72 @@ pub fn check(snapshot: &Snapshot, out: &mut Vec<Problem>) {
             out.push(p);
         }
     }
+    for (connection, people) in &snapshot.overdue {
+        if let Some(p) = check_not_visible(connection, people) {
+            out.push(p);
+        }
+    }
+}
+
+/// Reads, for each connection of `snapshot` that has sync state, who its last propagation
+/// check found still not shown more than the documented 6 hours after their data landed
+/// (blocking; a store a sync holds is skipped, since that sync will change the answer).
+pub fn attach_overdue(snapshot: &mut Snapshot, data_dir: &Path, context: &str, tenant: &str) {
+    let mut found = Vec::new();
+    for view in &snapshot.connections {
+        let id = &view.connection.id;
+        let path = crate::sync::state::state_path(data_dir, context, id);
+        if !path.exists() {
+            continue;
+        }
+        match propagation::overdue(&path, tenant, id, propagation::DOCUMENTED_DELAY_SECONDS) {
+            Ok(people) if !people.is_empty() => found.push((id.clone(), people)),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(connection = %id, error = %e, "last check not read"),
+        }
+    }
+    snapshot.overdue = found;
+}
+
+/// How many overdue people a finding names before "and N more".
+const NAMED: usize = 3;
+
+/// The finding for people whose data landed long before the last check and still did not
+/// show: `None` when there are none.
+pub fn check_not_visible(connection: &str, people: &[propagation::Overdue]) -> Option<Problem> {
+    let oldest = people
+        .iter()
+        .filter_map(|p| p.landed_at.map(|t| p.checked_at.saturating_sub(t)))
+        .max()?;
+    let named: Vec<&str> = people.iter().take(NAMED).map(|p| p.upn.as_str()).collect();
+    let more = people.len().saturating_sub(named.len());
+    let tail = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    Some(Problem {
+        action: FixAction::Command,
+        code: "landedNotVisible",
+        severity: Severity::Warning,
+        subject: connection.to_owned(),
+        message: format!(
+            "{} {} of connection '{connection}' landed up to {} before the last propagation check and still did not show, longer than the 6 hours Microsoft documents: {}{tail}",
+            people.len(),
+            if people.len() == 1 {
+                "person's data"
+            } else {
+                "people's data"
+            },
+            propagation::span(oldest),
+            named.join(", "),
+        ),
+        fix: CommandLine::peoplectl(["propagation"])
+            .operand(connection)
+            .flag("--all")
+            .comment("checks again and says why per person")
+            .to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -797,5 +864,43 @@ mod tests {
         assert_eq!(span(minutes(185)), "3 h 5 min");
         assert_eq!(span(minutes(48 * 60)), "2 d");
         assert_eq!(span(minutes(25 * 60 + 5)), "1 d 1 h");
+    }
+
+    #[test]
+    fn people_landed_long_ago_and_never_shown_are_one_finding_per_connection() {
+        use crate::ops::propagation::{Overdue, State};
+        let person = |n: usize, age_h: i64| Overdue {
+            upn: format!("p{n}@contoso.com"),
+            state: State::Pending,
+            landed_at: Some(1_000),
+            checked_at: 1_000 + age_h * 3600,
+        };
+        assert!(check_not_visible("contosohr", &[]).is_none());
+        let people: Vec<Overdue> = (0..5)
+            .map(|n| person(n, 7 + i64::try_from(n).unwrap()))
+            .collect();
+        let p = check_not_visible("contosohr", &people).unwrap();
+        assert_eq!(
+            (p.code, p.severity),
+            ("landedNotVisible", Severity::Warning)
+        );
+        assert!(
+            p.message
+                .starts_with("5 people's data of connection 'contosohr' landed up to 11 h"),
+            "{}",
+            p.message
+        );
+        assert!(
+            p.message
+                .ends_with("p0@contoso.com, p1@contoso.com, p2@contoso.com and 2 more"),
+            "{}",
+            p.message
+        );
+        let one = check_not_visible("hr", &people[..1]).unwrap();
+        assert!(
+            one.message.starts_with("1 person's data"),
+            "{}",
+            one.message
+        );
     }
 }

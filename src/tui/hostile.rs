@@ -71,6 +71,7 @@ fn snapshot(text: &str) -> Snapshot {
             list: PrecedenceList::from_urls([url(&evil_id), url("orphan\x1b[2J"), text.to_owned()]),
         }),
         work: None,
+        overdue: Vec::new(),
     }
 }
 

@@ -12,7 +12,9 @@ use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions}
 use peoplectl::emulator::{EmulatorConfig, SeedKind};
 use peoplectl::graph::{GraphClient, TransportOptions, build_http_client};
 use peoplectl::ops::propagation::{self, Reason, Selection, State};
+use peoplectl::ops::{doctor, stuck};
 use peoplectl::people::item::item_id_for_upn;
+use peoplectl::sync::state::{CheckRecord, StateStore};
 use peoplectl::sync::{CancellationToken, EventSink, SyncOptions, run};
 use serde_json::Value;
 
@@ -212,4 +214,55 @@ async fn every_drop_reason_is_told_apart() {
     assert!(last.iter().any(|c| c.upn == "adele.vance@contoso.com"
         && c.state == "dropped"
         && c.reason.as_deref() == Some("invalidEntity")));
+
+    // doctor: a check made 7 hours after Mateo's data landed, still pending, is stuck work
+    // (the record is written as a later check would leave it); before 6 hours it is not.
+    let mut snapshot = peoplectl::ops::snapshot::read_snapshot(&env.client)
+        .await
+        .unwrap();
+    let landed = {
+        let store = StateStore::open(&state_path, env.emu.tenant_id(), "contosohr").unwrap();
+        let entry = store
+            .ledger()
+            .unwrap()
+            .into_iter()
+            .find(|e| e.item_id == item_id_for_upn("mateo.ramirez@contoso.com"))
+            .unwrap();
+        entry.landed_at.unwrap()
+    };
+    let findings = |hours: i64, snapshot: &mut peoplectl::ops::snapshot::Snapshot| {
+        let mut store = StateStore::open(&state_path, env.emu.tenant_id(), "contosohr").unwrap();
+        let record = CheckRecord {
+            item_id: item_id_for_upn("mateo.ramirez@contoso.com"),
+            upn: "mateo.ramirez@contoso.com".into(),
+            hash: None,
+            state: "pending".into(),
+            reason: None,
+            seen_at: None,
+            checked_at: landed + hours * 3600,
+        };
+        store.save_check(&[record], true).unwrap();
+        drop(store);
+        stuck::attach_overdue(snapshot, &dir.path().join("data"), "t", env.emu.tenant_id());
+        doctor::diagnose(snapshot)
+            .into_iter()
+            .filter(|p| p.code == "landedNotVisible")
+            .collect::<Vec<_>>()
+    };
+    assert!(findings(5, &mut snapshot).is_empty(), "within the 6 hours");
+    let found = findings(7, &mut snapshot);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].subject, "contosohr");
+    assert!(
+        found[0].message.contains("mateo.ramirez@contoso.com") && found[0].message.contains("7 h"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[0]
+            .fix
+            .starts_with("peoplectl propagation contosohr --all "),
+        "{}",
+        found[0].fix
+    );
 }

@@ -86,6 +86,7 @@ fn snapshot() -> Snapshot {
             ]),
         }),
         work: None,
+        overdue: Vec::new(),
     }
 }
 
