@@ -247,12 +247,12 @@ pub(super) fn snapshot_loaded(
     for (pane, id) in kept {
         jump::select_id(state, pane, &id);
     }
+    // Each read of the tenant reads the last propagation checks with it.
+    let mut effects = super::propagation::load_checks(state);
     if state.pane == PaneId::Precedence {
-        return precedence::ensure_impact_inputs(state)
-            .into_iter()
-            .collect();
+        effects.extend(precedence::ensure_impact_inputs(state));
     }
-    Vec::new()
+    effects
 }
 
 pub(super) fn next_pane(state: &mut AppState) -> Vec<Effect> {
