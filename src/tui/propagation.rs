@@ -205,8 +205,22 @@ pub fn reason_text(p: &PersonState, now: i64) -> String {
     describe(p, now)
 }
 
-/// "hr-export.csv:52", "hr-export.csv", or "" (synced before the ledger).
+/// "hr-export.csv:52", "hr-export.csv", or "" (synced before the ledger): the file's name,
+/// as the Syncs pane shows inputs (temp and home paths would only add noise).
 pub fn source_text(source: &SourceLine) -> String {
+    let name = source.file.as_deref().map(|f| {
+        std::path::Path::new(f)
+            .file_name()
+            .map_or_else(|| f.to_owned(), |n| n.to_string_lossy().into_owned())
+    });
+    source_full(&SourceLine {
+        file: name,
+        line: source.line,
+    })
+}
+
+/// "/data/hr/hr-export.csv:52": the file as the ledger has it.
+pub fn source_full(source: &SourceLine) -> String {
     match (&source.file, source.line) {
         (Some(f), Some(l)) => format!("{f}:{l}"),
         (Some(f), None) => f.clone(),

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::{fit_height, hint_line};
 use crate::ops::propagation::State;
 use crate::tui::layout::{list_popup_rows, wide_popup_width};
-use crate::tui::propagation::{counts, minute, reason_text, source_text};
+use crate::tui::propagation::{counts, minute, reason_text, source_full, source_text};
 use crate::tui::state::{AppState, PropagationList};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
@@ -74,7 +74,7 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, l: &PropagationList
     let mut detail: Vec<Line> = Vec::new();
     if let Some(p) = v.people.get(l.list.selected) {
         detail.push(Line::raw(""));
-        let source = source_text(&p.source);
+        let source = source_full(&p.source);
         let mut text = format!(
             "{}: {}",
             crate::vocab::propagation_state(p.state.code()),
