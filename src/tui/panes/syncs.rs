@@ -68,14 +68,14 @@ fn run_status(state: &AppState, run: &SyncRun) -> (String, Role) {
     (result, role)
 }
 
-/// The LIVE column: "295/296 live" from the last check, or a spinner while one runs.
+/// The LIVE column: "295/296" (live of checked) from the last check, or a spinner while one runs.
 fn live_cell(state: &AppState, check: Option<&PropagationState>) -> (String, Role) {
     let Some(c) = check else {
         return ("-".to_owned(), Role::Dim);
     };
     match (&c.running, &c.last, &c.error) {
-        (Some(_), _, _) => (format!("{} checking", spinner(state)), Role::Key),
-        (None, _, Some(_)) => ("check failed".to_owned(), Role::Error),
+        (Some(_), _, _) => (format!("{} check", spinner(state)), Role::Key),
+        (None, _, Some(_)) => ("failed".to_owned(), Role::Error),
         (None, Some(v), None) => {
             let role = if v.dropped > 0 {
                 Role::Error
@@ -84,7 +84,7 @@ fn live_cell(state: &AppState, check: Option<&PropagationState>) -> (String, Rol
             } else {
                 Role::Warning
             };
-            (format!("{}/{} live", v.live, v.checked), role)
+            (format!("{}/{}", v.live, v.checked), role)
         }
         (None, None, None) => ("-".to_owned(), Role::Dim),
     }
