@@ -294,7 +294,7 @@ pub fn provenance_text(p: &Provenance) -> (String, Role) {
                     None => ("live".to_owned(), Role::Ok),
                 },
                 Some(State::Pending) if c.reason.as_deref() == Some("profileNotRead") => (
-                    format!("not shown as far as can be told ({reason}; {checked})"),
+                    format!("live or not cannot be told without a delegated sign-in ({checked})"),
                     Role::Warning,
                 ),
                 Some(State::Pending) => (

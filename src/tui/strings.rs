@@ -375,6 +375,9 @@ pub fn check_finished(id: &str, counts: &str, needs_delegated: bool) -> String {
         format!("Checked '{id}': {counts}.")
     }
 }
+pub fn nothing_to_check(id: &str) -> String {
+    format!("Nothing to check in '{id}': no sync has sent anyone yet. s syncs its input.")
+}
 pub fn check_failed(id: &str, e: &str) -> String {
     format!("The propagation check of '{id}' failed: {e}")
 }

@@ -76,6 +76,7 @@ fn live_cell(state: &AppState, check: Option<&PropagationState>) -> (String, Rol
     match (&c.running, &c.last, &c.error) {
         (Some(_), _, _) => (format!("{} check", spinner(state)), Role::Key),
         (None, _, Some(_)) => ("failed".to_owned(), Role::Error),
+        (None, Some(v), None) if v.checked == 0 => ("-".to_owned(), Role::Dim),
         (None, Some(v), None) => {
             let role = if v.dropped > 0 {
                 Role::Error
@@ -112,7 +113,9 @@ fn check_lines<'a>(state: &AppState, c: &PropagationState, width: usize) -> Vec<
             Role::Key,
         );
     }
-    if let Some(v) = &c.last {
+    if let Some(v) = c.last.as_ref().filter(|v| v.checked == 0) {
+        say(&s::nothing_to_check(&v.connection), Role::Dim);
+    } else if let Some(v) = &c.last {
         // The age moves on from when the check was read.
         let since_read = state.clock.now().saturating_sub(c.read_clock);
         let age =

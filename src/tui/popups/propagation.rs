@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::{fit_height, hint_line};
 use crate::ops::propagation::State;
 use crate::tui::layout::{list_popup_rows, wide_popup_width};
-use crate::tui::propagation::{counts, minute, reason_text, source_full, source_text};
+use crate::tui::propagation::{counts, minute, reason_text, source_text};
 use crate::tui::state::{AppState, PropagationList};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
@@ -20,7 +20,8 @@ const COLS: [Col; 4] = [
     Col::flex("UPN", 16, 2, 40),
     Col::fixed("STATE", 10),
     Col::flex("REASON / AGE", 16, 3, 0),
-    Col::flex("SOURCE", 10, 1, 28),
+    // "hr-export.csv:298" whole at 80 columns: the line is what the admin looks up.
+    Col::flex("SOURCE", 17, 1, 28),
 ];
 
 /// The role a state is drawn in.
@@ -74,7 +75,7 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, l: &PropagationList
     let mut detail: Vec<Line> = Vec::new();
     if let Some(p) = v.people.get(l.list.selected) {
         detail.push(Line::raw(""));
-        let source = source_full(&p.source);
+        let source = source_text(&p.source);
         let mut text = format!(
             "{}: {}",
             crate::vocab::propagation_state(p.state.code()),

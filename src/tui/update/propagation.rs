@@ -130,7 +130,11 @@ pub(super) fn checked(
     check.running = None;
     match result {
         Ok(view) => {
-            let text = s::check_finished(connection, &counts(&view), view.needs_delegated);
+            let text = if view.checked == 0 {
+                s::nothing_to_check(connection)
+            } else {
+                s::check_finished(connection, &counts(&view), view.needs_delegated)
+            };
             check.last = Some(view);
             check.read_clock = now;
             check.error = None;
