@@ -651,7 +651,7 @@ fn demo_check(needs_delegated: bool) -> Arc<peoplectl::tui::propagation::CheckVi
             "mykola.shevchenko@contoso.com",
             "dropped",
             Some("noMailbox"),
-            141,
+            112,
         ),
         ("mateo.ramirez@contoso.com", "pending", None, 297),
         ("samuel.osei@contoso.com", "pending", None, 298),
