@@ -101,6 +101,7 @@ pub fn popup_accepts(popup: &Popup, action: &Action) -> bool {
                         | A::Bottom
                         | A::Select
                         | A::JumpBack
+                        | A::ViewFull
                 )
         }
         Popup::Conflict(_) => close || matches!(action, A::Select),

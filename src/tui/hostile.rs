@@ -426,6 +426,7 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
             let (derived, k) = match *name {
                 "profile" => ("profile property in full", "j enter"),
                 "syncs" => ("sync run in full", "v"),
+                "propagation list" => ("propagation list in full", "v"),
                 _ => return None,
             };
             let mut st = st.clone();

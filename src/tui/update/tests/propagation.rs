@@ -289,6 +289,20 @@ fn the_list_scrolls_opens_a_profile_and_backspace_comes_back_to_it() {
     assert!(s.popups.is_empty());
     key(&mut s, "w");
     assert_eq!(at(&s), page + 1);
-    key(&mut s, "esc");
+    // v: the whole list, reasons and files uncut, above it.
+    key(&mut s, "v");
+    let Some(Popup::Text(t)) = s.popups.last() else {
+        panic!("the list whole: {:?}", s.popups.last());
+    };
+    assert_eq!(
+        t.lines
+            .iter()
+            .filter(|l| l.text.contains("  pending: landed "))
+            .count(),
+        58
+    );
+    assert!(t.lines.iter().any(|l| l.text
+        == "p001@contoso.com  dropped: no Exchange Online mailbox: the service ignores the item (from hr-export.csv:3)"));
+    keys(&mut s, "esc esc");
     assert!(s.popups.is_empty());
 }
