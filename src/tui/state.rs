@@ -296,6 +296,10 @@ pub struct SyncsState {
     pub runs: BTreeMap<String, SyncRun>,
     /// The propagation check per connection.
     pub checks: BTreeMap<String, PropagationState>,
+    /// The next read of the tenant reads the last checks too (at start, on `r`, after a sync).
+    /// Not on every automatic re-read: reading a ledger locks its store, and a sync started
+    /// meanwhile would be refused.
+    pub checks_due: bool,
 }
 
 /// An information or error box.
@@ -744,7 +748,10 @@ impl AppState {
             sources: SourcesState::default(),
             precedence: PrecedenceState::default(),
             people: PeopleState::default(),
-            syncs: SyncsState::default(),
+            syncs: SyncsState {
+                checks_due: true,
+                ..SyncsState::default()
+            },
             popups: Vec::new(),
             jobs: Vec::new(),
             next_job: 1,

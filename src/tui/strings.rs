@@ -365,6 +365,9 @@ pub fn check_started(id: &str, all: bool) -> String {
 pub fn check_running_already(id: &str) -> String {
     format!("A propagation check of '{id}' is already running.")
 }
+pub fn sync_waits_for_check(id: &str) -> String {
+    format!("A propagation check of '{id}' is running: sync once it has ended.")
+}
 pub fn check_waits_for_sync(id: &str) -> String {
     format!("A sync of '{id}' is running: check once it has ended.")
 }

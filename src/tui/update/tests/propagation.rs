@@ -58,8 +58,19 @@ fn syncs() -> AppState {
 }
 
 #[test]
-fn each_read_of_the_tenant_reads_the_last_checks_of_the_people_connections() {
+fn r_reads_the_last_checks_of_the_people_connections_with_the_tenant_an_auto_refresh_not() {
     let mut s = syncs();
+    // An automatic re-read leaves the stores alone (a read locks a store a sync may want).
+    let effects = update(
+        &mut s,
+        Action::SnapshotLoaded(Ok(Arc::new(super::snapshot()))),
+    );
+    assert!(
+        !works(&effects)
+            .iter()
+            .any(|w| matches!(w, Work::LoadChecks { .. }))
+    );
+    key(&mut s, "r");
     let effects = update(
         &mut s,
         Action::SnapshotLoaded(Ok(Arc::new(super::snapshot()))),
@@ -75,6 +86,7 @@ fn each_read_of_the_tenant_reads_the_last_checks_of_the_people_connections() {
     );
     // Without a data directory there is no store to read.
     let mut bare = state(false);
+    key(&mut bare, "r");
     let effects = update(
         &mut bare,
         Action::SnapshotLoaded(Ok(Arc::new(super::snapshot()))),
@@ -305,4 +317,28 @@ fn the_list_scrolls_opens_a_profile_and_backspace_comes_back_to_it() {
         == "p001@contoso.com  dropped: no Exchange Online mailbox: the service ignores the item (from hr-export.csv:3)"));
     keys(&mut s, "esc esc");
     assert!(s.popups.is_empty());
+}
+
+#[test]
+fn a_sync_waits_for_a_running_check_of_its_connection() {
+    let mut s = syncs();
+    assert!(!works(&key(&mut s, "p")).is_empty());
+    assert!(works(&key(&mut s, "s")).is_empty());
+    assert!(
+        s.status.as_ref().is_some_and(|st| st
+            .text
+            .contains("propagation check of 'contosohr' is running")),
+        "{:?}",
+        s.status
+    );
+    // Once it has ended, the sync may go (here: it asks for a file, none being configured).
+    update(
+        &mut s,
+        Action::PropagationChecked {
+            connection: "contosohr".into(),
+            result: Ok(view(3)),
+        },
+    );
+    key(&mut s, "s");
+    assert!(matches!(s.popups.last(), Some(Popup::SyncFile { .. })));
 }
