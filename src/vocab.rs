@@ -168,17 +168,17 @@ pub fn propagation_state(code: &str) -> &'static str {
 /// Why a person is not live, in words (the wire code is the JSON's `reason`).
 pub fn propagation_reason(code: &str) -> &'static str {
     match code {
-        "unmatched" => "unmatched: no user of the tenant has the item's account",
-        "noMailbox" => "no Exchange Online mailbox: the service ignores the item",
-        "invalidEntity" => "invalid entity: the service skips values it cannot read",
-        "notInPrecedence" => "not in the precedence list: the source contributes nothing",
+        "unmatched" => "unmatched: no user has the item's account",
+        "noMailbox" => "no Exchange Online mailbox",
+        "invalidEntity" => "invalid entity JSON",
+        "notInPrecedence" => "source not in the precedence list",
         "notRegistered" => "not registered as a profile source",
-        "connectionNotReady" => "the connection serves nothing to profiles",
-        "higherSourceWins" => "a higher-ranked source wins every value: it can never show",
-        "profileNotRead" => "profile not read (needs delegated sign-in)",
-        "notOnGraph" => "the ledger says it landed, but Graph has no such item",
-        "failed" => "the last attempt failed",
-        "neverSent" => "no sync has sent it",
+        "connectionNotReady" => "connection serves no profiles",
+        "higherSourceWins" => "a higher source wins every value",
+        "profileNotRead" => "profile not read (app-only sign-in)",
+        "notOnGraph" => "item gone from Graph",
+        "failed" => "last attempt failed",
+        "neverSent" => "never sent",
         _ => "unknown",
     }
 }

@@ -496,10 +496,15 @@ pub struct Session {
     /// Where sync state lives.
     pub data_dir: std::path::PathBuf,
     /// Keeps the in-process emulator of `--demo` alive for the command's duration.
-    _emulator: Option<crate::emulator::EmulatorHandle>,
+    emulator: Option<crate::emulator::EmulatorHandle>,
 }
 
 impl Session {
+    /// Whether this is `--demo`'s in-process emulator (a fresh tenant per command).
+    pub fn is_demo(&self) -> bool {
+        self.emulator.is_some()
+    }
+
     /// Fails with exit 4 when `--read-only` forbids a write.
     pub fn check_writable(&self, what: &str) -> Result<(), CliError> {
         if self.read_only {
@@ -803,7 +808,7 @@ async fn session(
                 .ca_cert_path()
                 .parent()
                 .map_or_else(|| dirs.data.join("demo"), std::path::Path::to_path_buf),
-            _emulator: Some(handle),
+            emulator: Some(handle),
         });
     }
     let resolved = args
@@ -830,7 +835,7 @@ async fn session(
         context,
         config_file: dirs.config_file(),
         data_dir: dirs.data.clone(),
-        _emulator: None,
+        emulator: None,
     })
 }
 

@@ -73,7 +73,13 @@ pub(super) async fn run(session: &Session, args: PropagationArgs) -> Result<Exit
     if report.profile == ProfileAccess::NeedsDelegatedSignIn {
         say!("note: {NEEDS_DELEGATED}.");
     }
-    if report.checked == 0 && !session.printer.json() {
+    if report.checked == 0 && session.is_demo() {
+        say!(
+            "note: each --demo command starts a fresh demo tenant with an empty ledger, so a \
+             `--demo sync` before this one is gone. To sync and then check, run `peoplectl \
+             emulator` and point the CLI at it (README: \"Is it live yet?\")."
+        );
+    } else if report.checked == 0 {
         say!(
             "note: the ledger of '{}' ({}) holds nobody: run `peoplectl sync {}` first, or \
              check one person with --user UPN.",
@@ -114,11 +120,20 @@ fn text_report(report: &PropagationReport, now: i64) -> String {
         return out;
     }
     out.push('\n');
-    let mut t = Table::new(["UPN", "STATE", "REASON / AGE", "SOURCE"]).keep(0);
+    // UPN and file:line are what an admin acts on: never cut; the file by its name (the path
+    // is in -o json).
+    let mut t = Table::new(["UPN", "STATE", "REASON / AGE", "SOURCE"])
+        .keep(0)
+        .keep(3);
     for u in &report.users {
-        let source = match (&u.source.file, u.source.line) {
+        let file = u.source.file.as_deref().map(|f| {
+            std::path::Path::new(f)
+                .file_name()
+                .map_or_else(|| f.to_owned(), |n| n.to_string_lossy().into_owned())
+        });
+        let source = match (file, u.source.line) {
             (Some(f), Some(l)) => format!("{f}:{l}"),
-            (Some(f), None) => f.clone(),
+            (Some(f), None) => f,
             _ => "-".to_owned(),
         };
         t.row([

@@ -488,20 +488,26 @@ pub fn classify(cx: &ConnectionContext, entry: &LedgerEntry, seen: &Observed) ->
     let Some(profile) = &seen.profile else {
         return Verdict::new(State::Pending, Some(Reason::ProfileNotRead), None);
     };
-    let mut all_shown = true;
-    for (property, value) in &expected.ours {
-        if !shows(profile, property, value) {
-            all_shown = false;
-            break;
-        }
-    }
-    if all_shown {
-        Verdict::new(State::Live, None, None)
+    let ours_shown = expected
+        .ours
+        .iter()
+        .all(|(property, value)| shows(profile, property, value));
+    // A value this item no longer sends (an empty title dropped) may still be on the profile.
+    let others_shown = expected
+        .others
+        .iter()
+        .all(|(property, value)| shows(profile, property, value));
+    let state = if ours_shown && others_shown {
+        State::Live
     } else if shows_any_from(profile, source_id, &expected.ours) {
-        Verdict::new(State::Stale, None, None)
+        State::Stale
+    } else if ours_shown {
+        // Another source's value not shown yet, in nothing this connection supplied: not ours.
+        State::Live
     } else {
-        Verdict::new(State::Pending, None, None)
-    }
+        State::Pending
+    };
+    Verdict::new(state, None, None)
 }
 
 /// What the composition says this connection's item puts on the profile.
@@ -510,6 +516,9 @@ struct Expected {
     ours: Vec<(String, serde_json::Value)>,
     /// Properties this item has a value for that a higher source wins.
     lost: Vec<String>,
+    /// Single-valued properties another source wins, in the collections this item feeds: the
+    /// profile must show them too, or it still shows something older of this item's.
+    others: Vec<(String, serde_json::Value)>,
     /// The sources that win them.
     winners: Vec<String>,
 }
@@ -536,8 +545,10 @@ fn expected_values(
     let mut out = Expected {
         ours: Vec::new(),
         lost: Vec::new(),
+        others: Vec::new(),
         winners: Vec::new(),
     };
+    let mut others = Vec::new();
     for line in explanation.properties {
         // The account ties the item to the user; it is not data the profile card shows.
         if line.property == "account" || line.property.starts_with("account/") {
@@ -558,8 +569,15 @@ fn expected_values(
             {
                 out.winners.push(w.clone());
             }
+        } else {
+            others.push((line.property, line.value));
         }
     }
+    let fed: Vec<&str> = out.ours.iter().map(|(p, _)| collection_of(p).0).collect();
+    out.others = others
+        .into_iter()
+        .filter(|(p, _)| fed.contains(&collection_of(p).0))
+        .collect();
     out
 }
 
@@ -580,17 +598,28 @@ fn contains(actual: &serde_json::Value, expected: &serde_json::Value) -> bool {
     }
 }
 
-/// Whether the profile shows `value` for `property`.
+/// Whether the profile shows `value` for `property` (for `null`: shows no value there).
 fn shows(profile: &Profile, property: &str, value: &serde_json::Value) -> bool {
     let (collection, rest) = collection_of(property);
-    profile.entities(collection).iter().any(|e| {
-        // The user's own entries sit beside the composed ones and never carry connector data.
-        if !e.source_types.is_empty() && e.source_types.iter().all(|t| t == "user") {
-            return false;
-        }
-        let actual = rest.iter().try_fold(&e.value, |v, s| v.get(*s));
-        actual.is_some_and(|a| contains(a, value))
-    })
+    let composed = profile.entities(collection);
+    // The user's own entries sit beside the composed ones and never carry connector data.
+    let mut composed = composed
+        .iter()
+        .filter(|e| e.source_types.is_empty() || !e.source_types.iter().all(|t| t == "user"));
+    let actual = |e: &crate::graph::profile::ProfileEntity| {
+        rest.iter()
+            .try_fold(&e.value, |v, s| v.get(*s))
+            .filter(|v| !v.is_null())
+            .cloned()
+    };
+    if value.is_null() {
+        // No value: the current instance (as the explanation reads it) has none there.
+        composed
+            .find(|e| e.value.get("isCurrent") != Some(&serde_json::Value::Bool(false)))
+            .is_none_or(|e| actual(e).is_none())
+    } else {
+        composed.any(|e| actual(e).is_some_and(|a| contains(&a, value)))
+    }
 }
 
 /// Whether the profile shows anything attributed to this source in the collections it feeds.
@@ -756,10 +785,8 @@ pub async fn check(
     let mut users = Vec::with_capacity(results.len());
     for result in results {
         let (entry, upn, verdict) = result?;
-        if matches!(verdict.state, State::Live | State::Stale) || (verdict.state == State::Pending)
-        {
-            profile_needed = true;
-        }
+        // Only these are decided by reading a profile.
+        profile_needed |= matches!(verdict.state, State::Live | State::Stale | State::Pending);
         // Live since the first check that saw this very content live.
         let seen_unix = (verdict.state == State::Live).then(|| {
             previous
@@ -951,22 +978,22 @@ pub fn describe(person: &PersonState, now: i64) -> String {
     };
     match person.state {
         State::Live => match (person.landed_unix, person.seen_unix) {
-            (Some(landed), Some(seen)) => format!("live {} after landing", span(seen - landed)),
-            _ => "live".to_owned(),
+            (Some(landed), Some(seen)) => format!("after {}", span(seen - landed)),
+            _ => String::new(),
         },
         State::Pending | State::Stale => {
             let age = person
                 .landed_unix
                 .map(|t| {
                     format!(
-                        "landed {} ago (documented: up to {})",
+                        "landed {} ago (of {})",
                         span(now - t),
                         span(DOCUMENTED_DELAY_SECONDS)
                     )
                 })
                 .unwrap_or_default();
             match (person.state, reason) {
-                (State::Stale, _) => format!("shows an older value; {age}"),
+                (State::Stale, _) => format!("older value shown; {age}"),
                 (_, Some(r)) => format!("{r}; {age}"),
                 _ => age,
             }

@@ -121,6 +121,27 @@ fn the_profile_showing_what_was_sent_is_live_an_older_value_stale_nothing_pendin
 }
 
 #[test]
+fn a_value_no_longer_sent_but_still_shown_is_stale() {
+    // The item now sends a department and no title; Entra ID's title should come back.
+    let cx = cx(true);
+    let mut o = seen("x", None);
+    o.item.as_mut().unwrap()["currentPosition"] =
+        json!(json!({"detail": {"department": "Ops"}, "isCurrent": true}).to_string());
+    let shown = |title: &str| -> Profile {
+        serde_json::from_value(json!({"positions": [{
+            "detail": {"jobTitle": title, "department": "Ops"},
+            "isCurrent": true,
+            "sources": [{"sourceId": "contosohr", "isDefaultSource": true}],
+        }]}))
+        .unwrap()
+    };
+    o.profile = Some(shown(""));
+    assert_eq!(verdict(&cx, &o), (State::Stale, None));
+    o.profile = Some(shown("Engineer"));
+    assert_eq!(verdict(&cx, &o), (State::Live, None));
+}
+
+#[test]
 fn every_drop_reason_is_decided_without_the_profile() {
     let base = cx(true);
     let mut o = seen("Senior Engineer", None);
@@ -248,14 +269,11 @@ fn spans_and_cells_read_short() {
         detail: None,
         hash: None,
     };
-    assert_eq!(
-        describe(&person, 1_000 + 7200),
-        "landed 2 h ago (documented: up to 6 h)"
-    );
+    assert_eq!(describe(&person, 1_000 + 7200), "landed 2 h ago (of 6 h)");
     let live = PersonState {
         state: State::Live,
         seen_unix: Some(1_030),
         ..person
     };
-    assert_eq!(describe(&live, 5_000), "live 30 s after landing");
+    assert_eq!(describe(&live, 5_000), "after 30 s");
 }

@@ -18,7 +18,8 @@ use serde_json::Value;
 
 use crate::support;
 
-const DELAY: Duration = Duration::from_secs(30);
+/// Longer than any test run takes in real time: the clock is moved past it.
+const DELAY: Duration = Duration::from_secs(600);
 
 fn asset(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -90,6 +91,57 @@ async fn every_drop_reason_is_told_apart() {
     .unwrap();
     assert_eq!(report.put, 296);
 
+    let token = env
+        .emu
+        .mint_user_token(
+            env.emu.admin_upn(),
+            &[
+                "User.Read.All",
+                "ExternalItem.Read.All",
+                "ExternalConnection.Read.All",
+                "PeopleSettings.Read.All",
+            ],
+            // Outlives the clock moved past the delay: a fixed token is never renewed.
+            86_400,
+        )
+        .unwrap();
+    let http = build_http_client(&TransportOptions {
+        ca_cert_pem: Some(env.emu.ca_cert_pem().as_bytes().to_vec()),
+        no_proxy: true,
+        timeout: None,
+        connect_timeout: None,
+    })
+    .unwrap();
+    // A person signed in, with the scopes `auth login` consents to.
+    let delegated = GraphClient::new(http, &env.emu.graph_url(), Arc::new(Fixed(token))).unwrap();
+    let state_path = options.state_path();
+    let check = |client: GraphClient, upn: &'static str| {
+        let (path, tenant) = (state_path.clone(), env.emu.tenant_id().to_owned());
+        async move {
+            propagation::run(
+                &client,
+                &path,
+                &tenant,
+                "contosohr",
+                &Selection::User(upn.into()),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    // Before the delay: a new hire is pending; the check is stored, and one that landed more
+    // than a given age before the check is overdue.
+    let mateo = check(delegated.clone(), "mateo.ramirez@contoso.com").await;
+    assert_eq!(mateo.users[0].state, State::Pending);
+    let overdue = |age| propagation::overdue(&state_path, env.emu.tenant_id(), "contosohr", age);
+    let late: Vec<String> = overdue(-1).unwrap().into_iter().map(|o| o.upn).collect();
+    assert_eq!(late, ["mateo.ramirez@contoso.com"]);
+    assert!(
+        overdue(propagation::DOCUMENTED_DELAY_SECONDS)
+            .unwrap()
+            .is_empty()
+    );
+
     let app = &env.client;
     rewrite(app, "adele.vance@contoso.com", |p| {
         let key = property_with(p, "jobTitle");
@@ -126,43 +178,6 @@ async fn every_drop_reason_is_told_apart() {
     app.update_precedence(&setting.id, &urls).await.unwrap();
     env.emu.clock().advance(DELAY * 2);
 
-    let token = env
-        .emu
-        .mint_user_token(
-            env.emu.admin_upn(),
-            &[
-                "User.Read.All",
-                "ExternalItem.Read.All",
-                "ExternalConnection.Read.All",
-                "PeopleSettings.Read.All",
-            ],
-            3600,
-        )
-        .unwrap();
-    let http = build_http_client(&TransportOptions {
-        ca_cert_pem: Some(env.emu.ca_cert_pem().as_bytes().to_vec()),
-        no_proxy: true,
-        timeout: None,
-        connect_timeout: None,
-    })
-    .unwrap();
-    // A person signed in, with the scopes `auth login` consents to.
-    let delegated = GraphClient::new(http, &env.emu.graph_url(), Arc::new(Fixed(token))).unwrap();
-    let state_path = options.state_path();
-    let check = |client: GraphClient, upn: &'static str| {
-        let (path, tenant) = (state_path.clone(), env.emu.tenant_id().to_owned());
-        async move {
-            propagation::run(
-                &client,
-                &path,
-                &tenant,
-                "contosohr",
-                &Selection::User(upn.into()),
-            )
-            .await
-            .unwrap()
-        }
-    };
     let verdict = |r: &propagation::PropagationReport| (r.users[0].state, r.users[0].reason);
     assert_eq!(
         verdict(&check(delegated.clone(), "adele.vance@contoso.com").await),
