@@ -421,11 +421,10 @@ mod tests {
         );
         assert_eq!(role, Role::Warning);
         p.check = Some(record("a", "h1", "dropped", Some("noMailbox")));
-        assert!(
-            provenance_text(&p)
-                .0
-                .contains("dropped: no Exchange Online mailbox")
-        );
+        assert!(provenance_text(&p).0.contains(&format!(
+            "dropped: {}",
+            crate::vocab::propagation_reason("noMailbox")
+        )));
         p.check = Some(record("a", "h0", "live", None));
         assert!(
             provenance_text(&p)

@@ -1067,7 +1067,10 @@ async fn is_it_live_yet_from_the_syncs_pane_to_a_pending_persons_profile_and_aft
     );
     let line = profile_line_of(&mut app, "mykola.shevchenko@contoso.com").await;
     assert!(
-        line.ends_with("dropped: no Exchange Online mailbox: the service ignores the item"),
+        line.ends_with(&format!(
+            "dropped: {}",
+            peoplectl::vocab::propagation_reason("noMailbox")
+        )),
         "{line}"
     );
     // Mateo is live now, since this check.

@@ -314,7 +314,10 @@ fn the_list_scrolls_opens_a_profile_and_backspace_comes_back_to_it() {
         58
     );
     assert!(t.lines.iter().any(|l| l.text
-        == "p001@contoso.com  dropped: no Exchange Online mailbox: the service ignores the item (from hr-export.csv:3)"));
+        == format!(
+            "p001@contoso.com  dropped: {} (from hr-export.csv:3)",
+            crate::vocab::propagation_reason("noMailbox")
+        )));
     keys(&mut s, "esc esc");
     assert!(s.popups.is_empty());
 }
