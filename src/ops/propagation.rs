@@ -77,7 +77,8 @@ impl State {
         }
     }
 
-    fn from_code(code: &str) -> Option<Self> {
+    /// The state a wire name names (as the state store keeps it).
+    pub fn from_code(code: &str) -> Option<Self> {
         [
             Self::Live,
             Self::Pending,
@@ -134,6 +135,25 @@ impl Reason {
             Self::Failed => "failed",
             Self::NeverSent => "neverSent",
         }
+    }
+
+    /// The reason a wire name names (as the state store keeps it).
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::Unmatched,
+            Self::NoMailbox,
+            Self::InvalidEntity,
+            Self::NotInPrecedence,
+            Self::NotRegistered,
+            Self::ConnectionNotReady,
+            Self::HigherSourceWins,
+            Self::ProfileNotRead,
+            Self::NotOnGraph,
+            Self::Failed,
+            Self::NeverSent,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
     }
 }
 

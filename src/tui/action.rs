@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::keymap::{KeyChord, Section};
 use super::people_index::UserRow;
 use super::profile::ExplainView;
+use super::propagation::{CheckView, Provenance, StoredCheck};
 use crate::auth::claims::TokenInfo;
 use crate::graph::sources::ProfileSource;
 use crate::ops::impact::{ChangeRow, ImpactInputs};
@@ -181,6 +182,12 @@ pub enum Action {
     Session,
     /// Suspend the console (Ctrl-Z); `fg` brings it back.
     Suspend,
+    /// Check whether a sample of the selected connection's synced people show on Microsoft 365.
+    CheckPropagation,
+    /// Check whether every synced person of the selected connection shows on Microsoft 365.
+    CheckPropagationAll,
+    /// List the people the last propagation check found not live, with state and reason.
+    PropagationList,
 
     /// A key was pressed (resolved through the keymap by `update`).
     #[serde(skip)]
@@ -295,6 +302,23 @@ pub enum Action {
     /// A profile source update ended.
     #[serde(skip)]
     SourceUpdated(Result<ProfileSource, String>),
+    /// The last propagation checks were read from the state store.
+    #[serde(skip)]
+    ChecksLoaded(Vec<StoredCheck>),
+    /// A propagation check ended.
+    #[serde(skip)]
+    PropagationChecked {
+        connection: String,
+        result: Result<Arc<CheckView>, String>,
+    },
+    /// What the sync ledgers say about a person whose profile is open.
+    #[serde(skip)]
+    ProvenanceLoaded {
+        /// Whose.
+        upn: String,
+        /// One entry per connection whose ledger names the person.
+        result: Vec<Provenance>,
+    },
     /// A composed profile was built.
     #[serde(skip)]
     ExplainLoaded {

@@ -134,12 +134,14 @@ pub const PEOPLE: [Col; 4] = [
 ];
 
 /// The Syncs table.
-pub const SYNCS: [Col; 5] = [
+pub const SYNCS: [Col; 6] = [
     Col::fixed("CONNECTION", 14),
     Col::flex("NAME", 12, 2, 32),
     Col::flex("INPUT", 14, 3, 0),
-    Col::flex("LAST RUN", 22, 3, 60),
+    Col::flex("LAST RUN", 18, 3, 60),
     Col::fixed("ITEMS", 6),
+    // From the last propagation check: "291/296" (live of checked).
+    Col::fixed("LIVE", 7),
 ];
 
 /// A pane's columns.

@@ -1,5 +1,6 @@
 //! Effects `update` asks for, run as tokio tasks whose results come back as actions.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures::StreamExt;
@@ -8,11 +9,13 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::action::{Action, ApplyFailure};
 use super::people_index::{PEOPLE_SELECT, UserRow};
 use super::profile;
+use super::propagation::{CheckView, Provenance, check_view};
 use crate::auth::claims::{self, TokenInfo};
 use crate::graph::GraphClient;
 use crate::graph::client::GRAPH_SCOPE;
 use crate::graph::sources::ProfileSourcePatch;
 use crate::ops::impact::{ImpactInputs, Proposal, load_impact_inputs};
+use crate::ops::propagation::{self, Ledger, Selection};
 use crate::ops::register::{
     RegisterPlan, RegisterRequest, execute_register, plan_register_with_impact,
 };
@@ -24,6 +27,7 @@ use crate::ops::stuck;
 use crate::ops::{Event, OpsError, Progress};
 use crate::people::precedence::PrecedenceList;
 use crate::sync::CancellationToken;
+use crate::sync::state::{StateStore, now_unix};
 
 /// Most changed values the console lists for a staged order (the CLI writes them all).
 pub const IMPACT_ROWS: usize = 20_000;
@@ -74,6 +78,24 @@ pub enum Work {
     Explain {
         upn: String,
         snapshot: Arc<Snapshot>,
+    },
+    /// Read the last propagation check of each connection (connection, state store).
+    LoadChecks {
+        stores: Vec<(String, PathBuf)>,
+        tenant: String,
+    },
+    /// Check whether a connection's synced people show on Microsoft 365, and store the result.
+    CheckPropagation {
+        connection: String,
+        store: PathBuf,
+        tenant: String,
+        selection: Selection,
+    },
+    /// Read what each connection's sync ledger says about one person.
+    LoadProvenance {
+        upn: String,
+        stores: Vec<(String, PathBuf)>,
+        tenant: String,
     },
 }
 
@@ -438,5 +460,105 @@ async fn perform(
                 .map_err(|e| e.to_string());
             send(Action::ExplainLoaded { upn, result });
         }
+        Work::LoadChecks { stores, tenant } => {
+            let read = tokio::task::spawn_blocking(move || {
+                let now = now_unix();
+                stores
+                    .into_iter()
+                    .map(|(connection, path)| {
+                        let view = Ledger::read(&path, &tenant, &connection)
+                            .map(|l| check_view(&connection, &l, None, now).map(Arc::new))
+                            .map_err(|e| e.to_string());
+                        (connection, view)
+                    })
+                    .collect()
+            })
+            .await;
+            if let Ok(results) = read {
+                send(Action::ChecksLoaded(results));
+            }
+        }
+        Work::CheckPropagation {
+            connection,
+            store,
+            tenant,
+            selection,
+        } => {
+            let result = check_propagation(client, &connection, store, tenant, &selection).await;
+            send(Action::PropagationChecked { connection, result });
+        }
+        Work::LoadProvenance {
+            upn,
+            stores,
+            tenant,
+        } => {
+            let item_id = crate::people::item::item_id_for_upn(&upn);
+            let result = tokio::task::spawn_blocking(move || {
+                let now = now_unix();
+                stores
+                    .iter()
+                    .filter(|(_, path)| path.exists())
+                    .filter_map(|(connection, path)| {
+                        provenance(path, &tenant, connection, &item_id, now)
+                    })
+                    .collect()
+            })
+            .await
+            .unwrap_or_default();
+            send(Action::ProvenanceLoaded { upn, result });
+        }
     }
+}
+
+/// A check run and stored, then read back as the store now holds it (a sample adds to the
+/// earlier results), with the details only the run knows.
+async fn check_propagation(
+    client: &GraphClient,
+    connection: &str,
+    store: PathBuf,
+    tenant: String,
+    selection: &Selection,
+) -> Result<Arc<CheckView>, String> {
+    let report = propagation::run(client, &store, &tenant, connection, selection)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (id, fresh) = (report.connection.clone(), report.clone());
+    tokio::task::spawn_blocking(move || {
+        // A store that cannot be read back still has this run's answer.
+        let ledger = Ledger::read(&store, &tenant, &id).unwrap_or_default();
+        check_view(&id, &ledger, Some(&fresh), now_unix()).map(Arc::new)
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or_else(|| format!("the check of '{}' left no result", report.connection))
+}
+
+/// One connection's ledger entry and last result for an item (`None`: the ledger has none).
+fn provenance(
+    path: &Path,
+    tenant: &str,
+    connection: &str,
+    item_id: &str,
+    now: i64,
+) -> Option<Provenance> {
+    let read = StateStore::open(path, tenant, connection).and_then(|store| {
+        let entry = store.ledger_entry(item_id)?;
+        let check = match &entry {
+            Some(_) => store.checks()?.into_iter().find(|c| c.item_id == item_id),
+            None => None,
+        };
+        Ok(entry.map(|e| (e, check)))
+    });
+    let (entry, check) = match read {
+        Ok(None) => return None,
+        Ok(Some((e, c))) => (Ok(e), c),
+        Err(e) => (Err(e.to_string()), None),
+    };
+    Some(Provenance {
+        connection: connection.to_owned(),
+        entry,
+        check,
+        read_at: now,
+    })
 }

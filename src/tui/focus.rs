@@ -89,6 +89,21 @@ pub fn popup_accepts(popup: &Popup, action: &Action) -> bool {
                     A::Up | A::Down | A::PageUp | A::PageDown | A::Top | A::Bottom | A::Select
                 )
         }
+        Popup::Propagation(_) => {
+            close
+                || matches!(
+                    action,
+                    A::Up
+                        | A::Down
+                        | A::PageUp
+                        | A::PageDown
+                        | A::Top
+                        | A::Bottom
+                        | A::Select
+                        | A::JumpBack
+                        | A::ViewFull
+                )
+        }
         Popup::Conflict(_) => close || matches!(action, A::Select),
         Popup::Removal(w) => match &w.step {
             RemovalStep::PlanFailed(_) | RemovalStep::Report { error: Some(_), .. } => {

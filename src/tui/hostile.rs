@@ -10,18 +10,21 @@ use super::action::Action;
 use super::keymap::{KeyChord, Keymap};
 use super::people_index::UserRow;
 use super::profile::{ActualProfile, Candidate, ExplainRow, ExplainView};
+use super::propagation::{Provenance, check_view};
 use super::state::{AppState, Message, Popup, SessionInfo, SyncRun};
 use super::theme::Theme;
 use super::update::update;
 use crate::auth::claims::{TokenInfo, TokenKind};
 use crate::graph::connections::{ConnectionState, ExternalConnection};
 use crate::graph::sources::ProfileSource;
+use crate::ops::propagation::Ledger;
 use crate::ops::remove::RemovePlan;
 use crate::ops::snapshot::{ConnectionView, PrecedenceSetting, Snapshot};
 use crate::ops::{StepReport, StepStatus};
 use crate::people::compose::Rule;
 use crate::people::precedence::PrecedenceList;
 use crate::people::schema::Contract;
+use crate::sync::state::{CheckRecord, LedgerEntry};
 use crate::text::is_unsafe;
 
 /// What an attacker who may create a connection or register a source puts in names: an OSC 52
@@ -251,6 +254,60 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
                 );
             }),
         ),
+        ("syncs propagation", with(&|s| hostile_check(s, text))),
+        (
+            "propagation list",
+            with(&|s| {
+                hostile_check(s, text);
+                keys(s, "w j");
+            }),
+        ),
+        (
+            "profile ledger lines",
+            with(&|s| {
+                keys(s, "4 enter");
+                let upn = s
+                    .people
+                    .profile
+                    .as_ref()
+                    .map(|p| p.upn.clone())
+                    .unwrap_or_default();
+                update(
+                    s,
+                    Action::ExplainLoaded {
+                        upn: upn.clone(),
+                        result: Ok(Arc::new(ExplainView {
+                            upn: upn.clone(),
+                            display_name: text.into(),
+                            rows: Vec::new(),
+                            sources: vec![text.into()],
+                            actual: ActualProfile::Compared,
+                        })),
+                    },
+                );
+                let ledger = hostile_ledger(text);
+                let line = |entry, check| Provenance {
+                    connection: text.into(),
+                    entry,
+                    check,
+                    read_at: 2_000,
+                };
+                update(
+                    s,
+                    Action::ProvenanceLoaded {
+                        upn,
+                        result: vec![
+                            line(
+                                Ok(ledger.entries[0].clone()),
+                                Some(ledger.previous[0].clone()),
+                            ),
+                            line(Ok(ledger.entries[1].clone()), None),
+                            line(Err(text.into()), None),
+                        ],
+                    },
+                );
+            }),
+        ),
         (
             "removal review",
             with(&|s| {
@@ -372,6 +429,7 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
             let (derived, k) = match *name {
                 "profile" => ("profile property in full", "j enter"),
                 "syncs" => ("sync run in full", "v"),
+                "propagation list" => ("propagation list in full", "v"),
                 _ => return None,
             };
             let mut st = st.clone();
@@ -381,6 +439,57 @@ fn scenarios(text: &str, size: (u16, u16)) -> Vec<(&'static str, AppState)> {
         .collect();
     out.extend(derived);
     out
+}
+
+/// A ledger and last check whose UPNs, file names and errors are `text`: one person pending,
+/// one whose last attempt failed.
+fn hostile_ledger(text: &str) -> Ledger {
+    let entry = |id: &str, hash: Option<&str>| LedgerEntry {
+        item_id: id.into(),
+        hash: hash.map(Into::into),
+        landed_at: Some(1_000),
+        last_error: hash.is_none().then(|| text.into()),
+        file: Some(format!("/{text}/{text}.csv")),
+        line: Some(7),
+        run_id: Some(1),
+    };
+    let record = |id: &str, state: &str, reason: Option<&str>| CheckRecord {
+        item_id: id.into(),
+        upn: format!("{text}@{text}"),
+        hash: Some("h".into()),
+        state: state.into(),
+        reason: reason.map(Into::into),
+        seen_at: None,
+        checked_at: 1_500,
+    };
+    Ledger {
+        entries: vec![entry("a", Some("h")), entry("b", None)],
+        previous: vec![
+            record("a", "pending", None),
+            record("b", "notSynced", Some("failed")),
+        ],
+    }
+}
+
+/// The Syncs pane with a last check of hostile people, and a check that failed with `text`.
+fn hostile_check(s: &mut AppState, text: &str) {
+    // The Syncs pane lists people connections that can take items.
+    let mut snap = snapshot(text);
+    for c in &mut snap.connections {
+        c.connection.state = ConnectionState::Ready;
+        c.connection.content_category = Some("people".into());
+    }
+    update(s, Action::SnapshotLoaded(Ok(Arc::new(snap))));
+    keys(s, "5");
+    let Some(id) = s.sync_connections().first().cloned() else {
+        return;
+    };
+    let ledger = hostile_ledger(text);
+    let view = check_view(&id, &ledger, None, 2_000).map(Arc::new);
+    update(s, Action::ChecksLoaded(vec![(id.clone(), Ok(view))]));
+    if let Some(c) = s.syncs.checks.get_mut(&id) {
+        c.error = Some(text.into());
+    }
 }
 
 type Screen = Vec<Vec<String>>;
@@ -430,6 +539,37 @@ fn every_view_shows_hostile_names_inertly() {
             "{seen_osc52} views at {size:?} show the name"
         );
     }
+}
+
+#[test]
+fn the_propagation_views_show_hostile_upns_file_names_and_errors_visibly() {
+    let scenarios = scenarios(HOSTILE, (160, 48));
+    for view in [
+        "syncs propagation",
+        "propagation list",
+        "profile ledger lines",
+    ] {
+        let (_, state) = scenarios
+            .iter()
+            .find(|(name, _)| *name == view)
+            .expect("a scenario");
+        let text = text_of(&draw(state));
+        assert!(
+            text.contains("␛]52;c;"),
+            "{view}: the hostile text is shown:\n{text}"
+        );
+        let ours = match view {
+            "syncs propagation" => "Is it live yet",
+            "propagation list" => "not synced",
+            _ => "sync ledger unreadable",
+        };
+        assert!(text.contains(ours), "{view}: {ours} in\n{text}");
+    }
+    let (_, list) = scenarios
+        .iter()
+        .find(|(name, _)| *name == "propagation list")
+        .expect("the list");
+    assert!(matches!(list.popups.last(), Some(Popup::Propagation(_))));
 }
 
 #[test]

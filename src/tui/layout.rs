@@ -17,6 +17,9 @@ pub const TABS_ROW: u16 = 1;
 /// Lines below a list that panes keep for the selected row's details.
 pub const DETAIL_LINES: u16 = 7;
 
+/// The Syncs pane's detail: a run's counters and errors, then its last propagation check.
+pub const SYNCS_DETAIL_LINES: u16 = 10;
+
 /// Below this size the console draws only a line saying so.
 pub const MIN_SIZE: (u16, u16) = (20, 6);
 
@@ -66,9 +69,10 @@ pub fn list_height(pane: PaneId, size: (u16, u16)) -> usize {
     // Border (2) and table heading (1).
     let inner = body(size).height.saturating_sub(3);
     let rows = match pane {
-        PaneId::Connections | PaneId::Sources | PaneId::Precedence | PaneId::Syncs => {
+        PaneId::Connections | PaneId::Sources | PaneId::Precedence => {
             inner.saturating_sub(DETAIL_LINES)
         }
+        PaneId::Syncs => inner.saturating_sub(SYNCS_DETAIL_LINES),
         // The search line.
         PaneId::People => inner.saturating_sub(1),
     };

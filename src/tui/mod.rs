@@ -19,6 +19,7 @@ pub mod panes;
 pub mod people_index;
 pub mod popups;
 pub mod profile;
+pub mod propagation;
 pub mod state;
 pub mod strings;
 pub mod terminal;

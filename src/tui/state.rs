@@ -10,6 +10,7 @@ use super::clock::Clock;
 use super::keymap::Keymap;
 use super::people_index::PeopleIndex;
 use super::profile::ExplainView;
+use super::propagation::{CheckView, Provenance};
 use super::theme::{Role, Theme};
 use crate::auth::claims::TokenInfo;
 use crate::config::SyncInput;
@@ -230,6 +231,8 @@ pub struct ProfileState {
     pub cursor: Cursor,
     /// When the view was read (the console's clock).
     pub read_at: Option<Duration>,
+    /// What each connection's sync ledger says about this person (read when it opens).
+    pub provenance: LoadState<Vec<Provenance>>,
 }
 
 /// The People pane.
@@ -270,12 +273,33 @@ pub struct SyncRun {
 /// Row errors kept per run (the report lists them all).
 pub const SYNC_ISSUES_KEPT: usize = 500;
 
+/// Is it live yet, for one connection: its last propagation check and the one running.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PropagationState {
+    /// The last check stored (or just run).
+    pub last: Option<Arc<CheckView>>,
+    /// When `last` was read (the console's clock): its age moves on from there.
+    pub read_clock: Duration,
+    /// A check is running: of everyone (`Some(true)`) or a sample.
+    pub running: Option<bool>,
+    /// Why the last check (or reading it) failed.
+    pub error: Option<String>,
+    /// Where the list of people not live was left, to open it there again.
+    pub list: Cursor,
+}
+
 /// The Syncs pane.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SyncsState {
     pub list: Cursor,
     /// The latest run per connection.
     pub runs: BTreeMap<String, SyncRun>,
+    /// The propagation check per connection.
+    pub checks: BTreeMap<String, PropagationState>,
+    /// The next read of the tenant reads the last checks too (at start, on `r`, after a sync).
+    /// Not on every automatic re-read: reading a ledger locks its store, and a sync started
+    /// meanwhile would be refused.
+    pub checks_due: bool,
 }
 
 /// An information or error box.
@@ -349,6 +373,8 @@ pub struct Place {
     pub detail: Option<String>,
     /// The profile that was open, as it was.
     pub profile: Option<ProfileState>,
+    /// A list popup the admin went from (reopened on the way back).
+    pub popup: Option<Box<Popup>>,
 }
 
 /// Places kept for going back.
@@ -457,6 +483,15 @@ pub struct ImpactList {
     pub total: usize,
     /// Users with at least one changed value.
     pub users: usize,
+    pub list: Cursor,
+}
+
+/// The people a propagation check found not live, each with state and reason; Enter opens
+/// that person's profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropagationList {
+    pub connection: String,
+    pub view: Arc<CheckView>,
     pub list: Cursor,
 }
 
@@ -619,6 +654,8 @@ pub enum Popup {
     Problems(ProblemsView),
     /// An impact as a list of changed values; Enter opens that user's profile.
     ImpactList(ImpactList),
+    /// The people a propagation check found not live; Enter opens that person's profile.
+    Propagation(PropagationList),
     /// Quitting would lose a staged order or leave a write running: asks first.
     ConfirmQuit {
         /// A staged precedence order would be lost.
@@ -711,7 +748,10 @@ impl AppState {
             sources: SourcesState::default(),
             precedence: PrecedenceState::default(),
             people: PeopleState::default(),
-            syncs: SyncsState::default(),
+            syncs: SyncsState {
+                checks_due: true,
+                ..SyncsState::default()
+            },
             popups: Vec::new(),
             jobs: Vec::new(),
             next_job: 1,

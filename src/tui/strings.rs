@@ -342,3 +342,58 @@ pub fn quit_writes(labels: &str) -> String {
     )
 }
 pub const REGISTER_IMPACT_UNKNOWN: &str = "Impact: not measured (reading the users' source values failed); registering changes profiles where this source has a value.";
+
+// Is it live yet (propagation checks in the Syncs pane).
+pub const PROPAGATION_TITLE: &str = "Is it live yet";
+pub const JOB_CHECKS: &str = "reading propagation checks";
+pub const JOB_LEDGER: &str = "reading the sync ledger";
+/// The list popup's title.
+pub fn propagation_list_title(id: &str) -> String {
+    format!("Not live yet: {id}")
+}
+pub fn job_check(id: &str) -> String {
+    format!("checking propagation of {id}")
+}
+pub fn check_started(id: &str, all: bool) -> String {
+    let who = if all {
+        "every synced person".to_owned()
+    } else {
+        format!("a sample of {}", crate::ops::propagation::DEFAULT_SAMPLE)
+    };
+    format!("Checking whether {who} of '{id}' shows on Microsoft 365…")
+}
+pub fn check_running_already(id: &str) -> String {
+    format!("A propagation check of '{id}' is already running.")
+}
+pub fn sync_waits_for_check(id: &str) -> String {
+    format!("A propagation check of '{id}' is running: sync once it has ended.")
+}
+pub fn check_waits_for_sync(id: &str) -> String {
+    format!("A sync of '{id}' is running: check once it has ended.")
+}
+pub fn check_finished(id: &str, counts: &str, needs_delegated: bool) -> String {
+    if needs_delegated {
+        format!("Checked '{id}': {counts} (profile not read: needs a delegated sign-in).")
+    } else {
+        format!("Checked '{id}': {counts}.")
+    }
+}
+pub fn nothing_to_check(id: &str) -> String {
+    format!("Nothing to check in '{id}': no sync has sent anyone yet. s syncs its input.")
+}
+pub fn check_failed(id: &str, e: &str) -> String {
+    format!("The propagation check of '{id}' failed: {e}")
+}
+pub fn no_check_yet(id: &str) -> String {
+    format!("No propagation check of '{id}' yet: p checks a sample, P everyone.")
+}
+pub fn checks_unreadable(e: &str) -> String {
+    format!("the last check could not be read: {e}")
+}
+/// What to do when the profile API refused the sign-in (the CLI says the same).
+pub const CHECK_NEEDS_DELEGATED: &str = "The profile API needs a delegated sign-in: live cannot \
+    be told, so people whose data should show are pending (profile not read). Quit, run \
+    `peoplectl auth login`, then start the console with `--auth device-code`.";
+pub const PROPAGATION_EMPTY: &str = "Everyone checked is live.";
+pub const CHECK_HINT: &str =
+    "p: check a sample   P: check everyone   w: who is not live (pending, dropped)";

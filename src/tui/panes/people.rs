@@ -12,6 +12,7 @@ use super::filter_line;
 use crate::text::shown;
 use crate::tui::action::PaneId;
 use crate::tui::profile::{ActualProfile, ExplainRow};
+use crate::tui::propagation::provenance_text;
 use crate::tui::state::{AppState, LoadState, ProfileState};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
@@ -155,6 +156,26 @@ fn draw_profile(frame: &mut Frame, area: Rect, state: &AppState, profile: &Profi
                 .into_iter()
                 .map(|l| Line::styled(l, theme.style(role))),
         );
+    }
+    // Where each connector's values came from and whether they show yet (the sync ledger).
+    if let Some(found) = profile.provenance.loaded() {
+        for p in found {
+            let (text, role) = provenance_text(p);
+            let mut wrapped = wrap(&format!("{}: {text}", p.connection), width);
+            if wrapped.len() > 2 {
+                wrapped.truncate(2);
+                wrapped[1] = truncate(
+                    &format!("{}{}", wrapped[1], theme.glyphs().ellipsis),
+                    width,
+                    theme,
+                );
+            }
+            lines.extend(
+                wrapped
+                    .into_iter()
+                    .map(|l| Line::styled(l, theme.style(role))),
+            );
+        }
     }
     let narrow = stacked(inner.width);
     let w = widths(inner.width, &PROFILE_COLS);

@@ -7,8 +7,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::sync::Issue;
 use crate::text::shown;
-use crate::tui::layout::DETAIL_LINES;
-use crate::tui::state::{AppState, SyncRun};
+use crate::tui::layout::SYNCS_DETAIL_LINES;
+use crate::tui::propagation::counts;
+use crate::tui::state::{AppState, PropagationState, SyncRun};
 use crate::tui::strings as s;
 use crate::tui::theme::Role;
 use std::time::Duration;
@@ -65,6 +66,88 @@ fn run_status(state: &AppState, run: &SyncRun) -> (String, Role) {
         }
     };
     (result, role)
+}
+
+/// The LIVE column: "295/296" (live of checked) from the last check, or a spinner while one runs.
+fn live_cell(state: &AppState, check: Option<&PropagationState>) -> (String, Role) {
+    let Some(c) = check else {
+        return ("-".to_owned(), Role::Dim);
+    };
+    match (&c.running, &c.last, &c.error) {
+        (Some(_), _, _) => (format!("{} check", spinner(state)), Role::Key),
+        (None, _, Some(_)) => ("failed".to_owned(), Role::Error),
+        (None, Some(v), None) if v.checked == 0 => ("-".to_owned(), Role::Dim),
+        (None, Some(v), None) => {
+            let role = if v.dropped > 0 {
+                Role::Error
+            } else if v.all_live() {
+                Role::Ok
+            } else {
+                Role::Warning
+            };
+            (format!("{}/{}", v.live, v.checked), role)
+        }
+        (None, None, None) => ("-".to_owned(), Role::Dim),
+    }
+}
+
+/// The last propagation check of a connection, as lines: when, how many, the counts, and
+/// what to do when the profile API could not be read.
+fn check_lines<'a>(state: &AppState, c: &PropagationState, width: usize) -> Vec<Line<'a>> {
+    let theme = &state.theme;
+    let mut lines = Vec::new();
+    let mut say = |text: &str, role: Role| {
+        lines.extend(
+            widgets::wrap(text, width)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.style(role))),
+        );
+    };
+    if let Some(all) = c.running {
+        let who = if all { "everyone" } else { "a sample" };
+        say(
+            &format!(
+                "{} Is it live yet: checking {who} against the profile API…",
+                spinner(state)
+            ),
+            Role::Key,
+        );
+    }
+    if let Some(v) = c.last.as_ref().filter(|v| v.checked == 0) {
+        say(&s::nothing_to_check(&v.connection), Role::Dim);
+    } else if let Some(v) = &c.last {
+        // The age moves on from when the check was read.
+        let since_read = state.clock.now().saturating_sub(c.read_clock);
+        let age =
+            Duration::from_secs(u64::try_from(v.read_at - v.checked_at).unwrap_or(0)) + since_read;
+        let of = if v.ledger > v.checked {
+            format!("{} of {} people", v.checked, v.ledger)
+        } else {
+            format!("{} people", v.checked)
+        };
+        let role = if v.all_live() {
+            Role::Ok
+        } else {
+            Role::Warning
+        };
+        say(
+            &format!("Is it live yet ({}, {of}): {}", ago(age), counts(v)),
+            role,
+        );
+        if v.resent > 0 {
+            say(
+                &format!("{} sent again since: check again to see them", v.resent),
+                Role::Dim,
+            );
+        }
+        if v.needs_delegated {
+            say(s::CHECK_NEEDS_DELEGATED, Role::Warning);
+        }
+    }
+    if let Some(e) = &c.error {
+        say(&format!("Propagation check failed: {e}"), Role::Error);
+    }
+    lines
 }
 
 /// "line 59 (Email): missing".
@@ -209,12 +292,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                         .into(),
                     Role::Normal,
                 ),
+                {
+                    let (text, role) = live_cell(state, state.syncs.checks.get(id));
+                    (text.into(), role)
+                },
             ],
             selected: n == state.syncs.list.selected,
         })
     });
     let lines = table.lines(theme, rows, empty);
-    let (list_area, detail) = widgets::split_detail(inner, DETAIL_LINES);
+    let (list_area, detail) = widgets::split_detail(inner, SYNCS_DETAIL_LINES);
     frame.render_widget(Paragraph::new(lines), list_area);
     panel(frame, detail, state, ids.get(state.syncs.list.selected));
 }
@@ -223,8 +310,18 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState, id: Option<&String>) {
     let theme = &state.theme;
     let width = usize::from(area.width);
     let mut lines = vec![widgets::rule(theme, width)];
-    if let Some(run) = id.and_then(|id| state.syncs.runs.get(id)) {
+    let run = id.and_then(|id| state.syncs.runs.get(id));
+    let check = id
+        .and_then(|id| state.syncs.checks.get(id))
+        .filter(|c| c.last.is_some() || c.running.is_some() || c.error.is_some());
+    if let Some(run) = run {
         lines.extend(counter_lines(state, run, width));
+    }
+    // What reached profiles comes before row errors: it is what the admin came to ask.
+    if let Some(c) = check {
+        lines.extend(check_lines(state, c, width));
+    }
+    if let Some(run) = run {
         for i in run.issues.iter().take(2) {
             lines.push(Line::styled(issue_text(i), theme.style(Role::Warning)));
         }
@@ -247,10 +344,15 @@ fn panel(frame: &mut Frame, area: Rect, state: &AppState, id: Option<&String>) {
             "s: sync from the configured input   f: choose a file",
             theme.style(Role::Dim),
         ));
-        lines.push(Line::styled(
-            "Only changed people are sent; rows that break the rules are reported with their line.",
-            theme.style(Role::Dim),
-        ));
+        if check.is_none() {
+            lines.push(Line::styled(
+                "Only changed people are sent; rows that break the rules are reported with their line.",
+                theme.style(Role::Dim),
+            ));
+        }
+    }
+    if id.is_some() {
+        lines.push(Line::styled(s::CHECK_HINT, theme.style(Role::Dim)));
     }
     lines.truncate(usize::from(area.height));
     // Hints and notes wrap at narrow widths rather than lose their ends.

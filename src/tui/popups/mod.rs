@@ -7,6 +7,7 @@ pub mod impact;
 pub mod message;
 pub mod palette;
 pub mod problems;
+pub mod propagation;
 pub mod quit;
 pub mod removal;
 pub mod text;
@@ -45,6 +46,7 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, popup: &Popup) {
         Popup::EditSource(f) => forms::draw_edit_source(frame, body, state, f),
         Popup::Problems(v) => problems::draw(frame, body, state, v),
         Popup::ImpactList(l) => impact::draw(frame, body, state, l),
+        Popup::Propagation(l) => propagation::draw(frame, body, state, l),
         Popup::ConfirmQuit { staged, writes } => quit::draw(frame, body, state, *staged, writes),
     }
 }

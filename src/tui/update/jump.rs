@@ -19,6 +19,7 @@ pub(super) fn here(state: &AppState) -> Place {
         profile: (state.pane == PaneId::People)
             .then(|| state.people.profile.clone())
             .flatten(),
+        popup: None,
     }
 }
 
@@ -99,6 +100,9 @@ pub(super) fn back(state: &mut AppState) -> Vec<Effect> {
         PaneId::Connections => state.connections.detail = place.detail,
         PaneId::People => state.people.profile = place.profile,
         _ => {}
+    }
+    if let Some(popup) = place.popup {
+        state.popups.push(*popup);
     }
     effects
 }

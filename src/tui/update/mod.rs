@@ -13,6 +13,7 @@ mod palette;
 mod precedence;
 mod problems;
 mod profile;
+mod propagation;
 mod refresh;
 mod register;
 mod removal;
@@ -79,6 +80,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::SyncEvent { connection, event } => sync::event(state, &connection, *event),
         Action::SyncFinished { connection, result } => sync::finished(state, &connection, result),
         Action::SourceUpdated(r) => sources::updated(state, r),
+        Action::ChecksLoaded(r) => propagation::checks_loaded(state, r),
+        Action::PropagationChecked { connection, result } => {
+            propagation::checked(state, &connection, result)
+        }
+        Action::ProvenanceLoaded { upn, result } => {
+            propagation::provenance_loaded(state, &upn, result)
+        }
         a if !state.popups.is_empty() => popup(state, a),
         a => pane(state, &a),
     }
@@ -178,6 +186,9 @@ fn pane(state: &mut AppState, action: &Action) -> Vec<Effect> {
         Action::SyncNow | Action::StartSync => sync::start_selected(state),
         Action::ChooseFile => sync::choose_file(state),
         Action::CancelSync => sync::cancel(state),
+        Action::CheckPropagation => propagation::check(state, false),
+        Action::CheckPropagationAll => propagation::check(state, true),
+        Action::PropagationList => propagation::open_list(state),
         Action::MoveUp => precedence::move_up(state),
         Action::MoveDown => precedence::move_down(state),
         Action::MoveTo => precedence::ask_rank(state),
@@ -221,6 +232,7 @@ fn popup(state: &mut AppState, action: Action) -> Vec<Effect> {
         Popup::EditSource(f) => sources::key(state, f, &action),
         Popup::Problems(v) => problems::key(state, v, &action),
         Popup::ImpactList(l) => impact::key(state, l, &action),
+        Popup::Propagation(l) => propagation::list_key(state, l, &action),
         Popup::ConfirmQuit { staged, writes } => {
             nav::confirm_quit_key(state, staged, writes, &action)
         }

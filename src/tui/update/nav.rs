@@ -171,6 +171,7 @@ pub(super) fn identity_loaded(
 /// Reads the tenant and the users again; the impact inputs are read again when next needed.
 pub(super) fn refresh(state: &mut AppState) -> Vec<Effect> {
     status(state, s::REFRESHING);
+    state.syncs.checks_due = true;
     let mut effects = Vec::new();
     if !state.snapshot.is_loading() {
         state.refreshing = state.snap().is_some();
@@ -247,12 +248,16 @@ pub(super) fn snapshot_loaded(
     for (pane, id) in kept {
         jump::select_id(state, pane, &id);
     }
+    // The first read of the tenant, `r` and a sync's end read the last propagation checks too.
+    let mut effects = if std::mem::take(&mut state.syncs.checks_due) {
+        super::propagation::load_checks(state)
+    } else {
+        Vec::new()
+    };
     if state.pane == PaneId::Precedence {
-        return precedence::ensure_impact_inputs(state)
-            .into_iter()
-            .collect();
+        effects.extend(precedence::ensure_impact_inputs(state));
     }
-    Vec::new()
+    effects
 }
 
 pub(super) fn next_pane(state: &mut AppState) -> Vec<Effect> {

@@ -74,16 +74,22 @@ pub(super) fn open_person(state: &mut AppState, upn: &str, name: &str) -> Vec<Ef
         view: LoadState::Loading,
         cursor: Cursor::default(),
         read_at: None,
+        provenance: LoadState::Idle,
     });
     if !delegated && !state.people.auth_notice_shown {
         state.people.auth_notice_shown = true;
         state.popups.push(Popup::SignInNeeded);
     }
-    vec![job(
+    let mut effects = vec![job(
         state,
         &s::job_explain(&upn),
-        Work::Explain { upn, snapshot },
-    )]
+        Work::Explain {
+            upn: upn.clone(),
+            snapshot,
+        },
+    )];
+    effects.extend(super::propagation::load_provenance(state, &upn));
+    effects
 }
 
 /// The notice that the profile API needs a delegated sign-in.

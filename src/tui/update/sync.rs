@@ -150,6 +150,16 @@ fn start(state: &mut AppState, id: &str, file: Option<(PathBuf, Option<PathBuf>)
         status(state, s::sync_running_already(id));
         return Vec::new();
     }
+    // The check stores its result in the connection's state store, which a sync holds.
+    if state
+        .syncs
+        .checks
+        .get(id)
+        .is_some_and(|c| c.running.is_some())
+    {
+        status(state, s::sync_waits_for_check(id));
+        return Vec::new();
+    }
     if !writable(state, &s::what_sync(id)) {
         return Vec::new();
     }
@@ -234,5 +244,7 @@ pub(super) fn finished(
         run.ended = Some(now);
     }
     status(state, text);
+    // What the sync sent again makes the last check out of date for those people.
+    state.syncs.checks_due = true;
     vec![job(state, s::JOB_TENANT, Work::LoadSnapshot)]
 }

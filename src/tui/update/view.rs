@@ -492,8 +492,42 @@ pub(super) fn of_popup(state: &AppState, popup: &Popup) -> Option<TextView> {
             }
             Some(b.done(format!("Remove {}", w.id), Some(w.id.clone())))
         }
+        Popup::Propagation(l) => Some(propagation_list(l)),
         _ => None,
     }
+}
+
+/// The people a check found not live, whole: each reason with its detail and the input file as
+/// the ledger names it (the list cuts both).
+fn propagation_list(l: &crate::tui::state::PropagationList) -> TextView {
+    use crate::tui::propagation::{counts, minute, reason_text, source_full};
+    let v = &l.view;
+    let mut b = Builder::new();
+    b.field("connection", v.connection.clone())
+        .field("checked", format!("{} UTC", minute(v.checked_at)))
+        .field(
+            "people",
+            format!("{} checked of {} synced", v.checked, v.ledger),
+        )
+        .field("states", counts(v));
+    b.heading(format!("Not live ({})", v.people.len()));
+    for p in &v.people {
+        let source = source_full(&p.source);
+        let mut text = format!(
+            "{}  {}: {}",
+            p.upn,
+            crate::vocab::propagation_state(p.state.code()),
+            reason_text(p, v.read_at)
+        );
+        if !source.is_empty() {
+            text.push_str(&format!(" (from {source})"));
+        }
+        b.line(text, crate::tui::popups::propagation::state_role(p.state));
+    }
+    b.done(
+        crate::tui::strings::propagation_list_title(&v.connection),
+        Some(v.connection.clone()),
+    )
 }
 
 /// Every footer message of the session, newest last.

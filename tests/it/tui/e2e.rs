@@ -175,6 +175,28 @@ fn demo_console_at_80x24_reorder_apply_quit() {
     session.keys(&["s"]);
     session.wait_for(&["done: 296 sent", "line 59"]);
     session.wait_for(&["ago ·"]);
+    // Is it live yet: everyone checked. The demo signs in app-only, so the console says what a
+    // delegated sign-in would add and still shows the drop it can tell (no mailbox).
+    session.keys(&["P"]);
+    session.wait_for(&["Is it live yet", "1 dropped", "delegated sign-in"]);
+    session.keys(&["w"]);
+    session.wait_for(&[
+        "Not live yet: contosohr",
+        "mykola.shevchenko",
+        "no Exchange Online",
+    ]);
+    session.keys(&["Enter"]);
+    session.wait_for(&["Profile API needs delegated sign-in"]);
+    session.keys(&["Escape"]);
+    session.wait_for(&[
+        "Mykola",
+        "contosohr: synced",
+        "from hr-export.csv:",
+        "dropped: no",
+    ]);
+    session.keys(&["BSpace"]);
+    session.wait_for(&["Not live yet: contosohr"]);
+    session.keys(&["Escape"]);
     session.keys(&["3"]);
     let screen = session.wait_for(&["Precedence", "benefitsportal"]);
     let first = rank_line(&screen, "1");

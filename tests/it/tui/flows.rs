@@ -856,3 +856,248 @@ async fn the_people_list_sorts_by_entra_title_and_keeps_the_cursor() {
         "sorted: {titles:?}"
     );
 }
+
+/// A delegated sign-in for the console: the profile API answers only a person.
+#[derive(Debug)]
+struct Delegated(String);
+
+#[async_trait::async_trait]
+impl azure_core::credentials::TokenCredential for Delegated {
+    async fn get_token(
+        &self,
+        _: &[&str],
+        _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+        Ok(azure_core::credentials::AccessToken::new(
+            self.0.clone(),
+            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        ))
+    }
+}
+
+/// Waits for the propagation check of `id` to end and returns its counts.
+async fn checked(app: &mut App, id: &str) -> Arc<peoplectl::tui::propagation::CheckView> {
+    let done = app
+        .run_until(WAIT, |s| {
+            s.syncs
+                .checks
+                .get(id)
+                .is_some_and(|c| c.running.is_none() && (c.last.is_some() || c.error.is_some()))
+                && s.jobs.is_empty()
+        })
+        .await;
+    assert!(done, "the check ends: {:?}", app.state.syncs.checks.get(id));
+    let c = &app.state.syncs.checks[id];
+    assert_eq!(c.error, None);
+    c.last.clone().expect("counts")
+}
+
+/// Opens the list of people not live, puts the cursor on `upn` and opens their profile; returns
+/// the profile's ledger line for `contosohr`.
+async fn profile_line_of(app: &mut App, upn: &str) -> String {
+    key(app, "w");
+    let Some(Popup::Propagation(l)) = app.state.popups.last() else {
+        panic!("the list opens: {:?}", app.state.popups);
+    };
+    let at = l
+        .view
+        .people
+        .iter()
+        .position(|p| p.upn == upn)
+        .unwrap_or_else(|| panic!("{upn} is listed"));
+    key(app, "g");
+    for _ in 0..at {
+        key(app, "j");
+    }
+    key(app, "enter");
+    assert_eq!(app.state.pane, PaneId::People);
+    let loaded = app
+        .run_until(WAIT, |s| {
+            s.people.profile.as_ref().is_some_and(|p| {
+                p.upn == upn && p.view.loaded().is_some() && p.provenance.loaded().is_some()
+            }) && s.jobs.is_empty()
+        })
+        .await;
+    assert!(
+        loaded,
+        "{:?}",
+        app.state.people.profile.as_ref().map(|p| &p.provenance)
+    );
+    let profile = app.state.people.profile.as_ref().expect("profile");
+    let lines = profile.provenance.loaded().expect("ledger lines");
+    let line = lines
+        .iter()
+        .find(|p| p.connection == "contosohr")
+        .expect("contosohr's ledger names the person");
+    peoplectl::tui::propagation::provenance_text(line).0
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn is_it_live_yet_from_the_syncs_pane_to_a_pending_persons_profile_and_after_the_delay() {
+    const DELAY: Duration = Duration::from_secs(30);
+    let handle = emulator::start(EmulatorConfig {
+        seed: SeedKind::Demo,
+        provisioning_delay_ms: 20,
+        ingest_rps: None,
+        propagation_delay_ms: u64::try_from(DELAY.as_millis()).unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator");
+    // The demo export synced by the app's own sign-in, as `peoplectl sync` does.
+    let data = tempfile::tempdir().unwrap();
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let mut options = peoplectl::sync::SyncOptions::new(
+        "contosohr",
+        handle.tenant_id().to_owned(),
+        "demo".to_owned(),
+        data.path().to_path_buf(),
+        assets.join("hr-export.csv"),
+    );
+    options.mapping = Some(assets.join("hr-mapping.toml"));
+    let app_only = client_for_emulator(&handle).expect("client");
+    let report = peoplectl::sync::run(
+        &app_only,
+        &options,
+        peoplectl::sync::EventSink::none(),
+        peoplectl::sync::CancellationToken::new(),
+    )
+    .await
+    .expect("sync");
+    assert_eq!(report.put, 296);
+
+    // The console signed in as the admin (delegated), its sync state where the sync left it.
+    let token = handle
+        .mint_user_token(
+            handle.admin_upn(),
+            &[
+                "User.Read.All",
+                "ExternalItem.Read.All",
+                "ExternalConnection.Read.All",
+                "PeopleSettings.Read.All",
+            ],
+            3600,
+        )
+        .expect("admin");
+    let http = peoplectl::graph::build_http_client(&peoplectl::graph::TransportOptions {
+        ca_cert_pem: Some(handle.ca_cert_pem().as_bytes().to_vec()),
+        no_proxy: true,
+        timeout: None,
+        connect_timeout: None,
+    })
+    .unwrap();
+    let client =
+        peoplectl::graph::GraphClient::new(http, &handle.graph_url(), Arc::new(Delegated(token)))
+            .unwrap();
+    let info = SessionInfo {
+        tenant: handle.tenant_domain().to_owned(),
+        graph_host: client.host(),
+        demo: true,
+        read_only: false,
+        tenant_id: handle.tenant_id().to_owned(),
+        context: "demo".into(),
+        sync_inputs: std::collections::BTreeMap::new(),
+        data_dir: Some(data.path().to_path_buf()),
+    };
+    let mut app = App::new(
+        client,
+        info,
+        Arc::new(Keymap::default()),
+        Theme::default(),
+        (80, 24),
+    );
+    app.start();
+    assert!(
+        app.run_until(WAIT, |s| s.snap().is_some()
+            && s.identity.loaded().is_some()
+            && s.jobs.is_empty())
+            .await
+    );
+    assert!(
+        app.state
+            .syncs
+            .checks
+            .get("contosohr")
+            .is_none_or(|c| c.last.is_none()),
+        "nothing checked yet"
+    );
+
+    // Syncs → check everyone, before the delay: who is new or changed is not live yet.
+    keys(&mut app, "5 home P");
+    let first = checked(&mut app, "contosohr").await;
+    assert!(!first.needs_delegated, "a delegated sign-in reads profiles");
+    assert_eq!(first.checked, 296);
+    assert!(first.pending >= 2 && first.stale >= 2, "{first:?}");
+    assert!(first.live > 200, "{first:?}");
+    let line = profile_line_of(&mut app, "mateo.ramirez@contoso.com").await;
+    assert!(
+        line.starts_with("synced ")
+            && line.contains(" UTC from hr-export.csv:")
+            && line.contains("pending for"),
+        "{line}"
+    );
+
+    // Backspace comes back to the list; the emulator's clock goes past every item's delay.
+    key(&mut app, "backspace");
+    assert!(matches!(
+        app.state.popups.last(),
+        Some(Popup::Propagation(_))
+    ));
+    key(&mut app, "esc");
+    handle.clock().advance(DELAY * 2);
+    key(&mut app, "P");
+    let after = checked(&mut app, "contosohr").await;
+    assert_eq!(
+        (after.live, after.pending, after.stale, after.dropped),
+        (295, 0, 0, 1)
+    );
+    let listed: Vec<(&str, Option<&str>)> = after
+        .people
+        .iter()
+        .map(|p| {
+            (
+                p.upn.as_str(),
+                p.reason.map(peoplectl::ops::propagation::Reason::code),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [("mykola.shevchenko@contoso.com", Some("noMailbox"))]
+    );
+    let line = profile_line_of(&mut app, "mykola.shevchenko@contoso.com").await;
+    assert!(
+        line.ends_with(&format!(
+            "dropped: {}",
+            peoplectl::vocab::propagation_reason("noMailbox")
+        )),
+        "{line}"
+    );
+    // Mateo is live now, since this check.
+    key(&mut app, "backspace");
+    key(&mut app, "esc");
+    app.dispatch(Action::GoTo(PaneId::People));
+    keys(&mut app, "/");
+    type_text(&mut app, "mateo");
+    key(&mut app, "enter");
+    key(&mut app, "enter");
+    let live = app
+        .run_until(WAIT, |s| {
+            s.people.profile.as_ref().is_some_and(|p| {
+                p.upn == "mateo.ramirez@contoso.com" && p.provenance.loaded().is_some()
+            }) && s.jobs.is_empty()
+        })
+        .await;
+    assert!(live);
+    let lines = app
+        .state
+        .people
+        .profile
+        .as_ref()
+        .unwrap()
+        .provenance
+        .loaded()
+        .unwrap();
+    let (text, _) = peoplectl::tui::propagation::provenance_text(&lines[0]);
+    assert!(text.contains(", live since "), "{text}");
+}

@@ -638,3 +638,88 @@ async fn styles_staged_highlight_errors_and_no_color() {
     );
     snap("precedence_staged_no_color_ascii", &app.state);
 }
+
+/// A stored check of the demo export: 291 live, two pending, two stale, one dropped.
+fn demo_check(needs_delegated: bool) -> Arc<peoplectl::tui::propagation::CheckView> {
+    use peoplectl::ops::propagation::Ledger;
+    use peoplectl::people::item::item_id_for_upn;
+    use peoplectl::sync::state::{CheckRecord, LedgerEntry};
+    // 2026-12-06 02:15 UTC; checked 16 minutes later, read 3 minutes after that.
+    const T0: i64 = 1_796_523_300;
+    let odd = [
+        (
+            "mykola.shevchenko@contoso.com",
+            "dropped",
+            Some("noMailbox"),
+            112,
+        ),
+        ("mateo.ramirez@contoso.com", "pending", None, 297),
+        ("samuel.osei@contoso.com", "pending", None, 298),
+        ("rahul.gupta@contoso.com", "stale", None, 12),
+        ("jasmine.carter@contoso.com", "stale", None, 52),
+    ];
+    let mut entries = Vec::new();
+    let mut previous = Vec::new();
+    for i in 0..296u64 {
+        let (upn, state, reason, line) = odd.get(usize::try_from(i).unwrap()).map_or(
+            (format!("person{i:03}@contoso.com"), "live", None, i + 2),
+            |o| (o.0.to_owned(), o.1, o.2, o.3),
+        );
+        let (state, reason) = if needs_delegated && state != "dropped" {
+            ("pending", Some("profileNotRead"))
+        } else {
+            (state, reason)
+        };
+        let id = item_id_for_upn(&upn);
+        entries.push(LedgerEntry {
+            item_id: id.clone(),
+            hash: Some("h".into()),
+            landed_at: Some(T0),
+            last_error: None,
+            file: Some("/home/admin/hr/hr-export.csv".into()),
+            line: Some(line),
+            run_id: Some(1),
+        });
+        previous.push(CheckRecord {
+            item_id: id,
+            upn,
+            hash: Some("h".into()),
+            state: state.into(),
+            reason: reason.map(Into::into),
+            seen_at: (state == "live").then_some(T0 + 300),
+            checked_at: T0 + 960,
+        });
+    }
+    let ledger = Ledger { entries, previous };
+    Arc::new(
+        peoplectl::tui::propagation::check_view("contosohr", &ledger, None, T0 + 1140)
+            .expect("a check"),
+    )
+}
+
+#[tokio::test]
+async fn syncs_propagation() {
+    let (mut app, handle) = demo_app(false).await;
+    let dir = handle.ca_cert_path().parent().expect("dir").to_path_buf();
+    app.state.info.data_dir = Some(dir.clone());
+    app.state.info.sync_inputs = peoplectl::tui::demo_sync_inputs(&dir).expect("demo files");
+    keys(&mut app, "5 home");
+    app.dispatch(Action::ChecksLoaded(vec![(
+        "contosohr".into(),
+        Ok(Some(demo_check(false))),
+    )]));
+    snap3("syncs_propagation", &app.state);
+    key(&mut app, "w");
+    assert!(matches!(
+        app.state.popups.last(),
+        Some(Popup::Propagation(_))
+    ));
+    snap3("propagation_list", &app.state);
+    keys(&mut app, "esc");
+    // App-only: what could be decided, and what to do for the rest.
+    app.dispatch(Action::ChecksLoaded(vec![(
+        "contosohr".into(),
+        Ok(Some(demo_check(true))),
+    )]));
+    snap3("syncs_propagation_app_only", &app.state);
+}

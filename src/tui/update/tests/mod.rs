@@ -6,6 +6,7 @@ mod nav;
 mod precedence;
 mod problems;
 mod profile;
+mod propagation;
 mod refresh;
 mod removal;
 mod setup;
