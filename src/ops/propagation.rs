@@ -933,8 +933,7 @@ pub fn overdue(
         .filter_map(|c| {
             let state = State::from_code(&c.state)?;
             let landed_at = landed.get(c.item_id.as_str()).copied().flatten();
-            let old = landed_at.is_some_and(|t| c.checked_at.saturating_sub(t) > older_than);
-            (matches!(state, State::Pending | State::Stale) && old).then(|| Overdue {
+            is_overdue(state, landed_at, c.checked_at, older_than).then(|| Overdue {
                 upn: c.upn.clone(),
                 state,
                 landed_at,
@@ -942,6 +941,13 @@ pub fn overdue(
             })
         })
         .collect())
+}
+
+/// Whether a person a check saw in `state` had waited too long: still not shown (pending or
+/// stale) more than `older_than` seconds after the item landed.
+pub fn is_overdue(state: State, landed_at: Option<i64>, checked_at: i64, older_than: i64) -> bool {
+    matches!(state, State::Pending | State::Stale)
+        && landed_at.is_some_and(|t| checked_at.saturating_sub(t) > older_than)
 }
 
 /// RFC 3339 in UTC, to the second.

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use super::theme::Role;
 use crate::ops::propagation::{
-    Ledger, PersonState, ProfileAccess, PropagationReport, Reason, SourceLine, State, describe,
-    rfc3339, span,
+    DOCUMENTED_DELAY_SECONDS, Ledger, Overdue, PersonState, ProfileAccess, PropagationReport,
+    Reason, SourceLine, State, describe, is_overdue, rfc3339, span,
 };
 use crate::sync::state::{CheckRecord, LedgerEntry};
 
@@ -38,6 +38,28 @@ impl CheckView {
     /// Whether every checked person is live.
     pub fn all_live(&self) -> bool {
         self.live == self.checked
+    }
+
+    /// The people this check found still not shown long after their data landed (doctor's
+    /// `landedNotVisible`).
+    pub fn overdue(&self) -> Vec<Overdue> {
+        self.people
+            .iter()
+            .filter(|p| {
+                is_overdue(
+                    p.state,
+                    p.landed_unix,
+                    self.checked_at,
+                    DOCUMENTED_DELAY_SECONDS,
+                )
+            })
+            .map(|p| Overdue {
+                upn: p.upn.clone(),
+                state: p.state,
+                landed_at: p.landed_unix,
+                checked_at: self.checked_at,
+            })
+            .collect()
     }
 }
 

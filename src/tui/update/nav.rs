@@ -5,7 +5,6 @@ use std::sync::Arc;
 use super::{PopupOutcome, job, jump, precedence, status, status_error, unchanged};
 use crate::auth::claims::TokenInfo;
 use crate::auth::device_code::DeviceCodePrompt;
-use crate::ops::doctor::diagnose;
 use crate::ops::snapshot::Snapshot;
 use crate::ops::views::{connection_rows, source_rows};
 use crate::tui::action::{Action, MouseInput, PaneId};
@@ -234,13 +233,13 @@ pub(super) fn snapshot_loaded(
     });
     state.connections.rows = connection_rows(&snapshot);
     state.sources.rows = source_rows(&snapshot);
-    state.problems = diagnose(&snapshot);
     if let Some(id) = &state.connections.detail {
         if snapshot.connection(id).is_none() {
             state.connections.detail = None;
         }
     }
     state.snapshot = LoadState::Loaded(snapshot);
+    super::problems::rediagnose(state);
     if connectors_changed && !state.precedence.inputs.is_loading() {
         state.precedence.inputs = LoadState::Idle;
     }

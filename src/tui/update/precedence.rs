@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use super::{PopupOutcome, job, message, nav, status, status_error, unchanged, writable};
 use crate::ops::OpsError;
-use crate::ops::doctor::diagnose;
 use crate::ops::impact::{ChangeRow, ImpactInputs};
 use crate::ops::reorder::{Edit, ReorderPlan, plan_edit};
 use crate::ops::snapshot::PrecedenceSetting;
@@ -380,8 +379,8 @@ pub(super) fn applied(
                 let snap = snap.clone();
                 state.connections.rows = connection_rows(&snap);
                 state.sources.rows = source_rows(&snap);
-                state.problems = diagnose(&snap);
             }
+            super::problems::rediagnose(state);
             state.precedence.staged = None;
             state.precedence.impact = ImpactState::None;
             state.precedence.impact_rows = Arc::default();

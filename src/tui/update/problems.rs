@@ -2,12 +2,38 @@
 //! rest of the console uses (staged precedence edit + apply dialog, register and removal wizards).
 
 use super::{PopupOutcome, filter, message, nav, precedence, register, removal, status};
-use crate::ops::doctor::FixAction;
+use crate::ops::doctor::{FixAction, diagnose};
+use crate::ops::propagation::Overdue;
 use crate::ops::remove::Scope;
+use crate::ops::snapshot::Snapshot;
 use crate::tui::action::{Action, PaneId};
 use crate::tui::effect::Effect;
 use crate::tui::state::{AppState, Popup, ProblemsView};
 use crate::tui::strings as s;
+
+/// doctor's findings for the tenant as read, with the last propagation checks the console holds
+/// (people whose data landed long ago and still did not show): the same rules as the CLI's.
+pub(super) fn rediagnose(state: &mut AppState) {
+    let Some(snap) = state.snap() else {
+        return;
+    };
+    let overdue: Vec<(String, Vec<Overdue>)> = state
+        .syncs
+        .checks
+        .iter()
+        .filter_map(|(id, c)| {
+            let people = c.last.as_ref()?.overdue();
+            (!people.is_empty()).then(|| (id.clone(), people))
+        })
+        .collect();
+    state.problems = if overdue.is_empty() {
+        diagnose(snap)
+    } else {
+        let mut with_checks = Snapshot::clone(snap);
+        with_checks.overdue = overdue;
+        diagnose(&with_checks)
+    };
+}
 
 /// Opens the view (one key from any pane, and the palette).
 pub(super) fn open(state: &mut AppState) -> Vec<Effect> {

@@ -67,6 +67,7 @@ pub(super) fn checks_loaded(state: &mut AppState, results: Vec<StoredCheck>) -> 
             Err(_) => {}
         }
     }
+    super::problems::rediagnose(state);
     Vec::new()
 }
 
@@ -146,6 +147,7 @@ pub(super) fn checked(
             status_error(state, s::check_failed(connection, &e));
         }
     }
+    super::problems::rediagnose(state);
     Vec::new()
 }
 

@@ -16,6 +16,11 @@ const T0: i64 = 1_796_523_300;
 
 /// A check of `n` people: the first live, the second dropped (no mailbox), the rest pending.
 fn view(n: usize) -> Arc<CheckView> {
+    view_checked_at(n, T0 + 600)
+}
+
+/// [`view`], checked at `checked_at` (unix seconds; everyone landed at `T0`).
+fn view_checked_at(n: usize, checked_at: i64) -> Arc<CheckView> {
     let id = |i: usize| format!("p{i:03}_at_contoso_dot_com");
     let entries = (0..n)
         .map(|i| LedgerEntry {
@@ -41,11 +46,11 @@ fn view(n: usize) -> Arc<CheckView> {
             .into(),
             reason: (i == 1).then(|| "noMailbox".into()),
             seen_at: (i == 0).then_some(T0 + 60),
-            checked_at: T0 + 600,
+            checked_at,
         })
         .collect();
     let ledger = Ledger { entries, previous };
-    Arc::new(check_view("contosohr", &ledger, None, T0 + 700).expect("a check"))
+    Arc::new(check_view("contosohr", &ledger, None, checked_at + 100).expect("a check"))
 }
 
 /// The console in the Syncs pane with a data directory (sync state can be found).
@@ -344,4 +349,43 @@ fn a_sync_waits_for_a_running_check_of_its_connection() {
     );
     key(&mut s, "s");
     assert!(matches!(s.popups.last(), Some(Popup::SyncFile { .. })));
+}
+
+#[test]
+fn a_check_that_found_people_pending_past_six_hours_is_a_problem_until_a_newer_check() {
+    let mut s = syncs();
+    let stuck = |s: &AppState| {
+        s.problems
+            .iter()
+            .filter(|p| p.code == "landedNotVisible")
+            .map(|p| (p.subject.clone(), p.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    let before = s.problems.len();
+    update(
+        &mut s,
+        Action::ChecksLoaded(vec![(
+            "contosohr".into(),
+            Ok(Some(view_checked_at(4, T0 + 7 * 3600))),
+        )]),
+    );
+    let found = stuck(&s);
+    assert_eq!(found.len(), 1, "{:?}", s.problems);
+    assert_eq!(found[0].0, "contosohr");
+    assert!(
+        found[0].1.starts_with("2 people's data") && found[0].1.contains("p002@contoso.com"),
+        "the two pending, not the live or the dropped: {}",
+        found[0].1
+    );
+    assert_eq!(s.problems.len(), before + 1);
+    // A check within the six hours clears it.
+    update(
+        &mut s,
+        Action::PropagationChecked {
+            connection: "contosohr".into(),
+            result: Ok(view_checked_at(4, T0 + 600)),
+        },
+    );
+    assert!(stuck(&s).is_empty(), "{:?}", s.problems);
+    assert_eq!(s.problems.len(), before);
 }
