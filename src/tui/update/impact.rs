@@ -7,7 +7,6 @@ use super::{PopupOutcome, nav, profile, status};
 use crate::ops::impact::ImpactSummary;
 use crate::tui::action::{Action, PaneId};
 use crate::tui::effect::Effect;
-use crate::tui::layout;
 use crate::tui::state::{AppState, Cursor, ImpactList, ImpactState, Popup};
 use crate::tui::strings as s;
 
@@ -43,15 +42,10 @@ pub(super) fn open_list(state: &mut AppState, title: String, impact: &ImpactSumm
 /// A key in the list.
 pub(super) fn key(state: &mut AppState, mut l: ImpactList, action: &Action) -> PopupOutcome {
     let len = l.rows.len();
-    let page = layout::list_popup_rows(state.size);
-    let step = isize::try_from(page).unwrap_or(1);
+    if super::list_motion(state, &mut l.list, action, len) {
+        return (Some(Popup::ImpactList(l)), Vec::new());
+    }
     match action {
-        Action::Up => l.list.move_by(-1, len, page),
-        Action::Down => l.list.move_by(1, len, page),
-        Action::PageUp => l.list.move_by(-step, len, page),
-        Action::PageDown => l.list.move_by(step, len, page),
-        Action::Top => l.list.select(0, len, page),
-        Action::Bottom => l.list.select(len.saturating_sub(1), len, page),
         Action::Back | Action::ImpactList => return (None, Vec::new()),
         Action::Select => {
             let Some(row) = l.rows.get(l.list.selected) else {

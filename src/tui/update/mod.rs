@@ -20,6 +20,28 @@ mod removal;
 mod setup;
 mod sources;
 mod sync;
+/// Moves a list popup's cursor for a motion key (a line, a page, to either end) over `len`
+/// rows at the console's size; whether `action` was one.
+pub(super) fn list_motion(
+    state: &AppState,
+    list: &mut crate::tui::state::Cursor,
+    action: &Action,
+    len: usize,
+) -> bool {
+    let page = crate::tui::layout::list_popup_rows(state.size);
+    let step = isize::try_from(page).unwrap_or(1);
+    match action {
+        Action::Up => list.move_by(-1, len, page),
+        Action::Down => list.move_by(1, len, page),
+        Action::PageUp => list.move_by(-step, len, page),
+        Action::PageDown => list.move_by(step, len, page),
+        Action::Top => list.select(0, len, page),
+        Action::Bottom => list.select(len.saturating_sub(1), len, page),
+        _ => return false,
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests;
 mod view;

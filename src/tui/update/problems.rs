@@ -48,15 +48,10 @@ pub(super) fn open(state: &mut AppState) -> Vec<Effect> {
 /// A key in the view: move through the findings, Enter runs the selected one's fix.
 pub(super) fn key(state: &mut AppState, mut v: ProblemsView, action: &Action) -> PopupOutcome {
     let len = state.problems.len();
-    let page = crate::tui::layout::list_popup_rows(state.size);
-    let step = isize::try_from(page).unwrap_or(1);
+    if super::list_motion(state, &mut v.list, action, len) {
+        return (Some(Popup::Problems(v)), Vec::new());
+    }
     match action {
-        Action::Up => v.list.move_by(-1, len, page),
-        Action::Down => v.list.move_by(1, len, page),
-        Action::PageUp => v.list.move_by(-step, len, page),
-        Action::PageDown => v.list.move_by(step, len, page),
-        Action::Top => v.list.select(0, len, page),
-        Action::Bottom => v.list.select(len.saturating_sub(1), len, page),
         Action::Back | Action::Problems => return (None, Vec::new()),
         Action::Select | Action::Confirm => {
             let Some(problem) = state.problems.get(v.list.selected).cloned() else {

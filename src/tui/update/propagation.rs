@@ -186,15 +186,10 @@ pub(super) fn list_key(
     action: &Action,
 ) -> PopupOutcome {
     let len = l.view.people.len();
-    let page = layout::list_popup_rows(state.size);
-    let step = isize::try_from(page).unwrap_or(1);
+    if super::list_motion(state, &mut l.list, action, len) {
+        return (Some(Popup::Propagation(l)), Vec::new());
+    }
     match action {
-        Action::Up => l.list.move_by(-1, len, page),
-        Action::Down => l.list.move_by(1, len, page),
-        Action::PageUp => l.list.move_by(-step, len, page),
-        Action::PageDown => l.list.move_by(step, len, page),
-        Action::Top => l.list.select(0, len, page),
-        Action::Bottom => l.list.select(len.saturating_sub(1), len, page),
         Action::Back | Action::JumpBack | Action::PropagationList => {
             keep_cursor(state, &l);
             return (None, Vec::new());
