@@ -10,6 +10,7 @@ use crate::ops::propagation::{
     self, DEFAULT_SAMPLE, ProfileAccess, PropagationError, PropagationReport, Selection, describe,
 };
 use crate::sync::state::{now_unix, state_path};
+use crate::text::CommandLine;
 
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("who").multiple(false))]
@@ -80,12 +81,13 @@ pub(super) async fn run(session: &Session, args: PropagationArgs) -> Result<Exit
              emulator` and point the CLI at it (README: \"Is it live yet?\")."
         );
     } else if report.checked == 0 {
+        // Printed for pasting: quoted like every command we print.
+        let sync = CommandLine::peoplectl(["sync"]).operand(&report.connection);
         say!(
-            "note: the ledger of '{}' ({}) holds nobody: run `peoplectl sync {}` first, or \
-             check one person with --user UPN.",
+            "note: the ledger of '{}' ({}) holds nobody: run `{sync}` first, or check one \
+             person with --user UPN.",
             report.connection,
             path.display(),
-            report.connection
         );
     }
     let now = now_unix();

@@ -353,6 +353,23 @@ async fn bad_arguments_are_usage_errors_and_an_unknown_connection_an_error() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_connection_nobody_was_synced_into_says_which_command_fills_its_ledger() {
+    let cli = Cli::start(SeedKind::Demo).await;
+    let out = cli.run(&["propagation", "talentlegacy"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "nobody checked is nobody waiting: {stderr}"
+    );
+    assert!(
+        stderr.contains("holds nobody: run `peoplectl sync talentlegacy` first"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("talentlegacy: 0 checked"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_hostile_file_name_and_upn_stay_inert_in_the_table() {
     let cli = Cli::start(SeedKind::Demo).await;
     // The SOURCE column shows the export's file name: untrusted text.
