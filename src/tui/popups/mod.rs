@@ -12,14 +12,19 @@ pub mod quit;
 pub mod removal;
 pub mod text;
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 
 // Popup geometry lives in `layout`; the popups reach it through here.
 pub(crate) use super::layout::{fit_height, popup_width};
-use super::state::{AppState, Popup};
+use super::layout::{list_popup_rows, wide_popup_width};
+use super::state::{AppState, Cursor, Popup};
 use super::theme::Role;
+use super::widgets::{Col, ListRow, centered, list_rows, popup_frame, widths, wrap};
 use crate::ops::{StepReport, StepStatus};
 
 /// Draws one popup over `body`.
@@ -49,6 +54,70 @@ pub fn draw(frame: &mut Frame, body: Rect, state: &AppState, popup: &Popup) {
         Popup::Propagation(l) => propagation::draw(frame, body, state, l),
         Popup::ConfirmQuit { staged, writes } => quit::draw(frame, body, state, *staged, writes),
     }
+}
+
+/// What a list popup shows (the impact list, who is not live): a summary, the rows windowed at
+/// the cursor, the selected row whole under them (as much as fits), and its keys.
+pub(crate) struct ListPopup<'a> {
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub cols: &'a [Col],
+    pub cursor: Cursor,
+    /// Shown when there are no rows.
+    pub empty: Option<&'static str>,
+    /// The selected row in full: each text wrapped to the width, in its role.
+    pub detail: Vec<(String, Role)>,
+}
+
+/// Draws a list popup of `len` rows over `body`; `cells` makes a row's cells, asked only for
+/// the rows the cursor's window shows.
+pub(crate) fn list_popup<'t>(
+    frame: &mut Frame,
+    body: Rect,
+    state: &AppState,
+    p: &ListPopup<'_>,
+    len: usize,
+    cells: impl Fn(usize) -> Vec<(Cow<'t, str>, Role)>,
+) {
+    let theme = &state.theme;
+    let w = wide_popup_width(body);
+    let width = usize::from(w.saturating_sub(2));
+    let mut lines: Vec<Line> = wrap(p.summary, width)
+        .into_iter()
+        .map(|t| Line::styled(t, theme.style(Role::Dim)))
+        .collect();
+    let cw = widths(w.saturating_sub(2), p.cols);
+    let rows = (p.cursor.offset..len)
+        .take(list_popup_rows(state.size))
+        .map(|i| ListRow {
+            cells: cells(i),
+            selected: i == p.cursor.selected,
+        });
+    lines.extend(list_rows(p.cols, &cw, theme, rows, p.empty));
+    let mut detail: Vec<Line> = Vec::new();
+    if !p.detail.is_empty() {
+        detail.push(Line::raw(""));
+    }
+    for (text, role) in &p.detail {
+        detail.extend(
+            wrap(text, width)
+                .into_iter()
+                .map(|t| Line::styled(t, theme.style(*role))),
+        );
+    }
+    // What does not fit under the list is cut: the list and the keys come first.
+    let room = usize::from(body.height)
+        .saturating_sub(2 + 1 + lines.len())
+        .max(1);
+    detail.truncate(room);
+    lines.extend(detail);
+    lines.push(hint_line(
+        state,
+        &[("j/k", "move"), ("enter", "open profile"), ("esc", "close")],
+    ));
+    let area = centered(body, w, fit_height(body, lines.len()));
+    let inner = popup_frame(frame, area, p.title, theme, false);
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// A key hint line: `key desc   key desc`.
