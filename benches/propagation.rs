@@ -19,35 +19,15 @@
 #[path = "../tests/it/support/sync.rs"]
 mod sync_support;
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use peoplectl::graph::sources::NewProfileSource;
-use peoplectl::graph::{GraphClient, TransportOptions, build_http_client};
 use peoplectl::ops::propagation::{self, CONCURRENCY, ConnectionContext, Ledger, Selection};
 use peoplectl::ops::snapshot::read_snapshot;
 use peoplectl::people::ids::SourceId;
 use peoplectl::people::schema::Contract;
 use peoplectl::people::source_url::canonical_url;
 use sync_support::{env, people, people_connection, write_csv};
-
-#[derive(Debug)]
-struct Fixed(String);
-
-#[async_trait::async_trait]
-impl TokenCredential for Fixed {
-    async fn get_token(
-        &self,
-        _: &[&str],
-        _: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            self.0.clone(),
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        ))
-    }
-}
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
@@ -100,27 +80,17 @@ async fn bench(n: usize, latency: u64) {
         started.elapsed().as_secs_f64()
     );
 
-    let token = env
-        .emu
-        .mint_user_token(
-            env.emu.admin_upn(),
-            &[
-                "User.Read.All",
-                "ExternalItem.Read.All",
-                "ExternalConnection.Read.All",
-                "PeopleSettings.Read.All",
-            ],
-            3600,
-        )
-        .expect("a delegated token");
-    let http = build_http_client(&TransportOptions {
-        ca_cert_pem: Some(env.emu.ca_cert_pem().as_bytes().to_vec()),
-        no_proxy: true,
-        timeout: None,
-        connect_timeout: None,
-    })
-    .unwrap();
-    let client = GraphClient::new(http, &env.emu.graph_url(), Arc::new(Fixed(token))).unwrap();
+    let client = sync_support::delegated_client(
+        &env.emu,
+        env.emu.admin_upn(),
+        &[
+            "User.Read.All",
+            "ExternalItem.Read.All",
+            "ExternalConnection.Read.All",
+            "PeopleSettings.Read.All",
+        ],
+        3600,
+    );
     env.emu.faults().set_latency_ms(latency);
     let state_path = sync_support::options(&env, "hrbench", &input).state_path();
 

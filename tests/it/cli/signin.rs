@@ -4,12 +4,8 @@
 
 use crate::support;
 
-use std::sync::Arc;
-
 use assert_cmd::Command;
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use peoplectl::emulator::SeedKind;
-use peoplectl::graph::{GraphClient, TransportOptions, build_http_client};
 use serde_json::Value;
 
 struct Dirs(tempfile::TempDir);
@@ -178,39 +174,11 @@ async fn nothing_secret_reaches_stdout_or_stderr_even_at_trace_level() {
     }
 }
 
-/// A credential that hands out one fixed token (a delegated one with few scopes).
-#[derive(Debug)]
-struct Fixed(String);
-
-#[async_trait::async_trait]
-impl TokenCredential for Fixed {
-    async fn get_token(
-        &self,
-        _: &[&str],
-        _: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            self.0.clone(),
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        ))
-    }
-}
-
 #[tokio::test]
 async fn a_missing_permission_is_named_not_a_bare_403() {
     let env = support::env(SeedKind::Demo).await;
-    let token = env
-        .emu
-        .mint_user_token(env.emu.admin_upn(), &["User.Read"], 3600)
-        .unwrap();
-    let http = build_http_client(&TransportOptions {
-        ca_cert_pem: Some(env.emu.ca_cert_pem().as_bytes().to_vec()),
-        no_proxy: true,
-        timeout: None,
-        connect_timeout: None,
-    })
-    .unwrap();
-    let client = GraphClient::new(http, &env.emu.graph_url(), Arc::new(Fixed(token))).unwrap();
+    let client =
+        crate::support::sync::delegated_client(&env.emu, env.emu.admin_upn(), &["User.Read"], 3600);
     let err = client.list_profile_sources().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     let text = err.to_string();

@@ -3,14 +3,56 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 
 use peoplectl::emulator::{EmulatorConfig, EmulatorHandle, SeedKind, start};
 use peoplectl::graph::connections::{ConnectionState, NewConnection, OperationStatus};
-use peoplectl::graph::{ApiVersion, GraphClient};
+use peoplectl::graph::{ApiVersion, GraphClient, TransportOptions, build_http_client};
 use peoplectl::people::entities::EntityKind;
 use peoplectl::people::schema::{Contract, CustomProperty, PropertyType, build_schema};
 use peoplectl::sync::SyncOptions;
+
+/// A credential that hands out one fixed token (a delegated one the emulator minted).
+#[derive(Debug)]
+struct FixedToken(String);
+
+#[async_trait::async_trait]
+impl TokenCredential for FixedToken {
+    async fn get_token(
+        &self,
+        _: &[&str],
+        _: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        Ok(AccessToken::new(
+            self.0.clone(),
+            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        ))
+    }
+}
+
+/// A client signed in as `upn` with `scopes` (what `auth login` gives, without the device
+/// code), its token valid `lifetime_s` on the emulator's clock and never renewed.
+pub fn delegated_client(
+    emu: &EmulatorHandle,
+    upn: &str,
+    scopes: &[&str],
+    lifetime_s: i64,
+) -> GraphClient {
+    let token = emu
+        .mint_user_token(upn, scopes, lifetime_s)
+        .expect("a delegated token");
+    let http = build_http_client(&TransportOptions {
+        ca_cert_pem: Some(emu.ca_cert_pem().as_bytes().to_vec()),
+        no_proxy: true,
+        timeout: None,
+        connect_timeout: None,
+    })
+    .expect("an http client");
+    GraphClient::new(http, &emu.graph_url(), Arc::new(FixedToken(token))).expect("a client")
+}
 
 pub struct Env {
     pub emu: EmulatorHandle,

@@ -5,12 +5,10 @@
 //! its clock.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use peoplectl::emulator::{EmulatorConfig, SeedKind};
-use peoplectl::graph::{GraphClient, TransportOptions, build_http_client};
+use peoplectl::graph::GraphClient;
 use peoplectl::ops::propagation::{self, Reason, Selection, State};
 use peoplectl::ops::{doctor, stuck};
 use peoplectl::people::item::item_id_for_upn;
@@ -27,23 +25,6 @@ fn asset(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("assets/demo")
         .join(name)
-}
-
-#[derive(Debug)]
-struct Fixed(String);
-
-#[async_trait::async_trait]
-impl TokenCredential for Fixed {
-    async fn get_token(
-        &self,
-        _: &[&str],
-        _: Option<TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new(
-            self.0.clone(),
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        ))
-    }
 }
 
 /// Rewrites one property of a person's `contosohr` item (as an app would, behind the sync).
@@ -93,29 +74,19 @@ async fn every_drop_reason_is_told_apart() {
     .unwrap();
     assert_eq!(report.put, 296);
 
-    let token = env
-        .emu
-        .mint_user_token(
-            env.emu.admin_upn(),
-            &[
-                "User.Read.All",
-                "ExternalItem.Read.All",
-                "ExternalConnection.Read.All",
-                "PeopleSettings.Read.All",
-            ],
-            // Outlives the clock moved past the delay: a fixed token is never renewed.
-            86_400,
-        )
-        .unwrap();
-    let http = build_http_client(&TransportOptions {
-        ca_cert_pem: Some(env.emu.ca_cert_pem().as_bytes().to_vec()),
-        no_proxy: true,
-        timeout: None,
-        connect_timeout: None,
-    })
-    .unwrap();
     // A person signed in, with the scopes `auth login` consents to.
-    let delegated = GraphClient::new(http, &env.emu.graph_url(), Arc::new(Fixed(token))).unwrap();
+    let delegated = crate::support::sync::delegated_client(
+        &env.emu,
+        env.emu.admin_upn(),
+        &[
+            "User.Read.All",
+            "ExternalItem.Read.All",
+            "ExternalConnection.Read.All",
+            "PeopleSettings.Read.All",
+        ],
+        // Outlives the clock moved past the delay: a fixed token is never renewed.
+        86_400,
+    );
     let state_path = options.state_path();
     let check = |client: GraphClient, upn: &'static str| {
         let (path, tenant) = (state_path.clone(), env.emu.tenant_id().to_owned());
